@@ -1,0 +1,95 @@
+// ContainerConfig: the single model of what the user asked for. Its fields mirror the OCI
+// runtime-spec config.json (process, root, hostname, mounts, linux.namespaces, uid/gid
+// mappings) so that the docker-style CLI and an OCI bundle are two readers of one value.
+// It is a plain value: no syscalls happen while it is built or transformed.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace barco {
+
+enum class Namespace { mount, pid, uts, ipc, net, cgroup, user };
+
+[[nodiscard]] const char* namespace_name(Namespace ns);
+
+struct NamespaceSetting {
+  Namespace type;
+  // false: share the host's namespace (docker's --pid host and friends).
+  bool private_ns = true;
+};
+
+struct IdMapping {
+  uint32_t container_id = 0;
+  uint32_t host_id = 0;
+  uint32_t size = 0;
+  bool operator==(const IdMapping&) const = default;
+};
+
+struct Mount {
+  std::string destination;  // absolute path inside the container
+  std::string type;         // "proc", "tmpfs", "bind", ...
+  std::string source;
+  unsigned long flags = 0;  // MS_* flags
+  std::string data;         // filesystem-specific options, e.g. "mode=755,size=65536k"
+  bool read_only_remount = false;  // bind mounts need a second, MS_REMOUNT call for ro
+  bool operator==(const Mount&) const = default;
+};
+
+struct Device {
+  std::string path;  // inside the container, e.g. "/dev/null"
+  char type = 'c';
+  uint32_t major = 0;
+  uint32_t minor = 0;
+  uint32_t mode = 0666;
+  bool operator==(const Device&) const = default;
+};
+
+struct Rlimit {
+  int resource = 0;  // RLIMIT_*
+  uint64_t soft = 0;
+  uint64_t hard = 0;
+  bool operator==(const Rlimit&) const = default;
+};
+
+struct User {
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  std::vector<uint32_t> additional_gids;
+  std::string name;  // as given by the user when it was a name; empty for numeric ids
+  bool operator==(const User&) const = default;
+};
+
+struct Process {
+  std::vector<std::string> args;
+  std::vector<std::string> env;  // "KEY=value", the final environment of the command
+  std::string cwd = "/";
+  User user;
+  bool terminal = false;
+  bool stdin_open = true;  // false: the command's stdin is /dev/null (docker without -i)
+  std::vector<Rlimit> rlimits;
+};
+
+struct Root {
+  std::string path;  // absolute host path of the rootfs
+  bool readonly = false;
+};
+
+struct ContainerConfig {
+  std::string id;
+  Process process;
+  Root root;
+  std::string hostname;
+  std::vector<Mount> mounts;        // in mount order; default ones first
+  std::vector<Device> devices;      // nodes created in the container's /dev
+  std::vector<NamespaceSetting> namespaces;
+  std::vector<IdMapping> uid_mappings;  // non-empty only with a user namespace
+  std::vector<IdMapping> gid_mappings;
+  bool init = false;                // barco's own PID 1 reaps zombies and forwards signals
+
+  [[nodiscard]] bool has_private(Namespace ns) const;
+};
+
+}  // namespace barco

@@ -1,0 +1,55 @@
+// Parsers for the values people type on the command line and the small files barco reads
+// (--env-file, /etc/subuid). Pure functions: each either returns a value or throws
+// ConfigError with a message that names the flag and the offending text, plus a hint.
+#pragma once
+
+#include <barco/config.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace barco {
+
+// Looks a variable up in the caller's environment (docker's `-e NAME` passes NAME through).
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+
+// "-e K=V" -> "K=V"; "-e K" -> "K=<value from lookup>" or nullopt when unset.
+[[nodiscard]] std::optional<std::string> parse_env_entry(std::string_view text, const EnvLookup& lookup);
+
+// --env-file: one entry per line; blank lines and lines starting with '#' are skipped.
+[[nodiscard]] std::vector<std::string> parse_env_file(std::string_view content, const EnvLookup& lookup);
+
+// Later entries override earlier ones with the same key; the order of first appearance is kept.
+[[nodiscard]] std::vector<std::string> merge_env(const std::vector<std::string>& base,
+                                                 const std::vector<std::string>& overrides);
+
+struct UserSpec {
+  std::string user;                  // a name or a decimal id
+  std::optional<std::string> group;  // a name or a decimal id
+};
+
+// -u/--user: "UID", "UID:GID", "name", "name:group".
+[[nodiscard]] UserSpec parse_user_spec(std::string_view text);
+
+// -v/--volume HOST:CTR[:ro|rw] (both paths absolute) -> a recursive bind mount.
+[[nodiscard]] Mount parse_volume(std::string_view text);
+
+// --tmpfs PATH[:OPTS] with mount(8)-style options; docker's defaults nosuid,nodev,noexec.
+[[nodiscard]] Mount parse_tmpfs(std::string_view text);
+
+// --ulimit NAME=SOFT[:HARD], with "unlimited" or -1 for RLIM_INFINITY.
+[[nodiscard]] Rlimit parse_ulimit(std::string_view text);
+
+// /etc/subuid or /etc/subgid content: the first range of `owner` ("name:start:count").
+[[nodiscard]] std::optional<IdMapping> find_subid_range(std::string_view content, std::string_view owner);
+
+// A decimal id that fits in 32 bits (not -1, which the kernel reserves).
+[[nodiscard]] std::optional<uint32_t> parse_id(std::string_view text);
+
+// Splits "a,b,c"; empty items are dropped.
+[[nodiscard]] std::vector<std::string> split(std::string_view text, char sep);
+
+}  // namespace barco

@@ -1,0 +1,82 @@
+// Plan: the ordered kernel operations that turn a ContainerConfig into a running process.
+// It is a value (like bubblewrap's list of SETUP_* operations): `--dry-run` prints it, unit
+// tests assert its order without root, and the child walks exactly this list. Everything
+// that can be computed before clone is computed here (argv/envp, id-map strings, mounts).
+#pragma once
+
+#include <barco/config.hpp>
+
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace barco {
+
+enum class Where { parent_before_clone, parent_after_clone, child };
+
+[[nodiscard]] const char* where_name(Where w);
+
+namespace op {
+struct ReserveId { std::string state_dir; };
+struct Clone { unsigned long flags; };
+struct WriteIdMaps { std::string uid_map; std::string gid_map; };
+struct Supervise { bool terminal; bool relay_stdin; };
+struct WaitForIdMaps {};
+struct BecomeRootInUserns {};
+struct SetHostname { std::string name; };
+struct MakeRootPrivate {};
+struct BindRootfs { std::string rootfs; };
+struct MountFs { Mount mount; std::string rootfs; };
+struct MakeDevice { Device device; std::string rootfs; bool bind_from_host; };
+struct MakeSymlink { std::string target; std::string link; std::string rootfs; };
+struct PivotRoot { std::string rootfs; };
+struct RemountRootReadOnly {};
+struct BringUpLoopback {};
+struct EnterCgroupNamespace {};
+struct SetupTerminal {};
+struct CreateSession {};
+struct DetachStdin {};
+struct SetRlimits { std::vector<Rlimit> limits; };
+struct SetUser { User user; };
+struct ChangeDir { std::string cwd; };
+struct CloseFds {};
+struct StartInit {};
+struct Exec { std::vector<std::string> argv; std::vector<std::string> env; std::string path_env; };
+}  // namespace op
+
+using Operation = std::variant<op::ReserveId, op::Clone, op::WriteIdMaps, op::Supervise, op::WaitForIdMaps,
+                               op::BecomeRootInUserns, op::SetHostname, op::MakeRootPrivate, op::BindRootfs,
+                               op::MountFs, op::MakeDevice, op::MakeSymlink, op::PivotRoot,
+                               op::RemountRootReadOnly, op::BringUpLoopback, op::EnterCgroupNamespace,
+                               op::SetupTerminal, op::CreateSession, op::DetachStdin, op::SetRlimits, op::SetUser, op::ChangeDir,
+                               op::CloseFds, op::StartInit, op::Exec>;
+
+struct Step {
+  std::string name;  // the same name appears in -v logs and in error messages
+  Where where;
+  Operation op;
+  std::string why;   // why the step sits at this position
+};
+
+struct Plan {
+  std::string id;
+  unsigned long clone_flags = 0;
+  std::vector<Step> steps;
+
+  [[nodiscard]] std::vector<const Step*> steps_at(Where w) const;
+  [[nodiscard]] const Step* find(const std::string& name) const;
+};
+
+// Builds the plan; pure. `state_root` is where the state record lives (/run/barco).
+[[nodiscard]] Plan build_plan(const ContainerConfig& config, const std::string& state_root);
+
+// One line per step: "N. [where] name  args" and, indented, why.
+[[nodiscard]] std::string describe(const Operation& op);
+[[nodiscard]] std::string format_plan(const Plan& plan);
+
+// "CLONE_NEWNS|CLONE_NEWPID|..."
+[[nodiscard]] std::string clone_flags_to_string(unsigned long flags);
+[[nodiscard]] std::string mount_flags_to_string(unsigned long flags);
+[[nodiscard]] std::string id_map_to_string(const std::vector<IdMapping>& maps);
+
+}  // namespace barco

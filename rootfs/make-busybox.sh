@@ -1,0 +1,71 @@
+#!/bin/sh
+# usage: rootfs/make-busybox.sh [DIR] [BUSYBOX]
+# Builds a minimal root filesystem from Debian's busybox-static into DIR (default:
+# rootfs/busybox next to this script): the static busybox, one link per applet, the usual
+# empty mount points, and small /etc/passwd, /etc/group, /etc/hostname and /etc/hosts.
+# Nothing is downloaded except the Debian package (make deps installs it). DIR is rebuilt
+# from scratch, but never while something is mounted below it.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+dir=${1:-$here/busybox}
+bb=${2:-/bin/busybox}
+
+if [ ! -x "$bb" ] || ! "$bb" --list >/dev/null 2>&1; then
+    echo "make-busybox: $bb is missing or not runnable — hint: apt-get install busybox-static (or: make deps)" >&2
+    exit 1
+fi
+if ! file_info=$(LC_ALL=C readelf -d "$bb" 2>&1) || echo "$file_info" | grep -q NEEDED; then
+    echo "make-busybox: $bb is not a static binary — hint: the busybox-static package provides one" >&2
+    exit 1
+fi
+case "$dir" in
+    ""|/) echo "make-busybox: refusing to use '$dir' as a rootfs" >&2; exit 1 ;;
+esac
+
+if [ -d "$dir" ]; then
+    abs=$(cd "$dir" && pwd -P)
+    if awk -v d="$abs" '$5 == d || index($5, d "/") == 1 { found = 1 } END { exit !found }' /proc/self/mountinfo; then
+        echo "make-busybox: something is mounted under $abs; unmount it first" >&2
+        exit 1
+    fi
+    rm -rf "$dir"
+fi
+
+tmp="$dir.tmp.$$"
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp"
+cd "$tmp"
+mkdir -p bin sbin usr/bin usr/sbin proc sys dev tmp etc root run var/tmp home
+chmod 1777 tmp var/tmp
+chmod 0700 root
+cp "$bb" bin/busybox
+chmod 0755 bin/busybox
+for applet in $("$bb" --list); do
+    [ "$applet" = busybox ] || ln -s busybox "bin/$applet"
+done
+
+cat > etc/passwd <<'PASSWD'
+root:x:0:0:root:/root:/bin/sh
+daemon:x:1:1:daemon:/usr/sbin:/bin/false
+user:x:1000:1000:user:/home/user:/bin/sh
+nobody:x:65534:65534:nobody:/nonexistent:/bin/false
+PASSWD
+cat > etc/group <<'GROUP'
+root:x:0:
+daemon:x:1:
+tty:x:5:
+users:x:100:user
+audio:x:29:user
+user:x:1000:
+nogroup:x:65534:
+GROUP
+mkdir -p home/user && chown 1000:1000 home/user
+echo barco > etc/hostname
+printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' > etc/hosts
+: > etc/resolv.conf
+
+cd - >/dev/null
+mv "$tmp" "$dir"
+trap - EXIT
+echo "rootfs ready: $dir ($(ls "$dir/bin" | wc -l) entries in /bin, $("$bb" | head -1 | awk '{print $1, $2}'))"

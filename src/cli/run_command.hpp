@@ -1,0 +1,66 @@
+// `barco run`: the docker-style flags and their mapping onto ContainerConfig. The mapping is
+// a pure function of the flags and a view of the host (environment, files, terminal), so
+// unit tests drive it with a fake host.
+#pragma once
+
+#include <barco/config.hpp>
+#include <barco/parse.hpp>
+#include <barco/result.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace barco::cli {
+
+struct RunFlags {
+  std::string rootfs;
+  std::string name;
+  std::string hostname;
+  std::vector<std::string> env;
+  std::vector<std::string> env_files;
+  std::string workdir;
+  std::string user;
+  bool tty = false;
+  bool no_tty = false;
+  bool interactive = false;
+  std::vector<std::string> volumes;
+  std::vector<std::string> tmpfs;
+  bool read_only = false;
+  std::string network = "none";
+  std::string pid;
+  std::string ipc;
+  std::string uts;
+  std::string userns = "host";
+  std::vector<std::string> ulimits;
+  bool init = false;
+  bool dry_run = false;
+  std::vector<std::string> command;
+};
+
+// What the mapping needs to know about the machine it runs on.
+struct HostView {
+  EnvLookup env;
+  std::function<bool()> stdin_is_tty;
+  // Contents of a host file (--env-file, /etc/subuid); nullopt when it cannot be read.
+  std::function<std::optional<std::string>(const std::string&)> read_host_file;
+  // Contents of a file inside the rootfs, resolved inside it; nullopt when absent.
+  std::function<std::optional<std::string>(const std::string& rootfs, const std::string&)> read_rootfs_file;
+  // "" when `path` is an existing directory, else the reason (strerror or "not a directory").
+  std::function<std::string(const std::string&)> check_directory;
+  std::function<bool(const std::string&)> exists;
+  std::function<std::string(const std::string&)> absolute;  // realpath-like, no failure
+  std::function<std::string()> new_id;
+};
+
+[[nodiscard]] HostView real_host();
+
+void add_run_flags(CLI::App& run, RunFlags& flags);
+
+// Throws ConfigError on bad values.
+[[nodiscard]] ContainerConfig config_from_flags(const RunFlags& flags, const HostView& host);
+
+}  // namespace barco::cli

@@ -1,0 +1,40 @@
+#include <barco/container_id.hpp>
+#include <barco/result.hpp>
+
+#include <sys/random.h>
+
+#include <array>
+#include <cctype>
+#include <cstdio>
+
+namespace barco {
+
+std::string random_container_id() {
+  std::array<unsigned char, 6> bytes{};
+  // getrandom never fails for 6 bytes once the pool is initialised; a short read still
+  // leaves a usable (if less random) id, so its result only needs no handling.
+  if (getrandom(bytes.data(), bytes.size(), 0) != static_cast<ssize_t>(bytes.size())) {
+    bytes.fill(0);
+  }
+  std::string out;
+  for (const auto b : bytes) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    out += kHex[b >> 4];
+    out += kHex[b & 0xf];
+  }
+  return out;
+}
+
+void validate_container_id(std::string_view id) {
+  auto ok_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-'; };
+  bool ok = !id.empty() && id.size() <= 64 && std::isalnum(static_cast<unsigned char>(id.front()));
+  for (const char c : id) {
+    ok = ok && ok_char(c);
+  }
+  if (!ok) {
+    throw ConfigError("--name '" + std::string(id) + "': not a valid container name",
+                      "use 1-64 characters from [a-zA-Z0-9_.-], starting with a letter or digit");
+  }
+}
+
+}  // namespace barco

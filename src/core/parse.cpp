@@ -1,0 +1,271 @@
+#include <barco/parse.hpp>
+#include <barco/result.hpp>
+
+#include <sys/mount.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <limits>
+#include <utility>
+
+namespace barco {
+namespace {
+
+using namespace std::string_view_literals;
+
+std::string_view trim(std::string_view s) {
+  const auto* ws = " \t\r";
+  const auto b = s.find_first_not_of(ws);
+  if (b == std::string_view::npos) {
+    return {};
+  }
+  return s.substr(b, s.find_last_not_of(ws) - b + 1);
+}
+
+bool is_valid_env_key(std::string_view key) {
+  return !key.empty() && key.find_first_of(" \t\n\0"sv) == std::string_view::npos;
+}
+
+std::optional<uint64_t> parse_u64(std::string_view text) {
+  uint64_t v = 0;
+  const auto* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, v);
+  if (text.empty() || ec != std::errc{} || ptr != end) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+[[noreturn]] void fail(std::string what, std::string hint) {
+  throw ConfigError(std::move(what), std::move(hint));
+}
+
+void require_absolute(std::string_view flag, std::string_view whole, std::string_view path) {
+  if (path.empty() || path.front() != '/') {
+    fail(std::string(flag) + " '" + std::string(whole) + "': '" + std::string(path) + "' is not an absolute path",
+         "write both paths in full, e.g. " + std::string(flag) + " /srv/data:/data:ro");
+  }
+}
+
+struct MountFlag {
+  std::string_view name;
+  unsigned long set;
+  bool clear;
+};
+
+constexpr std::array<MountFlag, 14> kMountFlags{{
+    {"ro", MS_RDONLY, false},
+    {"rw", MS_RDONLY, true},
+    {"nosuid", MS_NOSUID, false},
+    {"suid", MS_NOSUID, true},
+    {"nodev", MS_NODEV, false},
+    {"dev", MS_NODEV, true},
+    {"noexec", MS_NOEXEC, false},
+    {"exec", MS_NOEXEC, true},
+    {"sync", MS_SYNCHRONOUS, false},
+    {"async", MS_SYNCHRONOUS, true},
+    {"noatime", MS_NOATIME, false},
+    {"atime", MS_NOATIME, true},
+    {"strictatime", MS_STRICTATIME, false},
+    {"nodiratime", MS_NODIRATIME, false},
+}};
+
+struct RlimitName {
+  std::string_view name;
+  int resource;
+};
+
+constexpr std::array<RlimitName, 16> kRlimits{{
+    {"as", RLIMIT_AS},           {"core", RLIMIT_CORE},       {"cpu", RLIMIT_CPU},
+    {"data", RLIMIT_DATA},       {"fsize", RLIMIT_FSIZE},     {"locks", RLIMIT_LOCKS},
+    {"memlock", RLIMIT_MEMLOCK}, {"msgqueue", RLIMIT_MSGQUEUE}, {"nice", RLIMIT_NICE},
+    {"nofile", RLIMIT_NOFILE},   {"nproc", RLIMIT_NPROC},     {"rss", RLIMIT_RSS},
+    {"rtprio", RLIMIT_RTPRIO},   {"rttime", RLIMIT_RTTIME},   {"sigpending", RLIMIT_SIGPENDING},
+    {"stack", RLIMIT_STACK},
+}};
+
+std::optional<uint64_t> parse_rlimit_value(std::string_view text) {
+  if (text == "unlimited" || text == "-1") {
+    return RLIM_INFINITY;
+  }
+  return parse_u64(text);
+}
+
+}  // namespace
+
+
+
+std::vector<std::string> split(std::string_view text, char sep) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    const auto pos = text.find(sep);
+    const auto item = text.substr(0, pos);
+    if (!item.empty()) {
+      out.emplace_back(item);
+    }
+    if (pos == std::string_view::npos) {
+      break;
+    }
+    text.remove_prefix(pos + 1);
+  }
+  return out;
+}
+
+std::optional<uint32_t> parse_id(std::string_view text) {
+  const auto v = parse_u64(text);
+  if (!v || *v >= std::numeric_limits<uint32_t>::max()) {
+    return std::nullopt;
+  }
+  return static_cast<uint32_t>(*v);
+}
+
+std::optional<std::string> parse_env_entry(std::string_view text, const EnvLookup& lookup) {
+  const auto eq = text.find('=');
+  const auto key = text.substr(0, eq);
+  if (!is_valid_env_key(key)) {
+    fail("--env '" + std::string(text) + "': the variable name is empty or contains blanks",
+         "write NAME=value, or NAME alone to pass the caller's value through");
+  }
+  if (eq != std::string_view::npos) {
+    return std::string(text);
+  }
+  if (auto value = lookup(std::string(key))) {
+    return std::string(key) + "=" + *value;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> parse_env_file(std::string_view content, const EnvLookup& lookup) {
+  std::vector<std::string> out;
+  size_t line_no = 0;
+  for (std::string_view rest = content; !rest.empty();) {
+    const auto nl = rest.find('\n');
+    const auto raw = rest.substr(0, nl);
+    rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+    ++line_no;
+    const auto line = trim(raw);
+    if (line.empty() || line.front() == '#') {
+      continue;
+    }
+    try {
+      if (auto entry = parse_env_entry(line, lookup)) {
+        out.push_back(std::move(*entry));
+      }
+    } catch (const ConfigError& e) {
+      fail("--env-file line " + std::to_string(line_no) + ": " + e.error().call, e.error().hint);
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> merge_env(const std::vector<std::string>& base, const std::vector<std::string>& overrides) {
+  std::vector<std::string> out = base;
+  for (const auto& entry : overrides) {
+    const auto key = entry.substr(0, entry.find('='));
+    auto same_key = [&](const std::string& e) { return e.substr(0, e.find('=')) == key; };
+    if (auto it = std::find_if(out.begin(), out.end(), same_key); it != out.end()) {
+      *it = entry;
+    } else {
+      out.push_back(entry);
+    }
+  }
+  return out;
+}
+
+UserSpec parse_user_spec(std::string_view text) {
+  const auto colon = text.find(':');
+  UserSpec spec{std::string(text.substr(0, colon)), std::nullopt};
+  if (colon != std::string_view::npos) {
+    spec.group = std::string(text.substr(colon + 1));
+  }
+  if (spec.user.empty() || (spec.group && spec.group->empty()) ||
+      (spec.group && spec.group->find(':') != std::string::npos)) {
+    fail("--user '" + std::string(text) + "': expected UID[:GID] or NAME[:GROUP]", "for example -u 1000:1000 or -u nobody");
+  }
+  return spec;
+}
+
+Mount parse_volume(std::string_view text) {
+  const auto parts = split(text, ':');
+  if (parts.size() < 2 || parts.size() > 3 || std::count(text.begin(), text.end(), ':') != ptrdiff_t(parts.size() - 1)) {
+    fail("--volume '" + std::string(text) + "': expected HOST:CONTAINER[:ro|rw]", "for example -v /srv/data:/data:ro");
+  }
+  require_absolute("--volume", text, parts[0]);
+  require_absolute("--volume", text, parts[1]);
+  Mount m{parts[1], "bind", parts[0], MS_BIND | MS_REC, {}, false};
+  if (parts.size() == 3) {
+    if (parts[2] == "ro") {
+      m.read_only_remount = true;
+    } else if (parts[2] != "rw") {
+      fail("--volume '" + std::string(text) + "': unknown mode '" + parts[2] + "'", "the mode is ro or rw");
+    }
+  }
+  return m;
+}
+
+Mount parse_tmpfs(std::string_view text) {
+  const auto colon = text.find(':');
+  const auto path = std::string(text.substr(0, colon));
+  require_absolute("--tmpfs", text, path);
+  Mount m{path, "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, {}, false};
+  if (colon == std::string_view::npos) {
+    return m;
+  }
+  std::vector<std::string> data;
+  for (const auto& opt : split(text.substr(colon + 1), ',')) {
+    const auto* flag = std::find_if(kMountFlags.begin(), kMountFlags.end(),
+                                    [&](const MountFlag& f) { return f.name == opt; });
+    if (flag != kMountFlags.end()) {
+      m.flags = flag->clear ? (m.flags & ~flag->set) : (m.flags | flag->set);
+    } else if (opt.find('=') != std::string::npos) {
+      data.push_back(opt);  // size=, mode=, uid=, gid=, nr_inodes=: the kernel validates them
+    } else {
+      fail("--tmpfs '" + std::string(text) + "': unknown option '" + opt + "'",
+           "options are mount(8) flags (ro, rw, exec, noexec, suid, nosuid, dev, nodev) or tmpfs key=value pairs");
+    }
+  }
+  for (size_t i = 0; i < data.size(); ++i) {
+    m.data += (i ? "," : "") + data[i];
+  }
+  return m;
+}
+
+Rlimit parse_ulimit(std::string_view text) {
+  const auto eq = text.find('=');
+  const auto name = text.substr(0, eq);
+  const auto* it = std::find_if(kRlimits.begin(), kRlimits.end(), [&](const RlimitName& r) { return r.name == name; });
+  if (eq == std::string_view::npos || it == kRlimits.end()) {
+    fail("--ulimit '" + std::string(text) + "': expected NAME=SOFT[:HARD] with a known NAME",
+         "names: as core cpu data fsize locks memlock msgqueue nice nofile nproc rss rtprio rttime sigpending stack");
+  }
+  const auto values = text.substr(eq + 1);
+  const auto colon = values.find(':');
+  const auto soft = parse_rlimit_value(values.substr(0, colon));
+  const auto hard = colon == std::string_view::npos ? soft : parse_rlimit_value(values.substr(colon + 1));
+  if (!soft || !hard) {
+    fail("--ulimit '" + std::string(text) + "': the values must be numbers or 'unlimited'", "for example --ulimit nofile=1024:2048");
+  }
+  if (*soft > *hard) {
+    fail("--ulimit '" + std::string(text) + "': the soft limit is above the hard limit", "write SOFT:HARD with SOFT <= HARD");
+  }
+  return Rlimit{it->resource, *soft, *hard};
+}
+
+std::optional<IdMapping> find_subid_range(std::string_view content, std::string_view owner) {
+  for (const auto& line : split(content, '\n')) {
+    const auto fields = split(line, ':');
+    if (fields.size() != 3 || fields[0] != owner) {
+      continue;
+    }
+    const auto start = parse_id(fields[1]);
+    const auto count = parse_id(fields[2]);
+    if (start && count && *count > 0 && uint64_t(*start) + *count <= std::numeric_limits<uint32_t>::max()) {
+      return IdMapping{0, *start, *count};
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace barco

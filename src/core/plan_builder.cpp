@@ -1,0 +1,203 @@
+#include <barco/defaults.hpp>
+#include <barco/plan.hpp>
+
+#include <sched.h>
+
+#include <algorithm>
+
+namespace barco {
+namespace {
+
+unsigned long clone_flag(Namespace ns) {
+  switch (ns) {
+    case Namespace::mount: return CLONE_NEWNS;
+    case Namespace::pid: return CLONE_NEWPID;
+    case Namespace::uts: return CLONE_NEWUTS;
+    case Namespace::ipc: return CLONE_NEWIPC;
+    case Namespace::net: return CLONE_NEWNET;
+    case Namespace::cgroup: return 0;  // unshared by the child after it joined its cgroup
+    case Namespace::user: return CLONE_NEWUSER;
+  }
+  return 0;
+}
+
+std::string mount_step_name(const Mount& m) {
+  if (m.type == "bind") {
+    return "bind_volume";
+  }
+  if (m.destination == "/proc") return "mount_proc";
+  if (m.destination == "/dev") return "mount_dev";
+  if (m.destination == "/dev/pts") return "mount_devpts";
+  if (m.destination == "/dev/shm") return "mount_shm";
+  if (m.destination == "/dev/mqueue") return "mount_mqueue";
+  if (m.destination == "/sys") return "mount_sys";
+  return "mount_" + m.type;
+}
+
+bool is_under_dev(const Mount& m) {
+  return m.destination == "/dev" || m.destination.rfind("/dev/", 0) == 0;
+}
+
+std::string find_env(const std::vector<std::string>& env, const std::string& key) {
+  for (const auto& e : env) {
+    if (e.rfind(key + "=", 0) == 0) {
+      return e.substr(key.size() + 1);
+    }
+  }
+  return {};
+}
+
+class PlanBuilder {
+ public:
+  explicit PlanBuilder(const ContainerConfig& c) : c_(c) {}
+
+  Plan build(const std::string& state_root) {
+    plan_.id = c_.id;
+    for (const auto& ns : c_.namespaces) {
+      if (ns.private_ns) {
+        plan_.clone_flags |= clone_flag(ns.type);
+      }
+    }
+    const bool userns = c_.has_private(Namespace::user);
+    parent(Where::parent_before_clone, "reserve_id", op::ReserveId{state_root + "/" + c_.id},
+           "mkdir is atomic: a second container with the same name is refused before any work");
+    parent(Where::parent_before_clone, "clone", op::Clone{plan_.clone_flags},
+           "namespaces are created with the process, so it never runs in the host's");
+    if (userns) {
+      parent(Where::parent_after_clone, "write_id_maps",
+             op::WriteIdMaps{id_map_to_string(c_.uid_mappings), id_map_to_string(c_.gid_mappings)},
+             "only a process outside the new user namespace may write its maps");
+      child("wait_for_id_maps", op::WaitForIdMaps{}, "until the maps exist the child is the overflow uid");
+      child("become_root_in_userns", op::BecomeRootInUserns{},
+            "files created from here on need an fsuid that is mapped");
+    }
+    if (c_.has_private(Namespace::cgroup)) {
+      child("enter_cgroup_namespace", op::EnterCgroupNamespace{},
+            "after the process sits in its own cgroup (and before /sys is mounted), so that cgroup is the namespace's root");
+    }
+    add_filesystem_steps(userns);
+    if (c_.has_private(Namespace::uts)) {
+      child("set_hostname", op::SetHostname{c_.hostname}, "in the private UTS namespace; the host's is untouched");
+    }
+    if (c_.has_private(Namespace::net)) {
+      child("bring_up_loopback", op::BringUpLoopback{}, "a new network namespace starts with lo down");
+    }
+    if (c_.process.terminal) {
+      child("setup_terminal", op::SetupTerminal{},
+            "the pty comes from the container's own devpts, and setsid makes it the controlling tty");
+    } else {
+      child("create_session", op::CreateSession{},
+            "a new session detaches the container from the caller's controlling terminal (TIOCSTI)");
+      if (!c_.process.stdin_open) {
+        child("detach_stdin", op::DetachStdin{}, "without -i the command reads EOF, as with docker; after pivot_root so it is the container's /dev/null");
+      }
+    }
+    if (!c_.process.rlimits.empty()) {
+      child("set_rlimits", op::SetRlimits{c_.process.rlimits}, "while still root, so hard limits may be raised");
+    }
+    child("change_dir", op::ChangeDir{c_.process.cwd},
+          "as root, so a missing workdir can be created; the cwd is then verified to be inside the rootfs");
+    child("set_user", op::SetUser{c_.process.user}, "groups first, then gid, then uid: each needs the privilege the next drops");
+    child("close_fds", op::CloseFds{}, "no host fd may reach the command (CVE-2024-21626)");
+    if (c_.init) {
+      child("start_init", op::StartInit{}, "barco's PID 1 forks the command, then reaps zombies and forwards signals");
+    }
+    child("exec", op::Exec{c_.process.args, c_.process.env, find_env(c_.process.env, "PATH")},
+          "last: EOF on the close-on-exec sync socket tells the parent it succeeded");
+    parent(Where::parent_after_clone, "supervise", op::Supervise{c_.process.terminal, c_.process.stdin_open},
+           "forward signals, relay the pty, wait, and return the command's status");
+    return std::move(plan_);
+  }
+
+ private:
+  void add_filesystem_steps(bool userns) {
+    const auto& root = c_.root.path;
+    child("make_root_private", op::MakeRootPrivate{},
+          "no mount made for the container may propagate back to the host");
+    child("bind_rootfs", op::BindRootfs{root}, "pivot_root needs the new root to be a mount point");
+    // /dev first, so its nodes and submounts land in the tmpfs; user volumes last, so they
+    // may sit on top of anything the defaults created.
+    for (const auto& m : c_.mounts) {
+      if (m.destination == "/dev") {
+        add_mount(m);
+        add_device_steps(userns);
+      }
+    }
+    for (const auto& m : c_.mounts) {
+      if (m.destination != "/dev") {
+        add_mount(m);
+      }
+    }
+    child("pivot_root", op::PivotRoot{root}, "after the mounts, then the old root is detached: no path to the host remains");
+    if (c_.root.readonly) {
+      child("remount_root_read_only", op::RemountRootReadOnly{},
+            "after pivot_root, so only the rootfs bind becomes read-only, not the mounts on top of it");
+    }
+  }
+
+  void add_mount(const Mount& m) {
+    child(mount_step_name(m), op::MountFs{m, c_.root.path},
+          is_under_dev(m) ? "inside the container's /dev tmpfs" : "before pivot_root, while host paths are reachable");
+  }
+
+  void add_device_steps(bool userns) {
+    auto devices = c_.devices;
+    if (c_.process.terminal) {
+      // A file for the pty slave to be bound onto, as runc does for /dev/console.
+      devices.push_back({"/dev/console", 'f', 0, 0, 0600});
+    }
+    for (const auto& d : devices) {
+      child("make_device", op::MakeDevice{d, c_.root.path, userns && d.type != 'f'},
+            userns ? "a user namespace cannot mknod: the host node is bound instead" : "mknod in the /dev tmpfs");
+    }
+    static const std::pair<const char*, const char*> kLinks[] = {
+        {"pts/ptmx", "/dev/ptmx"},         {"/proc/self/fd", "/dev/fd"}, {"/proc/self/fd/0", "/dev/stdin"},
+        {"/proc/self/fd/1", "/dev/stdout"}, {"/proc/self/fd/2", "/dev/stderr"},
+    };
+    for (const auto& [target, link] : kLinks) {
+      child("make_symlink", op::MakeSymlink{target, link, c_.root.path}, "the links every libc expects in /dev");
+    }
+  }
+
+  void parent(Where w, std::string name, Operation o, std::string why) {
+    plan_.steps.push_back({std::move(name), w, std::move(o), std::move(why)});
+  }
+  void child(std::string name, Operation o, std::string why) {
+    plan_.steps.push_back({std::move(name), Where::child, std::move(o), std::move(why)});
+  }
+
+  const ContainerConfig& c_;
+  Plan plan_;
+};
+
+}  // namespace
+
+const char* where_name(Where w) {
+  switch (w) {
+    case Where::parent_before_clone: return "parent";
+    case Where::parent_after_clone: return "parent";
+    case Where::child: return "child";
+  }
+  return "?";
+}
+
+std::vector<const Step*> Plan::steps_at(Where w) const {
+  std::vector<const Step*> out;
+  for (const auto& s : steps) {
+    if (s.where == w) {
+      out.push_back(&s);
+    }
+  }
+  return out;
+}
+
+const Step* Plan::find(const std::string& name) const {
+  const auto it = std::find_if(steps.begin(), steps.end(), [&](const Step& s) { return s.name == name; });
+  return it == steps.end() ? nullptr : &*it;
+}
+
+Plan build_plan(const ContainerConfig& config, const std::string& state_root) {
+  return PlanBuilder(config).build(state_root);
+}
+
+}  // namespace barco

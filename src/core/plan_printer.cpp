@@ -1,0 +1,167 @@
+#include <barco/plan.hpp>
+
+#include <sched.h>
+#include <sys/mount.h>
+
+#include <array>
+#include <sstream>
+#include <utility>
+
+namespace barco {
+namespace {
+
+template <class... Ts>
+struct overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+overloaded(Ts...) -> overloaded<Ts...>;
+
+template <size_t N>
+std::string flags_to_string(unsigned long flags, const std::array<std::pair<unsigned long, const char*>, N>& names) {
+  std::string out;
+  for (const auto& [bit, name] : names) {
+    if ((flags & bit) != 0) {
+      out += (out.empty() ? "" : "|") + std::string(name);
+      flags &= ~bit;
+    }
+  }
+  if (flags != 0) {
+    std::ostringstream hex;
+    hex << std::hex << "0x" << flags;
+    out += (out.empty() ? "" : "|") + hex.str();
+  }
+  return out.empty() ? "0" : out;
+}
+
+std::string quoted_list(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) {
+    out += (i ? ", \"" : "\"") + items[i] + "\"";
+  }
+  return out + "]";
+}
+
+std::string ids(const std::vector<uint32_t>& v) {
+  std::string out;
+  for (const auto id : v) {
+    out += (out.empty() ? "" : ",") + std::to_string(id);
+  }
+  return out.empty() ? "none" : out;
+}
+
+}  // namespace
+
+std::string clone_flags_to_string(unsigned long flags) {
+  static constexpr std::array<std::pair<unsigned long, const char*>, 7> kNames{{
+      {CLONE_NEWNS, "CLONE_NEWNS"},
+      {CLONE_NEWPID, "CLONE_NEWPID"},
+      {CLONE_NEWUTS, "CLONE_NEWUTS"},
+      {CLONE_NEWIPC, "CLONE_NEWIPC"},
+      {CLONE_NEWNET, "CLONE_NEWNET"},
+      {CLONE_NEWCGROUP, "CLONE_NEWCGROUP"},
+      {CLONE_NEWUSER, "CLONE_NEWUSER"},
+  }};
+  return flags_to_string(flags, kNames);
+}
+
+std::string mount_flags_to_string(unsigned long flags) {
+  static constexpr std::array<std::pair<unsigned long, const char*>, 12> kNames{{
+      {MS_RDONLY, "MS_RDONLY"},
+      {MS_NOSUID, "MS_NOSUID"},
+      {MS_NODEV, "MS_NODEV"},
+      {MS_NOEXEC, "MS_NOEXEC"},
+      {MS_SYNCHRONOUS, "MS_SYNCHRONOUS"},
+      {MS_REMOUNT, "MS_REMOUNT"},
+      {MS_NOATIME, "MS_NOATIME"},
+      {MS_NODIRATIME, "MS_NODIRATIME"},
+      {MS_BIND, "MS_BIND"},
+      {MS_REC, "MS_REC"},
+      {MS_PRIVATE, "MS_PRIVATE"},
+      {MS_STRICTATIME, "MS_STRICTATIME"},
+  }};
+  return flags_to_string(flags, kNames);
+}
+
+std::string id_map_to_string(const std::vector<IdMapping>& maps) {
+  std::string out;
+  for (const auto& m : maps) {
+    out += std::to_string(m.container_id) + " " + std::to_string(m.host_id) + " " + std::to_string(m.size) + "\n";
+  }
+  return out;
+}
+
+std::string describe(const Operation& operation) {
+  return std::visit(
+      overloaded{
+          [](const op::ReserveId& o) { return "mkdir " + o.state_dir + ", write state.json (temp + rename)"; },
+          [](const op::Clone& o) { return "clone3(" + clone_flags_to_string(o.flags) + ", exit_signal=SIGCHLD)"; },
+          [](const op::WriteIdMaps& o) {
+            std::string u = o.uid_map;
+            std::string g = o.gid_map;
+            for (auto* s : {&u, &g}) {
+              for (auto& ch : *s) ch = ch == '\n' ? ';' : ch;
+            }
+            return "uid_map \"" + u + "\" gid_map \"" + g + "\"";
+          },
+          [](const op::Supervise& o) {
+            std::string relay = o.terminal ? (o.relay_stdin ? "relay pty (in and out), " : "relay pty output, ") : "";
+            return relay + "forward signals, wait for pid 1";
+          },
+          [](const op::WaitForIdMaps&) { return std::string("read maps-written from the sync socket"); },
+          [](const op::BecomeRootInUserns&) { return std::string("setresgid(0,0,0) setresuid(0,0,0)"); },
+          [](const op::SetHostname& o) { return "sethostname(\"" + o.name + "\")"; },
+          [](const op::MakeRootPrivate&) { return std::string("mount(\"/\", MS_REC|MS_PRIVATE)"); },
+          [](const op::BindRootfs& o) { return "mount(\"" + o.rootfs + "\" -> \"" + o.rootfs + "\", MS_BIND|MS_REC)"; },
+          [](const op::MountFs& o) {
+            const auto& m = o.mount;
+            std::string s = "mount(\"" + m.source + "\" -> \"" + o.rootfs + m.destination + "\", type=" + m.type +
+                            ", " + mount_flags_to_string(m.flags);
+            if (!m.data.empty()) s += ", \"" + m.data + "\"";
+            s += ")";
+            if (m.read_only_remount) s += " + remount MS_BIND|MS_REMOUNT|MS_RDONLY";
+            return s;
+          },
+          [](const op::MakeDevice& o) {
+            const auto& d = o.device;
+            if (d.type == 'f') return "create file " + d.path;
+            if (o.bind_from_host) return "bind host " + d.path + " -> " + o.rootfs + d.path;
+            return "mknod(\"" + o.rootfs + d.path + "\", " + std::string(1, d.type) + " " + std::to_string(d.major) +
+                   ":" + std::to_string(d.minor) + ")";
+          },
+          [](const op::MakeSymlink& o) { return "symlink(\"" + o.target + "\" <- \"" + o.rootfs + o.link + "\")"; },
+          [](const op::PivotRoot& o) { return "chdir(\"" + o.rootfs + "\") pivot_root(\".\", \".\") umount2(\".\", MNT_DETACH)"; },
+          [](const op::RemountRootReadOnly&) { return std::string("mount(\"/\", MS_BIND|MS_REMOUNT|MS_RDONLY)"); },
+          [](const op::BringUpLoopback&) { return std::string("ioctl(SIOCSIFFLAGS, \"lo\", IFF_UP)"); },
+          [](const op::EnterCgroupNamespace&) { return std::string("unshare(CLONE_NEWCGROUP)"); },
+          [](const op::SetupTerminal&) {
+            return std::string("open /dev/ptmx, setsid, TIOCSCTTY, dup2 slave to 0,1,2, send master to parent");
+          },
+          [](const op::CreateSession&) { return std::string("setsid()"); },
+          [](const op::DetachStdin&) { return std::string("open(\"/dev/null\") dup2 -> 0"); },
+          [](const op::SetRlimits& o) { return "setrlimit x" + std::to_string(o.limits.size()); },
+          [](const op::SetUser& o) {
+            return "setgroups(" + ids(o.user.additional_gids) + ") setresgid(" + std::to_string(o.user.gid) +
+                   ") setresuid(" + std::to_string(o.user.uid) + ")";
+          },
+          [](const op::ChangeDir& o) { return "chdir(\"" + o.cwd + "\")"; },
+          [](const op::CloseFds&) { return std::string("close_range(3, ~0) except the sync socket (close-on-exec)"); },
+          [](const op::StartInit&) { return std::string("fork; pid 1 waits for all children"); },
+          [](const op::Exec& o) { return "execve(" + quoted_list(o.argv) + ", env=" + quoted_list(o.env) + ")"; },
+      },
+      operation);
+}
+
+std::string format_plan(const Plan& plan) {
+  std::ostringstream out;
+  out << "plan for container " << plan.id << " (" << plan.steps.size() << " steps)\n";
+  int n = 1;
+  for (const auto& s : plan.steps) {
+    out << (n < 10 ? " " : "") << n << ". [" << where_name(s.where) << "] " << s.name << "  " << describe(s.op) << "\n"
+        << "      why: " << s.why << "\n";
+    ++n;
+  }
+  return out.str();
+}
+
+}  // namespace barco

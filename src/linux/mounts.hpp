@@ -1,0 +1,19 @@
+// The container's filesystem: private propagation, the rootfs bind, the default and user
+// mounts placed inside the rootfs, pivot_root, and the read-only root.
+#pragma once
+
+#include "sys/sys.hpp"
+
+#include <barco/config.hpp>
+
+namespace barco {
+
+Result<void> make_root_private(Sys& sys);
+Result<void> bind_rootfs(Sys& sys, const std::string& rootfs);
+// Creates the mount point inside the rootfs (never following a symlink out of it), mounts,
+// and for read-only binds adds the MS_REMOUNT call the kernel needs.
+Result<void> mount_filesystem(Sys& sys, const Mount& mount, const std::string& rootfs);
+Result<void> pivot_into(Sys& sys, const std::string& rootfs);
+Result<void> remount_root_read_only(Sys& sys);
+
+}  // namespace barco

@@ -1,0 +1,54 @@
+#include "linux/process.hpp"
+
+#include <fcntl.h>
+
+namespace barco {
+
+Result<void> set_rlimits(Sys& sys, const std::vector<Rlimit>& limits) {
+  for (const auto& l : limits) {
+    if (auto r = sys.setrlimit(l.resource, l.soft, l.hard); !r) {
+      return r;
+    }
+  }
+  return {};
+}
+
+Result<void> change_dir(Sys& sys, const std::string& cwd) {
+  auto dir = sys.make_path_in_root("/", cwd, false);
+  if (!dir) {
+    return dir.error();
+  }
+  if (auto r = sys.chdir(*dir); !r) {
+    return r;
+  }
+  auto now = sys.getcwd();
+  if (!now) {
+    return now.error();
+  }
+  if (now->empty() || now->front() != '/') {
+    return plain_error("getcwd() = \"" + *now + "\"", "the working directory is outside the container's root");
+  }
+  return {};
+}
+
+Result<void> set_user(Sys& sys, const User& user) {
+  if (auto r = sys.setgroups(std::vector<gid_t>(user.additional_gids.begin(), user.additional_gids.end())); !r) {
+    return r;
+  }
+  if (auto r = sys.setresgid(user.gid); !r) {
+    return r;
+  }
+  return sys.setresuid(user.uid);
+}
+
+Result<void> close_fds(Sys& sys, int keep_fd) { return sys.close_range_except(keep_fd); }
+
+Result<void> detach_stdin(Sys& sys) {
+  auto null = sys.open_file("/dev/null", O_RDONLY);
+  if (!null) {
+    return null.error();
+  }
+  return sys.dup2(null->get(), 0);
+}
+
+}  // namespace barco

@@ -1,0 +1,22 @@
+// The process that becomes the container: limits, working directory, identity, and the
+// descriptors it may keep. Each function is one step of the plan.
+#pragma once
+
+#include "sys/sys.hpp"
+
+#include <barco/config.hpp>
+
+#include <vector>
+
+namespace barco {
+
+Result<void> set_rlimits(Sys& sys, const std::vector<Rlimit>& limits);
+// Creates a missing workdir (docker does), enters it, and verifies the result is a path
+// inside the new root: a cwd that resolves outside it ("(unreachable)/...") is refused,
+// which is the CVE-2024-21626 check.
+Result<void> change_dir(Sys& sys, const std::string& cwd);
+Result<void> set_user(Sys& sys, const User& user);
+Result<void> close_fds(Sys& sys, int keep_fd);
+Result<void> detach_stdin(Sys& sys);
+
+}  // namespace barco

@@ -1,0 +1,146 @@
+#include "runtime/child.hpp"
+
+#include "linux/devices.hpp"
+#include "linux/mounts.hpp"
+#include "linux/namespaces.hpp"
+#include "linux/network.hpp"
+#include "linux/process.hpp"
+#include "linux/terminal.hpp"
+#include "linux/userns.hpp"
+#include "runtime/init.hpp"
+#include "runtime/signals.hpp"
+
+#include <spdlog/spdlog.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace barco {
+namespace {
+
+template <class... Ts>
+struct overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+overloaded(Ts...) -> overloaded<Ts...>;
+
+Result<void> wait_for_id_maps(const SyncChannel& channel) {
+  auto m = channel.receive();
+  if (!m) {
+    return m.error();
+  }
+  if (!m->has_value() || (*m)->type != MessageType::maps_written) {
+    return plain_error("recvmsg(sync socket)", "the parent went away before writing the id maps");
+  }
+  return {};
+}
+
+Result<void> run_terminal_step(Sys& sys, const SyncChannel& channel) {
+  auto master = setup_terminal(sys);
+  if (!master) {
+    return master.error();
+  }
+  return channel.send(Message{MessageType::pty_master, 0, "setup_terminal", {}, {}}, master->get());
+}
+
+Result<void> run_step(const Step& step, Sys& sys, const SyncChannel& channel) {
+  return std::visit(
+      overloaded{
+          [&](const op::WaitForIdMaps&) { return wait_for_id_maps(channel); },
+          [&](const op::BecomeRootInUserns&) { return become_root_in_userns(sys); },
+          [&](const op::SetHostname& o) { return set_hostname(sys, o.name); },
+          [&](const op::MakeRootPrivate&) { return make_root_private(sys); },
+          [&](const op::BindRootfs& o) { return bind_rootfs(sys, o.rootfs); },
+          [&](const op::MountFs& o) { return mount_filesystem(sys, o.mount, o.rootfs); },
+          [&](const op::MakeDevice& o) { return make_device(sys, o.device, o.rootfs, o.bind_from_host); },
+          [&](const op::MakeSymlink& o) { return make_symlink(sys, o.target, o.link, o.rootfs); },
+          [&](const op::PivotRoot& o) { return pivot_into(sys, o.rootfs); },
+          [&](const op::RemountRootReadOnly&) { return remount_root_read_only(sys); },
+          [&](const op::BringUpLoopback&) { return bring_up_loopback(sys); },
+          [&](const op::EnterCgroupNamespace&) { return enter_cgroup_namespace(sys); },
+          [&](const op::SetupTerminal&) { return run_terminal_step(sys, channel); },
+          [&](const op::CreateSession&) { return sys.setsid(); },
+          [&](const op::DetachStdin&) { return detach_stdin(sys); },
+          [&](const op::SetRlimits& o) { return set_rlimits(sys, o.limits); },
+          [&](const op::SetUser& o) { return set_user(sys, o.user); },
+          [&](const op::ChangeDir& o) { return change_dir(sys, o.cwd); },
+          [&](const op::CloseFds&) { return close_fds(sys, channel.fd()); },
+          [&](const auto&) { return Result<void>(plain_error("not a child step", {})); },
+      },
+      step.op);
+}
+
+bool ends_setup(const Step& step) {
+  return std::holds_alternative<op::StartInit>(step.op) || std::holds_alternative<op::Exec>(step.op);
+}
+
+void send_log(const SyncChannel& channel, const std::string& text) {
+  (void)channel.send(Message{MessageType::log, static_cast<int>(spdlog::level::debug), {}, text, {}});
+}
+
+[[noreturn]] void fail(const SyncChannel& channel, const Error& e, int code) {
+  (void)channel.send(Message::from_error(e));
+  ::_exit(code);
+}
+
+// The parent may have died between clone and here, before PR_SET_PDEATHSIG was armed:
+// its end of the socket is then closed and a non-blocking peek reads EOF.
+bool parent_is_gone(const SyncChannel& channel) {
+  char byte = 0;
+  return ::recv(channel.fd(), &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
+}  // namespace
+
+Result<void> run_child_setup(const Plan& plan, Sys& sys, const SyncChannel& channel, const ChildOptions& options) {
+  for (const auto* step : plan.steps_at(Where::child)) {
+    if (ends_setup(*step)) {
+      break;
+    }
+    if (options.log_steps) {
+      send_log(channel, step->name + ": " + describe(step->op));
+    }
+    if (auto r = run_step(*step, sys, channel); !r) {
+      r.error().step = step->name;
+      return r;
+    }
+  }
+  return {};
+}
+
+void child_main(const Plan& plan, const ExecArgs& exec, const SyncChannel& channel, Sys& sys,
+                const ChildOptions& options) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (parent_is_gone(channel)) {
+    ::_exit(1);
+  }
+  // Device nodes get exactly the modes the plan gives them; the command gets docker's 022.
+  sys.umask(0);
+  if (auto r = run_child_setup(plan, sys, channel, options); !r) {
+    fail(channel, r.error(), 1);
+  }
+  sys.umask(022);
+  const auto* exec_step = plan.find("exec");
+  const auto& exec_op = std::get<op::Exec>(exec_step->op);
+  if (auto r = channel.send(Message{MessageType::ready, 0, {}, {}, {}}); !r) {
+    ::_exit(1);
+  }
+  if (plan.find("start_init") != nullptr) {
+    start_init(channel);  // returns in the command's process only
+  }
+  auto path = find_executable(exec.program(), exec_op.path_env);
+  if (!path) {
+    path.error().step = "exec";
+    fail(channel, path.error(), exit_code_for_exec_error(path.error().err));
+  }
+  if (options.log_steps) {
+    send_log(channel, "exec: " + *path);
+  }
+  reset_signals_for_exec();
+  Error e = execute(*path, exec);
+  e.step = "exec";
+  fail(channel, e, exit_code_for_exec_error(e.err));
+}
+
+}  // namespace barco

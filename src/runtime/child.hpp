@@ -1,0 +1,26 @@
+// The child side of a run: everything between clone and execve, in plan order. Errors are
+// sent to the parent as typed messages naming the step; the child never unwinds into
+// barco's parent code.
+#pragma once
+
+#include "runtime/sync.hpp"
+#include "sys/exec.hpp"
+#include "sys/sys.hpp"
+
+#include <barco/plan.hpp>
+
+namespace barco {
+
+struct ChildOptions {
+  bool log_steps = false;  // send a debug line per step (barco -v)
+};
+
+// Runs the child steps up to, not including, start_init and exec. Stops at the first
+// failure and returns it with `step` set to the failing step's name.
+Result<void> run_child_setup(const Plan& plan, Sys& sys, const SyncChannel& channel, const ChildOptions& options);
+
+// The whole child: setup, `ready`, optional init, execve. Never returns.
+[[noreturn]] void child_main(const Plan& plan, const ExecArgs& exec, const SyncChannel& channel, Sys& sys,
+                             const ChildOptions& options);
+
+}  // namespace barco

@@ -1,0 +1,168 @@
+#include "runtime/child.hpp"
+#include "runtime/signals.hpp"
+#include "runtime/state.hpp"
+#include "runtime/supervisor.hpp"
+#include "runtime/sync.hpp"
+#include "linux/userns.hpp"
+#include "sys/clone.hpp"
+#include "sys/exec.hpp"
+#include "sys/sys.hpp"
+
+#include <barco/runtime.hpp>
+
+#include <spdlog/spdlog.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <optional>
+
+namespace barco {
+namespace {
+
+void report(const Error& e) { std::fprintf(stderr, "barco: %s\n", e.message().c_str()); }
+
+// Owns the cloned child until it has been reaped: an early return kills it (SIGKILL also
+// takes down everything in its pid namespace) and waits, so no process is left behind.
+class ChildGuard {
+ public:
+  explicit ChildGuard(pid_t pid) : pid_(pid) {}
+  ChildGuard(const ChildGuard&) = delete;
+  ChildGuard& operator=(const ChildGuard&) = delete;
+  ~ChildGuard() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      int status = 0;
+      while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+      }
+    }
+  }
+  // The supervisor reaped it.
+  void release() { pid_ = -1; }
+
+ private:
+  pid_t pid_;
+};
+
+struct ChildReport {
+  std::optional<Error> error;  // a step failed in the child
+  UniqueFd pty_master;
+  bool ready = false;
+};
+
+// Reads the child's messages until EOF, which comes when execve succeeds (or the child dies).
+Result<ChildReport> collect_child_messages(const SyncChannel& channel, StateRecord& record, pid_t child) {
+  ChildReport report;
+  for (;;) {
+    UniqueFd passed;
+    auto m = channel.receive(&passed);
+    if (!m) {
+      return m.error();
+    }
+    if (!m->has_value()) {
+      return report;
+    }
+    const Message& msg = **m;
+    switch (msg.type) {
+      case MessageType::log: spdlog::log(static_cast<spdlog::level::level_enum>(msg.number), "{}", msg.text); break;
+      case MessageType::error: report.error = msg.to_error(); break;
+      case MessageType::pty_master: report.pty_master = std::move(passed); break;
+      case MessageType::ready:
+        report.ready = true;
+        if (auto r = record.mark_running(child); !r) {
+          return r.error();
+        }
+        break;
+      case MessageType::maps_written: break;
+    }
+  }
+}
+
+int exit_code_for(const Error& e) {
+  return e.step == "exec" ? exit_code_for_exec_error(e.err) : kExitBarcoError;
+}
+
+}  // namespace
+
+int run_container(const ContainerConfig& config, const Plan& plan, const RunOptions& options) {
+  StateInfo info;
+  info.id = config.id;
+  info.rootfs = config.root.path;
+  info.command = config.process.args;
+  spdlog::debug("reserve_id: {}/{}", options.state_root, config.id);
+  auto record = StateRecord::reserve(options.state_root, std::move(info));
+  if (!record) {
+    report(in_step(Result<void>(record.error()), "reserve_id").error());
+    return kExitBarcoError;
+  }
+  auto channels = SyncChannel::make_pair();
+  if (!channels) {
+    report(in_step(Result<void>(channels.error()), "clone").error());
+    return kExitBarcoError;
+  }
+  auto& [parent_end, child_end] = *channels;
+  // Everything the child needs is prepared here, before clone.
+  const auto& exec_op = std::get<op::Exec>(plan.find("exec")->op);
+  const ExecArgs exec_args(exec_op.argv, exec_op.env);
+  RealSys sys;
+  // Blocked before clone so none is lost between clone and the signalfd; the child inherits
+  // the mask and clears it right before execve.
+  const SignalBlock block(supervised_signals());
+  const sigset_t supervised = supervised_signals();
+  const UniqueFd signal_fd(::signalfd(-1, &supervised, SFD_CLOEXEC));
+  if (!signal_fd.valid()) {
+    report(Error{errno, "clone", "signalfd()", {}});
+    return kExitBarcoError;
+  }
+  spdlog::debug("clone: {}", describe(plan.find("clone")->op));
+  auto pid = clone_process(plan.clone_flags);
+  if (!pid) {
+    pid.error().step = "clone";
+    if (pid.error().err == EPERM && ::geteuid() != 0) {
+      pid.error().hint = "creating namespaces needs root: run barco with sudo";
+    }
+    report(pid.error());
+    return kExitBarcoError;
+  }
+  if (*pid == 0) {
+    parent_end.close();
+    child_main(plan, exec_args, child_end, sys, ChildOptions{options.log_steps});
+  }
+  ChildGuard guard(*pid);
+  child_end.close();
+  if (const auto* step = plan.find("write_id_maps")) {
+    const auto& maps = std::get<op::WriteIdMaps>(step->op);
+    spdlog::debug("write_id_maps: {}", describe(step->op));
+    auto r = write_id_maps(*pid, maps.uid_map, maps.gid_map);
+    if (!r) {
+      report(in_step(std::move(r), "write_id_maps").error());
+      return kExitBarcoError;
+    }
+    if (auto s = parent_end.send(Message{MessageType::maps_written, 0, {}, {}, {}}); !s) {
+      report(in_step(std::move(s), "write_id_maps").error());
+      return kExitBarcoError;
+    }
+  }
+  auto child_report = collect_child_messages(parent_end, *record, *pid);
+  if (!child_report) {
+    report(in_step(Result<void>(child_report.error()), "supervise").error());
+    return kExitBarcoError;
+  }
+  if (child_report->error) {
+    report(*child_report->error);
+    return exit_code_for(*child_report->error);
+  }
+  if (!child_report->ready) {
+    report(Error{0, "clone", "the container process exited during setup", "run with -v to see the steps it completed"});
+    return kExitBarcoError;
+  }
+  spdlog::debug("supervise: pid {}", *pid);
+  const auto& supervise_op = std::get<op::Supervise>(plan.find("supervise")->op);
+  Supervision supervision{*pid, signal_fd.get(), std::move(child_report->pty_master), supervise_op.relay_stdin};
+  const int status = supervise(supervision);
+  guard.release();
+  return status;
+}
+
+}  // namespace barco

@@ -1,0 +1,147 @@
+#include "runtime/state.hpp"
+
+#include "sys/files.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <filesystem>
+#include <sstream>
+
+namespace barco {
+namespace {
+
+std::string now_rfc3339() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+bool is_stale(const std::string& dir) {
+  auto text = read_file(dir + "/state.json");
+  if (!text) {
+    // A directory without a readable record was left between mkdir and the first write.
+    return true;
+  }
+  const auto j = nlohmann::json::parse(*text, nullptr, false);
+  if (j.is_discarded()) {
+    return true;
+  }
+  StateInfo s;
+  try {
+    s = state_from_json(j);
+  } catch (const nlohmann::json::exception&) {
+    return true;  // not a record barco wrote
+  }
+  return s.barco_pid <= 0 || process_start_time(s.barco_pid) != s.barco_start_time;
+}
+
+Result<void> make_state_root(const std::string& root) {
+  std::error_code ec;
+  std::filesystem::create_directories(root, ec);
+  if (ec) {
+    return Error{ec.value(), {}, "mkdir(\"" + root + "\")", "barco keeps container records there; run as root"};
+  }
+  ::chmod(root.c_str(), 0700);
+  return {};
+}
+
+}  // namespace
+
+nlohmann::json to_json(const StateInfo& s) {
+  return {{"id", s.id},       {"rootfs", s.rootfs},       {"command", s.command},
+          {"status", s.status}, {"pid", s.pid},           {"barco_pid", s.barco_pid},
+          {"barco_start_time", s.barco_start_time},       {"created", s.created}};
+}
+
+StateInfo state_from_json(const nlohmann::json& j) {
+  StateInfo s;
+  s.id = j.value("id", "");
+  s.rootfs = j.value("rootfs", "");
+  s.status = j.value("status", "");
+  s.pid = j.value("pid", 0);
+  s.barco_pid = j.value("barco_pid", 0);
+  s.barco_start_time = j.value("barco_start_time", 0ULL);
+  s.created = j.value("created", "");
+  if (j.contains("command") && j["command"].is_array()) {
+    for (const auto& a : j["command"]) {
+      if (a.is_string()) {
+        s.command.push_back(a.get<std::string>());
+      }
+    }
+  }
+  return s;
+}
+
+unsigned long long process_start_time(pid_t pid) {
+  auto stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat) {
+    return 0;
+  }
+  // The command name (field 2) may contain spaces and parentheses: count from the last ')'.
+  const auto close = stat->rfind(')');
+  if (close == std::string::npos) {
+    return 0;
+  }
+  std::istringstream in(stat->substr(close + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && in >> field; ++i) {
+    if (i == 22) {
+      return std::stoull(field);
+    }
+  }
+  return 0;
+}
+
+Result<StateRecord> StateRecord::reserve(const std::string& root, StateInfo info) {
+  if (auto r = make_state_root(root); !r) {
+    return r.error();
+  }
+  const std::string dir = root + "/" + info.id;
+  if (::mkdir(dir.c_str(), 0700) < 0) {
+    if (errno != EEXIST) {
+      return errno_error("mkdir(\"" + dir + "\")");
+    }
+    if (!is_stale(dir)) {
+      return Error{EEXIST, {}, "mkdir(\"" + dir + "\")",
+                   "a running container is already called '" + info.id + "'; choose another --name"};
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    if (::mkdir(dir.c_str(), 0700) < 0) {
+      return errno_error("mkdir(\"" + dir + "\")");
+    }
+  }
+  info.barco_pid = ::getpid();
+  info.barco_start_time = process_start_time(info.barco_pid);
+  info.created = now_rfc3339();
+  StateRecord record(dir, std::move(info));
+  if (auto r = record.write(); !r) {
+    return r.error();
+  }
+  return record;
+}
+
+StateRecord::StateRecord(StateRecord&& other) noexcept
+    : dir_(std::exchange(other.dir_, {})), info_(std::move(other.info_)) {}
+
+StateRecord::~StateRecord() {
+  if (!dir_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+}
+
+Result<void> StateRecord::mark_running(pid_t pid) {
+  info_.status = "running";
+  info_.pid = pid;
+  return write();
+}
+
+Result<void> StateRecord::write() const { return write_file_atomic(dir_ + "/state.json", to_json(info_).dump(2) + "\n"); }
+
+}  // namespace barco

@@ -1,0 +1,111 @@
+#include "runtime/supervisor.hpp"
+
+#include "linux/terminal.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <optional>
+
+namespace barco {
+namespace {
+
+bool write_all(int fd, const char* data, size_t size) {
+  while (size > 0) {
+    const ssize_t n = ::write(fd, data, size);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      return false;
+    }
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// Copies one chunk; false at EOF or error (EIO on a master whose slaves are all closed).
+bool pump(int from, int to) {
+  std::array<char, 16384> buf{};
+  const ssize_t n = ::read(from, buf.data(), buf.size());
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+    return true;
+  }
+  return n > 0 && write_all(to, buf.data(), static_cast<size_t>(n));
+}
+
+void drain(int master) {
+  ::fcntl(master, F_SETFL, ::fcntl(master, F_GETFL) | O_NONBLOCK);
+  std::array<char, 16384> buf{};
+  ssize_t n = 0;
+  while ((n = ::read(master, buf.data(), buf.size())) > 0) {
+    if (!write_all(STDOUT_FILENO, buf.data(), static_cast<size_t>(n))) {
+      return;
+    }
+  }
+}
+
+std::optional<int> reap(pid_t child) {
+  int status = 0;
+  const pid_t r = ::waitpid(child, &status, WNOHANG);
+  if (r == child) {
+    return exit_status_of(status);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+int exit_status_of(int wait_status) {
+  return WIFSIGNALED(wait_status) ? 128 + WTERMSIG(wait_status) : WEXITSTATUS(wait_status);
+}
+
+int supervise(Supervision& s) {
+  const bool pty = s.pty_master.valid();
+  std::optional<RawMode> raw;
+  if (pty && s.relay_stdin) {
+    raw.emplace(STDIN_FILENO);
+  }
+  if (pty) {
+    copy_window_size(STDIN_FILENO, s.pty_master.get());
+  }
+  bool stdin_open = pty && s.relay_stdin;
+  bool master_open = pty;
+  for (;;) {
+    if (auto code = reap(s.child)) {
+      if (master_open) {
+        drain(s.pty_master.get());
+      }
+      return *code;
+    }
+    std::array<pollfd, 3> fds{{{s.signal_fd, POLLIN, 0},
+                               {stdin_open ? STDIN_FILENO : -1, POLLIN, 0},
+                               {master_open ? s.pty_master.get() : -1, POLLIN, 0}}};
+    if (::poll(fds.data(), fds.size(), -1) < 0) {
+      continue;
+    }
+    if ((fds[0].revents & POLLIN) != 0) {
+      signalfd_siginfo info{};
+      if (::read(s.signal_fd, &info, sizeof info) == sizeof info && info.ssi_signo != SIGCHLD) {
+        if (info.ssi_signo == SIGWINCH && pty) {
+          copy_window_size(STDIN_FILENO, s.pty_master.get());  // the kernel signals the container
+        } else {
+          ::kill(s.child, static_cast<int>(info.ssi_signo));
+        }
+      }
+    }
+    if (fds[1].revents != 0 && !pump(STDIN_FILENO, s.pty_master.get())) {
+      stdin_open = false;
+    }
+    if (fds[2].revents != 0 && !pump(s.pty_master.get(), STDOUT_FILENO)) {
+      master_open = false;
+    }
+  }
+}
+
+}  // namespace barco

@@ -1,0 +1,19 @@
+// Small file helpers for the parent side (state records, id maps, rootfs lookups).
+#pragma once
+
+#include <barco/result.hpp>
+
+#include <string>
+
+namespace barco {
+
+Result<std::string> read_file(const std::string& path);
+// One write(2) call: /proc/<pid>/uid_map accepts its content only that way.
+Result<void> write_file(const std::string& path, const std::string& content);
+// temp + rename in the same directory, so a reader sees the old or the new content, never half.
+Result<void> write_file_atomic(const std::string& path, const std::string& content);
+// Reads `path` of the rootfs with every component resolved inside it (a symlink in the image
+// cannot make barco read a host file).
+Result<std::string> read_file_in_root(const std::string& root, const std::string& path);
+
+}  // namespace barco

@@ -1,0 +1,251 @@
+#include "sys/sys.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/openat2.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/syscall.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <array>
+#include <climits>
+#include <cstring>
+
+namespace barco {
+namespace {
+
+std::string q(const std::string& s) { return "\"" + s + "\""; }
+
+Result<void> check(int rc, const std::string& call) {
+  if (rc < 0) {
+    return errno_error(call);
+  }
+  return {};
+}
+
+Result<UniqueFd> open_in_root(int root_fd, const std::string& path, uint64_t flags, const std::string& root) {
+  open_how how{};
+  how.flags = flags | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  const int fd = static_cast<int>(::syscall(SYS_openat2, root_fd, path.c_str(), &how, sizeof how));
+  if (fd < 0) {
+    return errno_error("openat2(" + q(root) + ", " + q(path) + ", RESOLVE_IN_ROOT)");
+  }
+  return UniqueFd(fd);
+}
+
+}  // namespace
+
+Result<void> RealSys::mount(const std::string& source, const std::string& target, const std::string& fstype,
+                            unsigned long flags, const std::string& data) {
+  const int rc = ::mount(source.empty() ? nullptr : source.c_str(), target.c_str(),
+                         fstype.empty() ? nullptr : fstype.c_str(), flags, data.empty() ? nullptr : data.c_str());
+  std::string call = "mount(" + q(source) + " -> " + q(target);
+  if (!fstype.empty()) {
+    call += ", type=" + fstype;
+  }
+  if (!data.empty()) {
+    call += ", " + q(data);
+  }
+  return check(rc, call + ")");
+}
+
+Result<void> RealSys::umount2(const std::string& target, int flags) {
+  return check(::umount2(target.c_str(), flags), "umount2(" + q(target) + ")");
+}
+
+Result<void> RealSys::pivot_root(const std::string& new_root, const std::string& put_old) {
+  return check(static_cast<int>(::syscall(SYS_pivot_root, new_root.c_str(), put_old.c_str())),
+               "pivot_root(" + q(new_root) + ", " + q(put_old) + ")");
+}
+
+Result<void> RealSys::chdir(const std::string& path) { return check(::chdir(path.c_str()), "chdir(" + q(path) + ")"); }
+
+Result<std::string> RealSys::make_path_in_root(const std::string& root, const std::string& path, bool file) {
+  const int root_fd = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd < 0) {
+    return errno_error("open(" + q(root) + ", O_PATH|O_DIRECTORY)");
+  }
+  const UniqueFd root_owner(root_fd);
+  std::string prefix;
+  size_t pos = 0;
+  UniqueFd current;
+  while (pos < path.size()) {
+    const size_t next = path.find('/', pos);
+    const std::string name = path.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
+    pos = next == std::string::npos ? path.size() : next + 1;
+    if (name.empty() || name == ".") {
+      continue;
+    }
+    const std::string parent = prefix.empty() ? "/" : prefix;
+    prefix += "/" + name;
+    const bool last = pos >= path.size();
+    auto existing = open_in_root(root_fd, prefix, O_PATH, root);
+    if (existing) {
+      current = std::move(existing.value());
+      continue;
+    }
+    if (existing.error().err != ENOENT) {
+      return existing.error();
+    }
+    auto parent_fd = open_in_root(root_fd, parent, O_PATH | O_DIRECTORY, root);
+    if (!parent_fd) {
+      return parent_fd.error();
+    }
+    if (last && file) {
+      const int fd = ::openat(parent_fd->get(), name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+      if (fd < 0) {
+        return errno_error("create(" + q(root + prefix) + ")");
+      }
+      ::close(fd);
+    } else if (::mkdirat(parent_fd->get(), name.c_str(), 0755) < 0 && errno != EEXIST) {
+      return errno_error("mkdir(" + q(root + prefix) + ")");
+    }
+    auto created = open_in_root(root_fd, prefix, O_PATH, root);
+    if (!created) {
+      return created.error();
+    }
+    current = std::move(created.value());
+  }
+  if (!current.valid()) {
+    return root;
+  }
+  return fd_path(current.get());
+}
+
+Result<void> RealSys::mknod(const std::string& path, mode_t mode, dev_t dev) {
+  return check(::mknod(path.c_str(), mode, dev),
+               "mknod(" + q(path) + ", " + std::to_string(major(dev)) + ":" + std::to_string(minor(dev)) + ")");
+}
+
+Result<void> RealSys::symlink(const std::string& target, const std::string& link) {
+  return check(::symlink(target.c_str(), link.c_str()), "symlink(" + q(target) + " <- " + q(link) + ")");
+}
+
+Result<std::string> RealSys::getcwd() {
+  std::array<char, PATH_MAX> buf{};
+  if (::getcwd(buf.data(), buf.size()) == nullptr) {
+    return errno_error("getcwd()");
+  }
+  return std::string(buf.data());
+}
+
+Result<bool> RealSys::is_directory(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) < 0) {
+    return errno_error("stat(" + q(path) + ")");
+  }
+  return S_ISDIR(st.st_mode);
+}
+
+mode_t RealSys::umask(mode_t mask) { return ::umask(mask); }
+
+Result<void> RealSys::sethostname(const std::string& name) {
+  return check(::sethostname(name.data(), name.size()), "sethostname(" + q(name) + ")");
+}
+
+Result<void> RealSys::unshare(int flags) { return check(::unshare(flags), "unshare(" + std::to_string(flags) + ")"); }
+
+Result<void> RealSys::setgroups(const std::vector<gid_t>& groups) {
+  return check(::setgroups(groups.size(), groups.data()), "setgroups(" + std::to_string(groups.size()) + " groups)");
+}
+
+Result<void> RealSys::setresgid(gid_t gid) {
+  return check(::setresgid(gid, gid, gid), "setresgid(" + std::to_string(gid) + ")");
+}
+
+Result<void> RealSys::setresuid(uid_t uid) {
+  return check(::setresuid(uid, uid, uid), "setresuid(" + std::to_string(uid) + ")");
+}
+
+Result<void> RealSys::setrlimit(int resource, uint64_t soft, uint64_t hard) {
+  const rlimit lim{soft, hard};
+  return check(::setrlimit(static_cast<__rlimit_resource>(resource), &lim),
+               "setrlimit(" + std::to_string(resource) + ", " + std::to_string(soft) + ", " + std::to_string(hard) + ")");
+}
+
+Result<void> RealSys::setsid() { return check(::setsid(), "setsid()"); }
+
+Result<void> RealSys::set_interface_up(const std::string& name) {
+  const UniqueFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!sock.valid()) {
+    return errno_error("socket(AF_INET, SOCK_DGRAM)");
+  }
+  ifreq req{};
+  std::strncpy(req.ifr_name, name.c_str(), IFNAMSIZ - 1);
+  if (::ioctl(sock.get(), SIOCGIFFLAGS, &req) < 0) {
+    return errno_error("ioctl(SIOCGIFFLAGS, " + q(name) + ")");
+  }
+  req.ifr_flags = static_cast<short>(req.ifr_flags | IFF_UP);
+  return check(::ioctl(sock.get(), SIOCSIFFLAGS, &req), "ioctl(SIOCSIFFLAGS, " + q(name) + ", IFF_UP)");
+}
+
+Result<void> RealSys::close_range_except(int keep) {
+  if (keep > 3) {
+    if (auto r = check(static_cast<int>(::syscall(SYS_close_range, 3U, static_cast<unsigned>(keep - 1), 0U)),
+                       "close_range(3, " + std::to_string(keep - 1) + ")");
+        !r) {
+      return r;
+    }
+  }
+  const unsigned first = static_cast<unsigned>(keep < 3 ? 3 : keep + 1);
+  return check(static_cast<int>(::syscall(SYS_close_range, first, ~0U, 0U)),
+               "close_range(" + std::to_string(first) + ", ~0)");
+}
+
+Result<UniqueFd> RealSys::open_file(const std::string& path, int flags) {
+  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) {
+    return errno_error("open(" + q(path) + ")");
+  }
+  return UniqueFd(fd);
+}
+
+Result<UniqueFd> RealSys::open_pty_master() {
+  const int fd = ::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) {
+    return errno_error("open(\"/dev/ptmx\")");
+  }
+  return UniqueFd(fd);
+}
+
+Result<UniqueFd> RealSys::open_pty_slave(int master) {
+  if (::unlockpt(master) < 0) {
+    return errno_error("unlockpt()");
+  }
+  // TIOCGPTPEER opens the peer through the master itself: no path lookup that a
+  // container could redirect.
+  const int fd = ::ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) {
+    return errno_error("ioctl(TIOCGPTPEER)");
+  }
+  return UniqueFd(fd);
+}
+
+Result<void> RealSys::make_controlling_tty(int fd) {
+  return check(::ioctl(fd, TIOCSCTTY, 0), "ioctl(TIOCSCTTY, " + std::to_string(fd) + ")");
+}
+
+Result<void> RealSys::dup2(int from, int to) {
+  return check(::dup2(from, to), "dup2(" + std::to_string(from) + ", " + std::to_string(to) + ")");
+}
+
+Result<std::string> RealSys::fd_path(int fd) {
+  std::array<char, PATH_MAX> buf{};
+  const std::string link = "/proc/self/fd/" + std::to_string(fd);
+  const ssize_t n = ::readlink(link.c_str(), buf.data(), buf.size() - 1);
+  if (n < 0) {
+    return errno_error("readlink(" + q(link) + ")");
+  }
+  return std::string(buf.data(), static_cast<size_t>(n));
+}
+
+}  // namespace barco

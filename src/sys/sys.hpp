@@ -1,0 +1,94 @@
+// The syscall seam. Every privileged operation of the container setup goes through Sys, so
+// that unit tests can record "which mounts, in which order, with which flags" and inject a
+// failure at call N without root (youki's Syscall trait). RealSys is the only implementation
+// that talks to the kernel; each of its methods turns -1/errno into an Error whose `call`
+// names the syscall and its arguments.
+#pragma once
+
+#include "sys/unique_fd.hpp"
+
+#include <barco/result.hpp>
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace barco {
+
+class Sys {
+ public:
+  Sys() = default;
+  Sys(const Sys&) = delete;
+  Sys& operator=(const Sys&) = delete;
+  virtual ~Sys() = default;
+
+  // Filesystem
+  virtual Result<void> mount(const std::string& source, const std::string& target, const std::string& fstype,
+                             unsigned long flags, const std::string& data) = 0;
+  virtual Result<void> umount2(const std::string& target, int flags) = 0;
+  virtual Result<void> pivot_root(const std::string& new_root, const std::string& put_old) = 0;
+  virtual Result<void> chdir(const std::string& path) = 0;
+  // Creates `path` (a directory, or an empty file when `file`) inside `root`, resolving every
+  // component as if `root` were "/" (openat2 RESOLVE_IN_ROOT), so a symlink in an image can
+  // never point a mount at the host. Returns the host path of the created node.
+  virtual Result<std::string> make_path_in_root(const std::string& root, const std::string& path, bool file) = 0;
+  virtual Result<void> mknod(const std::string& path, mode_t mode, dev_t dev) = 0;
+  virtual Result<void> symlink(const std::string& target, const std::string& link) = 0;
+  virtual Result<std::string> getcwd() = 0;
+  virtual Result<bool> is_directory(const std::string& path) = 0;
+  virtual mode_t umask(mode_t mask) = 0;  // cannot fail
+
+  // Namespaces, identity, limits
+  virtual Result<void> sethostname(const std::string& name) = 0;
+  virtual Result<void> unshare(int flags) = 0;
+  virtual Result<void> setgroups(const std::vector<gid_t>& groups) = 0;
+  virtual Result<void> setresgid(gid_t gid) = 0;
+  virtual Result<void> setresuid(uid_t uid) = 0;
+  virtual Result<void> setrlimit(int resource, uint64_t soft, uint64_t hard) = 0;
+  virtual Result<void> setsid() = 0;
+  virtual Result<void> set_interface_up(const std::string& name) = 0;
+
+  // Descriptors and terminals
+  virtual Result<void> close_range_except(int keep) = 0;
+  virtual Result<UniqueFd> open_file(const std::string& path, int flags) = 0;  // O_CLOEXEC is added
+  virtual Result<UniqueFd> open_pty_master() = 0;           // /dev/ptmx of the current root
+  virtual Result<UniqueFd> open_pty_slave(int master) = 0;  // unlockpt + open of its peer
+  virtual Result<void> make_controlling_tty(int fd) = 0;    // TIOCSCTTY
+  virtual Result<void> dup2(int from, int to) = 0;
+  virtual Result<std::string> fd_path(int fd) = 0;          // readlink /proc/self/fd/N
+};
+
+// The kernel.
+class RealSys final : public Sys {
+ public:
+  Result<void> mount(const std::string& source, const std::string& target, const std::string& fstype,
+                     unsigned long flags, const std::string& data) override;
+  Result<void> umount2(const std::string& target, int flags) override;
+  Result<void> pivot_root(const std::string& new_root, const std::string& put_old) override;
+  Result<void> chdir(const std::string& path) override;
+  Result<std::string> make_path_in_root(const std::string& root, const std::string& path, bool file) override;
+  Result<void> mknod(const std::string& path, mode_t mode, dev_t dev) override;
+  Result<void> symlink(const std::string& target, const std::string& link) override;
+  Result<std::string> getcwd() override;
+  Result<bool> is_directory(const std::string& path) override;
+  mode_t umask(mode_t mask) override;
+  Result<void> sethostname(const std::string& name) override;
+  Result<void> unshare(int flags) override;
+  Result<void> setgroups(const std::vector<gid_t>& groups) override;
+  Result<void> setresgid(gid_t gid) override;
+  Result<void> setresuid(uid_t uid) override;
+  Result<void> setrlimit(int resource, uint64_t soft, uint64_t hard) override;
+  Result<void> setsid() override;
+  Result<void> set_interface_up(const std::string& name) override;
+  Result<void> close_range_except(int keep) override;
+  Result<UniqueFd> open_file(const std::string& path, int flags) override;
+  Result<UniqueFd> open_pty_master() override;
+  Result<UniqueFd> open_pty_slave(int master) override;
+  Result<void> make_controlling_tty(int fd) override;
+  Result<void> dup2(int from, int to) override;
+  Result<std::string> fd_path(int fd) override;
+};
+
+}  // namespace barco
