@@ -11,6 +11,7 @@
 
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 
 namespace {
@@ -44,9 +45,24 @@ int run_command(const barco::cli::RunFlags& flags) {
   return barco::run_container(config, plan, options);
 }
 
+// Index of the subcommand word (skipping global flags and --log-level's value).
+size_t find_subcommand(const std::vector<std::string>& args, const std::string& name) {
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "--log-level") {
+      ++i;
+    } else if (!args[i].empty() && args[i].front() != '-') {
+      return args[i] == name ? i : args.size();
+    }
+  }
+  return args.size();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A closed stdout/stderr pipe must end barco through its normal path (which removes the
+  // state record and reaps the container), not through SIGPIPE's default action.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"barco: a small, fast, explainable Linux container runtime"};
   app.require_subcommand(1);
   int verbosity = 0;
@@ -63,14 +79,20 @@ int main(int argc, char** argv) {
   // `barco -v run` is verbose, `barco run -v` a volume (docker's -v); --verbose works in both places.
   run->add_flag("--verbose", run_verbosity, "Log every step as it runs");
 
+  // The words from the container's command on are not barco's: CLI11 sees only the rest.
+  const std::vector<std::string> args(argv, argv + argc);
+  const size_t run_at = find_subcommand(args, "run");
+  const size_t command_at = run_at < args.size() ? barco::cli::find_command_start(*run, args, run_at + 1) : args.size();
+  std::vector<char*> barco_argv(argv, argv + command_at);
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(barco_argv.size()), barco_argv.data());
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? 0 : barco::kExitBarcoError;
   }
   setup_logging(verbosity + run_verbosity, log_level);
   try {
+    run_flags.command = barco::cli::command_from_args(args, command_at);
     return run_command(run_flags);
   } catch (const barco::ConfigError& e) {
     std::fprintf(stderr, "barco: %s\n", e.what());

@@ -108,6 +108,7 @@ HostView real_host() {
 }
 
 void add_run_flags(CLI::App& run, RunFlags& f) {
+  run.footer("Usage: barco run [OPTIONS] --rootfs DIR [--] COMMAND [ARG...]\nEverything from COMMAND on is passed to the container, flags included.");
   run.add_option("--rootfs", f.rootfs, "Directory holding the container's root filesystem")->required();
   run.add_option("--name", f.name, "Container id (default: a random 12-hex id)");
   run.add_option("--hostname", f.hostname, "Hostname inside the container (default: the id)");
@@ -129,9 +130,48 @@ void add_run_flags(CLI::App& run, RunFlags& f) {
   run.add_option("--ulimit", f.ulimits, "Resource limit NAME=SOFT[:HARD]");
   run.add_flag("--init", f.init, "Run barco's minimal init as PID 1 (reaps zombies, forwards signals)");
   run.add_flag("--dry-run", f.dry_run, "Print the plan and exit without touching anything");
-  run.add_option("command", f.command, "Command and arguments")->required();
-  // Everything after the command belongs to it (docker's rule), flags included.
-  run.prefix_command();
+}
+
+namespace {
+
+// True when `arg` (one word starting with '-') consumes the next word as its value.
+bool takes_separate_value(const CLI::App& run, const std::string& arg) {
+  if (arg.rfind("--", 0) == 0) {
+    if (arg.find('=') != std::string::npos) {
+      return false;
+    }
+    const auto* opt = run.get_option_no_throw(arg);
+    return opt != nullptr && opt->get_type_size() != 0;
+  }
+  // A cluster of short options: "-it" (flags) or "-eK=V" (value attached).
+  const auto* opt = run.get_option_no_throw(arg.substr(0, 2));
+  return opt != nullptr && opt->get_type_size() != 0 && arg.size() == 2;
+}
+
+}  // namespace
+
+size_t find_command_start(const CLI::App& run, const std::vector<std::string>& args, size_t first) {
+  for (size_t i = first; i < args.size(); ++i) {
+    const auto& a = args[i];
+    if (a == "--" || a.empty() || a.front() != '-' || a == "-") {
+      return i;
+    }
+    if (takes_separate_value(run, a)) {
+      ++i;
+    }
+  }
+  return args.size();
+}
+
+std::vector<std::string> command_from_args(const std::vector<std::string>& args, size_t start) {
+  std::vector<std::string> cmd(args.begin() + static_cast<std::ptrdiff_t>(std::min(start, args.size())), args.end());
+  if (!cmd.empty() && cmd.front() == "--") {
+    cmd.erase(cmd.begin());
+  }
+  if (cmd.empty()) {
+    throw ConfigError("run: no command given", "for example: barco run --rootfs ./rootfs/busybox -- sh");
+  }
+  return cmd;
 }
 
 ContainerConfig config_from_flags(const RunFlags& flags, const HostView& host) {

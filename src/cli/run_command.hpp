@@ -60,6 +60,14 @@ struct HostView {
 
 void add_run_flags(CLI::App& run, RunFlags& flags);
 
+// docker's rule: the command starts at the first word that is neither a flag nor a flag's
+// value, or after "--"; everything from there belongs to the command, flags included.
+// Returns the index of that word in `args` (args.size() when there is none), scanning
+// from `first`; CLI11 then parses only the words before it.
+[[nodiscard]] size_t find_command_start(const CLI::App& run, const std::vector<std::string>& args, size_t first);
+// The command from `start` on, without a leading "--"; throws when it is empty.
+[[nodiscard]] std::vector<std::string> command_from_args(const std::vector<std::string>& args, size_t start);
+
 // Throws ConfigError on bad values.
 [[nodiscard]] ContainerConfig config_from_flags(const RunFlags& flags, const HostView& host);
 

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <sstream>
@@ -97,32 +98,51 @@ unsigned long long process_start_time(pid_t pid) {
   return 0;
 }
 
+// Records of barco processes that are gone (SIGKILL, a crash, a reboot of /run's tmpfs
+// aside) are removed by the next reservation, so nothing accumulates.
+void remove_stale_records(const std::string& root) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(root, ec)) {
+    const auto name = entry.path().filename().string();
+    if (name.rfind(".new-", 0) == 0) {
+      const auto pid = std::atoi(name.c_str() + 5);
+      if (pid > 0 && process_start_time(pid) == 0) {
+        std::filesystem::remove_all(entry.path(), ec);
+      }
+    } else if (entry.is_directory(ec) && is_stale(entry.path().string())) {
+      std::filesystem::remove_all(entry.path(), ec);
+    }
+  }
+}
+
 Result<StateRecord> StateRecord::reserve(const std::string& root, StateInfo info) {
   if (auto r = make_state_root(root); !r) {
     return r.error();
   }
-  const std::string dir = root + "/" + info.id;
-  if (::mkdir(dir.c_str(), 0700) < 0) {
-    if (errno != EEXIST) {
-      return errno_error("mkdir(\"" + dir + "\")");
-    }
-    if (!is_stale(dir)) {
-      return Error{EEXIST, {}, "mkdir(\"" + dir + "\")",
-                   "a running container is already called '" + info.id + "'; choose another --name"};
-    }
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-    if (::mkdir(dir.c_str(), 0700) < 0) {
-      return errno_error("mkdir(\"" + dir + "\")");
-    }
-  }
+  remove_stale_records(root);
   info.barco_pid = ::getpid();
   info.barco_start_time = process_start_time(info.barco_pid);
   info.created = now_rfc3339();
-  StateRecord record(dir, std::move(info));
+  // The record is complete before it gets its name: rename(2) of a directory onto a
+  // missing name is atomic, so the id is reserved exactly when a full state.json exists,
+  // and two barco calls can never both win it.
+  const std::string tmp = root + "/.new-" + std::to_string(info.barco_pid);
+  const std::string dir = root + "/" + info.id;
+  if (::mkdir(tmp.c_str(), 0700) < 0) {
+    return errno_error("mkdir(\"" + tmp + "\")");
+  }
+  StateRecord record(tmp, std::move(info));
   if (auto r = record.write(); !r) {
     return r.error();
   }
+  if (::rename(tmp.c_str(), dir.c_str()) < 0) {
+    if (errno == EEXIST || errno == ENOTEMPTY) {
+      return Error{EEXIST, {}, "rename(\"" + tmp + "\" -> \"" + dir + "\")",
+                   "a running container is already called '" + record.info_.id + "'; choose another --name"};
+    }
+    return errno_error("rename(\"" + tmp + "\" -> \"" + dir + "\")");
+  }
+  record.dir_ = dir;
   return record;
 }
 
