@@ -49,7 +49,10 @@ class [[nodiscard]] Result {
   [[nodiscard]] T&& value() && { return std::get<0>(std::move(v_)); }
   [[nodiscard]] const T& value() const& { return std::get<0>(v_); }
   [[nodiscard]] T& operator*() & { return value(); }
+  [[nodiscard]] T&& operator*() && { return std::move(*this).value(); }
+  [[nodiscard]] const T& operator*() const& { return value(); }
   [[nodiscard]] T* operator->() { return &value(); }
+  [[nodiscard]] const T* operator->() const { return &value(); }
   [[nodiscard]] Error& error() { return std::get<1>(v_); }
   [[nodiscard]] const Error& error() const { return std::get<1>(v_); }
 

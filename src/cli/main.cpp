@@ -29,9 +29,9 @@ void setup_logging(int verbosity, const std::string& level) {
   spdlog::set_level(lvl);
 }
 
-int run_command(const barco::cli::RunFlags& flags) {
+int run_command(const barco::cli::RunFlags& flags, const std::string& state_root) {
   const auto config = barco::cli::config_from_flags(flags, barco::cli::real_host());
-  const auto plan = barco::build_plan(config, barco::kDefaultStateRoot);
+  const auto plan = barco::build_plan(config, state_root);
   if (flags.dry_run) {
     std::fputs(barco::format_plan(plan).c_str(), stdout);
     return 0;
@@ -42,13 +42,14 @@ int run_command(const barco::cli::RunFlags& flags) {
   }
   barco::RunOptions options;
   options.log_steps = spdlog::should_log(spdlog::level::debug);
+  options.state_root = state_root;
   return barco::run_container(config, plan, options);
 }
 
 // Index of the subcommand word (skipping global flags and --log-level's value).
 size_t find_subcommand(const std::vector<std::string>& args, const std::string& name) {
   for (size_t i = 1; i < args.size(); ++i) {
-    if (args[i] == "--log-level") {
+    if (args[i] == "--log-level" || args[i] == "--root") {
       ++i;
     } else if (!args[i].empty() && args[i].front() != '-') {
       return args[i] == name ? i : args.size();
@@ -71,6 +72,8 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn (default), error, critical, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
   app.set_version_flag("--version", "barco 0.1.0");
+  std::string state_root = barco::kDefaultStateRoot;
+  app.add_option("--root", state_root, "Directory for container state records")->capture_default_str();
 
   barco::cli::RunFlags run_flags;
   auto* run = app.add_subcommand("run", "Run a command in a new container");
@@ -93,7 +96,7 @@ int main(int argc, char** argv) {
   setup_logging(verbosity + run_verbosity, log_level);
   try {
     run_flags.command = barco::cli::command_from_args(args, command_at);
-    return run_command(run_flags);
+    return run_command(run_flags, state_root);
   } catch (const barco::ConfigError& e) {
     std::fprintf(stderr, "barco: %s\n", e.what());
     return barco::kExitBarcoError;

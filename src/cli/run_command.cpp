@@ -141,11 +141,11 @@ bool takes_separate_value(const CLI::App& run, const std::string& arg) {
       return false;
     }
     const auto* opt = run.get_option_no_throw(arg);
-    return opt != nullptr && opt->get_type_size() != 0;
+    return opt != nullptr && opt->get_expected_max() > 0;
   }
   // A cluster of short options: "-it" (flags) or "-eK=V" (value attached).
   const auto* opt = run.get_option_no_throw(arg.substr(0, 2));
-  return opt != nullptr && opt->get_type_size() != 0 && arg.size() == 2;
+  return opt != nullptr && opt->get_expected_max() > 0 && arg.size() == 2;
 }
 
 }  // namespace

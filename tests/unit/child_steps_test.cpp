@@ -1,0 +1,159 @@
+// The child's walk over the plan, through FakeSys: which kernel calls, in which order, and
+// what happens when call N fails.
+#include "fake_sys.hpp"
+#include "runtime/child.hpp"
+#include "test_config.hpp"
+
+#include <gtest/gtest.h>
+#include <sched.h>
+#include <sys/mount.h>
+
+namespace barco {
+namespace {
+
+using testing::config_from_words;
+using testing::FakeSys;
+
+struct ChildRun {
+  FakeSys sys;
+  Result<void> result;
+};
+
+class ChildSteps : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto pair = SyncChannel::make_pair();
+    ASSERT_TRUE(pair.has_value());
+    parent_ = std::move(pair->first);
+    child_ = std::move(pair->second);
+  }
+
+  Result<void> run(const Plan& plan, FakeSys& sys) { return run_child_setup(plan, sys, child_, ChildOptions{}); }
+
+  SyncChannel parent_;
+  SyncChannel child_;
+};
+
+TEST_F(ChildSteps, MountsInPlanOrderWithDockersFlags) {
+  FakeSys sys;
+  ASSERT_TRUE(run(build_plan(config_from_words({"--rootfs", "/r", "sh"}), "/s"), sys));
+  const auto& c = sys.calls;
+  EXPECT_EQ(c.at(0), "unshare " + std::to_string(CLONE_NEWCGROUP));
+  EXPECT_EQ(c.at(1), "mount  -> / type= flags=" + std::to_string(MS_REC | MS_PRIVATE));
+  EXPECT_EQ(c.at(2), "mount /r -> /r type= flags=" + std::to_string(MS_BIND | MS_REC));
+  EXPECT_LT(sys.index_of("mount tmpfs -> /r/dev type=tmpfs"), sys.index_of("mknod /r/dev/null"));
+  EXPECT_LT(sys.index_of("mknod /r/dev/null"), sys.index_of("mount devpts -> /r/dev/pts"));
+  EXPECT_GE(sys.index_of("mount proc -> /r/proc type=proc flags=" + std::to_string(MS_NOSUID | MS_NODEV | MS_NOEXEC)), 0);
+  EXPECT_GE(sys.index_of("mount sysfs -> /r/sys type=sysfs flags=" +
+                         std::to_string(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)),
+            0);
+  EXPECT_GE(sys.index_of("symlink pts/ptmx <- /r/dev/ptmx"), 0);
+  const int pivot = sys.index_of("pivot_root . .");
+  ASSERT_GE(pivot, 0);
+  EXPECT_EQ(c.at(pivot - 1), "chdir /r");
+  EXPECT_EQ(c.at(pivot + 1), "mount  -> . type= flags=" + std::to_string(MS_SLAVE | MS_REC));
+  EXPECT_EQ(c.at(pivot + 2), "umount2 . " + std::to_string(MNT_DETACH));
+  EXPECT_LT(pivot, sys.index_of("sethostname 0123456789ab"));
+  EXPECT_LT(sys.index_of("setresgid 0"), sys.index_of("setresuid 0"));
+  EXPECT_EQ(c.back(), "close_range_except " + std::to_string(child_.fd()));
+}
+
+TEST_F(ChildSteps, ReadOnlyVolumeGetsABindRemount) {
+  FakeSys sys;
+  sys.directories = {"/srv/data"};
+  ASSERT_TRUE(run(build_plan(config_from_words({"--rootfs", "/r", "-v", "/srv/data:/data:ro", "sh"}), "/s"), sys));
+  const int bind = sys.index_of("mount /srv/data -> /r/data type= flags=" + std::to_string(MS_BIND | MS_REC));
+  ASSERT_GE(bind, 0);
+  EXPECT_EQ(sys.calls.at(bind + 1), "mount  -> /r/data type= flags=" + std::to_string(MS_BIND | MS_REMOUNT | MS_RDONLY));
+  EXPECT_EQ(sys.calls.at(bind - 1), "make_path /r /data dir");
+}
+
+TEST_F(ChildSteps, FileVolumeGetsAFileMountPoint) {
+  FakeSys sys;
+  ASSERT_TRUE(run(build_plan(config_from_words({"--rootfs", "/r", "-v", "/etc/hosts:/etc/hosts", "sh"}), "/s"), sys));
+  EXPECT_GE(sys.index_of("make_path /r /etc/hosts file"), 0);
+}
+
+TEST_F(ChildSteps, ReadOnlyRootIsRemountedAfterPivot) {
+  FakeSys sys;
+  ASSERT_TRUE(run(build_plan(config_from_words({"--rootfs", "/r", "--read-only", "sh"}), "/s"), sys));
+  EXPECT_GT(sys.index_of("mount  -> / type= flags=" + std::to_string(MS_BIND | MS_REMOUNT | MS_RDONLY)),
+            sys.index_of("pivot_root"));
+}
+
+TEST_F(ChildSteps, UserAndGroupsAreSetGroupsFirstUidLast) {
+  FakeSys sys;
+  ASSERT_TRUE(run(build_plan(config_from_words({"--rootfs", "/r", "-u", "user", "sh"}), "/s"), sys));
+  const int groups = sys.index_of("setgroups 100");
+  ASSERT_GE(groups, 0);
+  EXPECT_EQ(sys.calls.at(groups + 1), "setresgid 1000");
+  EXPECT_EQ(sys.calls.at(groups + 2), "setresuid 1000");
+}
+
+TEST_F(ChildSteps, CwdOutsideTheRootIsRefused) {
+  FakeSys sys;
+  sys.cwd = "(unreachable)/host";
+  auto r = run(build_plan(config_from_words({"--rootfs", "/r", "sh"}), "/s"), sys);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().step, "change_dir");
+  EXPECT_NE(r.error().message().find("outside the container's root"), std::string::npos);
+}
+
+// A failure at any call stops the walk at once and is reported with the step it belongs to.
+TEST_F(ChildSteps, FailureAtCallNStopsAndNamesTheStep) {
+  const auto plan = build_plan(config_from_words({"--rootfs", "/r", "-v", "/etc/hosts:/h", "--ulimit", "nofile=9", "sh"}), "/s");
+  FakeSys reference;
+  ASSERT_TRUE(run(plan, reference));
+  // Which step each call belongs to, by re-running with the step logs on.
+  for (int n = 0; n < static_cast<int>(reference.calls.size()); ++n) {
+    if (reference.calls[n].rfind("umask", 0) == 0) {
+      continue;
+    }
+    FakeSys sys;
+    sys.fail_at = n;
+    sys.fail_errno = EACCES;
+    auto r = run(plan, sys);
+    ASSERT_FALSE(r) << "call " << n << " " << reference.calls[n];
+    EXPECT_EQ(static_cast<int>(sys.calls.size()), n + 1) << "no call may follow the failing one";
+    EXPECT_EQ(r.error().err, EACCES);
+    EXPECT_FALSE(r.error().step.empty());
+    EXPECT_NE(plan.find(r.error().step), nullptr) << r.error().step;
+    EXPECT_NE(r.error().message().find(reference.calls[n]), std::string::npos) << r.error().message();
+  }
+}
+
+TEST_F(ChildSteps, MountFailureNamesTheMountStep) {
+  FakeSys reference;
+  const auto plan = build_plan(config_from_words({"--rootfs", "/r", "sh"}), "/s");
+  ASSERT_TRUE(run(plan, reference));
+  FakeSys sys;
+  sys.fail_at = reference.index_of("mount proc");
+  auto r = run(plan, sys);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().step, "mount_proc");
+}
+
+TEST_F(ChildSteps, UserNamespaceWaitsForTheParentsMapsFirst) {
+  const auto plan = build_plan(config_from_words({"--rootfs", "/r", "--userns", "private", "sh"}), "/s");
+  FakeSys sys;
+  // No maps_written message and the parent end closed: the child must fail at that step.
+  parent_.close();
+  auto r = run(plan, sys);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().step, "wait_for_id_maps");
+  EXPECT_TRUE(sys.calls.empty());
+}
+
+TEST_F(ChildSteps, UserNamespaceBindsHostDevicesInsteadOfMknod) {
+  const auto plan = build_plan(config_from_words({"--rootfs", "/r", "--userns", "private", "sh"}), "/s");
+  ASSERT_TRUE(parent_.send(Message{MessageType::maps_written, 0, {}, {}, {}}));
+  FakeSys sys;
+  ASSERT_TRUE(run(plan, sys));
+  EXPECT_EQ(sys.calls.at(0), "setresgid 0");
+  EXPECT_EQ(sys.calls.at(1), "setresuid 0");
+  EXPECT_EQ(sys.index_of("mknod"), -1);
+  EXPECT_GE(sys.index_of("mount /dev/null -> /r/dev/null type= flags=" + std::to_string(MS_BIND)), 0);
+}
+
+}  // namespace
+}  // namespace barco

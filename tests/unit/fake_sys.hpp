@@ -1,0 +1,130 @@
+// FakeSys records every call through the seam as one line ("mount tmpfs -> /r/dev ...") and
+// can fail call number N with a chosen errno, so the order of kernel operations and the
+// unwinding on failure are tested without root.
+#pragma once
+
+#include "sys/sys.hpp"
+
+#include <string>
+#include <vector>
+
+namespace barco::testing {
+
+class FakeSys final : public Sys {
+ public:
+  std::vector<std::string> calls;
+  int fail_at = -1;  // 0-based index of the call that fails
+  int fail_errno = EPERM;
+  std::vector<std::string> directories;  // paths for which is_directory() says yes
+
+  Result<void> mount(const std::string& source, const std::string& target, const std::string& fstype,
+                     unsigned long flags, const std::string& data) override {
+    return record("mount " + source + " -> " + target + " type=" + fstype + " flags=" + std::to_string(flags) +
+                  (data.empty() ? "" : " data=" + data));
+  }
+  Result<void> umount2(const std::string& target, int flags) override {
+    return record("umount2 " + target + " " + std::to_string(flags));
+  }
+  Result<void> pivot_root(const std::string& new_root, const std::string& put_old) override {
+    return record("pivot_root " + new_root + " " + put_old);
+  }
+  Result<void> chdir(const std::string& path) override { return record("chdir " + path); }
+  Result<std::string> make_path_in_root(const std::string& root, const std::string& path, bool file) override {
+    if (auto r = record("make_path " + root + " " + path + (file ? " file" : " dir")); !r) {
+      return r.error();
+    }
+    return root == "/" ? path : root + path;
+  }
+  Result<void> mknod(const std::string& path, mode_t mode, dev_t dev) override {
+    return record("mknod " + path + " " + std::to_string(mode) + " " + std::to_string(dev));
+  }
+  Result<void> symlink(const std::string& target, const std::string& link) override {
+    return record("symlink " + target + " <- " + link);
+  }
+  Result<std::string> getcwd() override {
+    if (auto r = record("getcwd"); !r) {
+      return r.error();
+    }
+    return cwd;
+  }
+  Result<bool> is_directory(const std::string& path) override {
+    if (auto r = record("is_directory " + path); !r) {
+      return r.error();
+    }
+    for (const auto& d : directories) {
+      if (d == path) {
+        return true;
+      }
+    }
+    return false;
+  }
+  mode_t umask(mode_t mask) override {
+    calls.push_back("umask " + std::to_string(mask));
+    return 022;
+  }
+  Result<void> sethostname(const std::string& name) override { return record("sethostname " + name); }
+  Result<void> unshare(int flags) override { return record("unshare " + std::to_string(flags)); }
+  Result<void> setgroups(const std::vector<gid_t>& groups) override {
+    std::string s = "setgroups";
+    for (auto g : groups) s += " " + std::to_string(g);
+    return record(s);
+  }
+  Result<void> setresgid(gid_t gid) override { return record("setresgid " + std::to_string(gid)); }
+  Result<void> setresuid(uid_t uid) override { return record("setresuid " + std::to_string(uid)); }
+  Result<void> setrlimit(int resource, uint64_t soft, uint64_t hard) override {
+    return record("setrlimit " + std::to_string(resource) + " " + std::to_string(soft) + " " + std::to_string(hard));
+  }
+  Result<void> setsid() override { return record("setsid"); }
+  Result<void> set_interface_up(const std::string& name) override { return record("ifup " + name); }
+  Result<void> close_range_except(int keep) override { return record("close_range_except " + std::to_string(keep)); }
+  Result<UniqueFd> open_file(const std::string& path, int) override {
+    if (auto r = record("open " + path); !r) {
+      return r.error();
+    }
+    return UniqueFd();
+  }
+  Result<UniqueFd> open_pty_master() override {
+    if (auto r = record("open_pty_master"); !r) {
+      return r.error();
+    }
+    return UniqueFd();
+  }
+  Result<UniqueFd> open_pty_slave(int) override {
+    if (auto r = record("open_pty_slave"); !r) {
+      return r.error();
+    }
+    return UniqueFd();
+  }
+  Result<void> make_controlling_tty(int) override { return record("make_controlling_tty"); }
+  Result<void> dup2(int from, int to) override { return record("dup2 " + std::to_string(from) + " " + std::to_string(to)); }
+  Result<std::string> fd_path(int) override {
+    if (auto r = record("fd_path"); !r) {
+      return r.error();
+    }
+    return std::string("/dev/pts/0");
+  }
+
+  std::string cwd = "/";
+
+  // Index of the first call that starts with `prefix`, or -1.
+  [[nodiscard]] int index_of(const std::string& prefix) const {
+    for (size_t i = 0; i < calls.size(); ++i) {
+      if (calls[i].rfind(prefix, 0) == 0) {
+        return static_cast<int>(i);
+      }
+    }
+    return -1;
+  }
+
+ private:
+  Result<void> record(std::string call) {
+    const bool fail = static_cast<int>(calls.size()) == fail_at;
+    calls.push_back(std::move(call));
+    if (fail) {
+      return Error{fail_errno, {}, "injected(" + calls.back() + ")", {}};
+    }
+    return {};
+  }
+};
+
+}  // namespace barco::testing

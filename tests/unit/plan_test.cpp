@@ -1,0 +1,133 @@
+#include "test_config.hpp"
+
+#include <barco/plan.hpp>
+
+#include <gtest/gtest.h>
+#include <sched.h>
+
+namespace barco {
+namespace {
+
+using testing::config_from_words;
+
+Plan plan_for(std::vector<std::string> words) {
+  return build_plan(config_from_words(std::move(words)), "/run/barco");
+}
+
+std::vector<std::string> names(const Plan& p) {
+  std::vector<std::string> out;
+  for (const auto& s : p.steps) {
+    out.push_back(s.name);
+  }
+  return out;
+}
+
+int index_of(const Plan& p, const std::string& name) {
+  const auto n = names(p);
+  const auto it = std::find(n.begin(), n.end(), name);
+  return it == n.end() ? -1 : static_cast<int>(it - n.begin());
+}
+
+void expect_before(const Plan& p, const std::string& a, const std::string& b) {
+  ASSERT_GE(index_of(p, a), 0) << a;
+  ASSERT_GE(index_of(p, b), 0) << b;
+  EXPECT_LT(index_of(p, a), index_of(p, b)) << a << " must come before " << b;
+}
+
+TEST(Plan, CloneFlagsOfTheDefaultContainer) {
+  const auto p = plan_for({"--rootfs", "/r", "sh"});
+  EXPECT_EQ(p.clone_flags, static_cast<unsigned long>(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET));
+  EXPECT_NE(p.find("enter_cgroup_namespace"), nullptr);
+  EXPECT_EQ(p.find("write_id_maps"), nullptr);
+}
+
+TEST(Plan, TheDocumentedOrder) {
+  const auto p = plan_for({"--rootfs", "/r", "-v", "/srv/data:/data", "--read-only", "--init", "sh"});
+  const std::vector<std::string> order{"reserve_id",   "clone",        "enter_cgroup_namespace", "make_root_private",
+                                       "bind_rootfs",  "mount_dev",    "make_device",            "make_symlink",
+                                       "mount_proc",   "mount_devpts", "mount_shm",              "mount_mqueue",
+                                       "mount_sys",    "bind_volume",  "pivot_root",             "remount_root_read_only",
+                                       "set_hostname", "bring_up_loopback", "create_session",    "detach_stdin",
+                                       "change_dir",   "set_user",     "close_fds",              "start_init",
+                                       "exec",         "supervise"};
+  for (size_t i = 0; i + 1 < order.size(); ++i) {
+    expect_before(p, order[i], order[i + 1]);
+  }
+}
+
+TEST(Plan, EveryDefaultDeviceAndLinkIsCreatedAfterDevIsMounted) {
+  const auto p = plan_for({"--rootfs", "/r", "sh"});
+  int devices = 0;
+  int links = 0;
+  for (size_t i = 0; i < p.steps.size(); ++i) {
+    if (p.steps[i].name == "make_device") {
+      ++devices;
+      EXPECT_GT(static_cast<int>(i), index_of(p, "mount_dev"));
+      EXPECT_FALSE(std::get<op::MakeDevice>(p.steps[i].op).bind_from_host);
+    }
+    if (p.steps[i].name == "make_symlink") {
+      ++links;
+    }
+  }
+  EXPECT_EQ(devices, 6);
+  EXPECT_EQ(links, 5);
+}
+
+TEST(Plan, SharedNamespacesDropTheirSteps) {
+  const auto p = plan_for({"--rootfs", "/r", "--network", "host", "--uts", "host", "--pid", "host", "sh"});
+  EXPECT_EQ(p.clone_flags & (CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWPID), 0UL);
+  EXPECT_EQ(p.find("bring_up_loopback"), nullptr);
+  EXPECT_EQ(p.find("set_hostname"), nullptr);
+}
+
+TEST(Plan, UserNamespaceMapsComeFirstAndDevicesAreBound) {
+  const auto p = plan_for({"--rootfs", "/r", "--userns", "private", "sh"});
+  EXPECT_NE(p.clone_flags & CLONE_NEWUSER, 0UL);
+  const auto* maps = p.find("write_id_maps");
+  ASSERT_NE(maps, nullptr);
+  EXPECT_EQ(maps->where, Where::parent_after_clone);
+  EXPECT_EQ(std::get<op::WriteIdMaps>(maps->op).uid_map, "0 100000 65536\n");
+  const auto child_steps = p.steps_at(Where::child);
+  EXPECT_EQ(child_steps.at(0)->name, "wait_for_id_maps");
+  EXPECT_EQ(child_steps.at(1)->name, "become_root_in_userns");
+  EXPECT_TRUE(std::get<op::MakeDevice>(p.find("make_device")->op).bind_from_host);
+}
+
+TEST(Plan, TerminalReplacesSessionAndStdinSteps) {
+  const auto p = plan_for({"--rootfs", "/r", "-t", "sh"});
+  EXPECT_NE(p.find("setup_terminal"), nullptr);
+  EXPECT_EQ(p.find("create_session"), nullptr);
+  EXPECT_EQ(p.find("detach_stdin"), nullptr);
+  expect_before(p, "pivot_root", "setup_terminal");
+  const auto i = plan_for({"--rootfs", "/r", "-i", "sh"});
+  EXPECT_EQ(i.find("detach_stdin"), nullptr);
+  EXPECT_NE(i.find("create_session"), nullptr);
+}
+
+TEST(Plan, ExecCarriesArgvAndEnvComputedBeforeClone) {
+  const auto p = plan_for({"--rootfs", "/r", "-e", "A=1", "sh", "-c", "echo $A"});
+  const auto& e = std::get<op::Exec>(p.find("exec")->op);
+  EXPECT_EQ(e.argv, (std::vector<std::string>{"sh", "-c", "echo $A"}));
+  EXPECT_NE(std::find(e.env.begin(), e.env.end(), "A=1"), e.env.end());
+  EXPECT_EQ(e.path_env, "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+}
+
+TEST(Plan, DryRunTextShowsFlagsMountsMapsEnvAndArgv) {
+  const auto text = format_plan(plan_for({"--rootfs", "/r", "--userns", "private", "-e", "A=1", "sh", "-c", "x"}));
+  for (const char* needle : {"clone3(CLONE_NEWNS|CLONE_NEWPID", "CLONE_NEWUSER", "uid_map \"0 100000 65536;\"",
+                             "mount(\"proc\" -> \"/r/proc\", type=proc, MS_NOSUID|MS_NODEV|MS_NOEXEC)",
+                             "\"newinstance,ptmxmode=0666,mode=0620,gid=5\"", "MS_RDONLY", "pivot_root(\".\", \".\")",
+                             "execve([\"sh\", \"-c\", \"x\"]", "\"A=1\"", "why:"}) {
+    EXPECT_NE(text.find(needle), std::string::npos) << needle << "\n" << text;
+  }
+}
+
+TEST(Plan, EveryStepSaysWhy) {
+  for (const auto& s : plan_for({"--rootfs", "/r", "--userns", "private", "-t", "--init", "--ulimit", "nofile=5", "sh"}).steps) {
+    EXPECT_FALSE(s.why.empty()) << s.name;
+    EXPECT_FALSE(describe(s.op).empty()) << s.name;
+  }
+}
+
+}  // namespace
+}  // namespace barco

@@ -1,0 +1,92 @@
+#include "runtime/state.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace barco {
+namespace {
+
+class State : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/barco-state-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    root_ = tmpl;
+  }
+  void TearDown() override { std::filesystem::remove_all(root_); }
+
+  static StateInfo info(const std::string& id) {
+    StateInfo s;
+    s.id = id;
+    s.rootfs = "/r";
+    s.command = {"sh"};
+    return s;
+  }
+  [[nodiscard]] size_t entries() const {
+    return static_cast<size_t>(std::distance(std::filesystem::directory_iterator(root_), {}));
+  }
+  std::string root_;
+};
+
+TEST_F(State, RecordExistsWhileOwnedAndIsRemovedAfter) {
+  {
+    auto r = StateRecord::reserve(root_, info("c1"));
+    ASSERT_TRUE(r) << r.error().message();
+    ASSERT_TRUE(std::filesystem::exists(root_ + "/c1/state.json"));
+    ASSERT_TRUE(r->mark_running(1234));
+    std::ifstream in(root_ + "/c1/state.json");
+    const auto j = nlohmann::json::parse(in);
+    EXPECT_EQ(j["status"], "running");
+    EXPECT_EQ(j["pid"], 1234);
+    EXPECT_EQ(j["barco_pid"], ::getpid());
+    EXPECT_EQ(j["command"], nlohmann::json::array({"sh"}));
+  }
+  EXPECT_EQ(entries(), 0U);
+}
+
+TEST_F(State, SecondReservationOfALiveIdIsRefusedAndLeavesNothing) {
+  auto first = StateRecord::reserve(root_, info("dup"));
+  ASSERT_TRUE(first);
+  auto second = StateRecord::reserve(root_, info("dup"));
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().err, EEXIST);
+  EXPECT_NE(second.error().hint.find("already called 'dup'"), std::string::npos);
+  EXPECT_EQ(entries(), 1U);  // no .new-* directory left behind
+}
+
+TEST_F(State, StaleRecordsOfDeadBarcosAreSweptAway) {
+  std::filesystem::create_directories(root_ + "/old");
+  std::ofstream(root_ + "/old/state.json") << R"({"id":"old","barco_pid":2147483000,"barco_start_time":1})";
+  std::filesystem::create_directories(root_ + "/garbage");
+  std::ofstream(root_ + "/garbage/state.json") << R"({"barco_pid":"not a number"})";
+  std::filesystem::create_directories(root_ + "/.new-2147483001");
+  auto r = StateRecord::reserve(root_, info("fresh"));
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(std::filesystem::exists(root_ + "/old"));
+  EXPECT_FALSE(std::filesystem::exists(root_ + "/garbage"));
+  EXPECT_FALSE(std::filesystem::exists(root_ + "/.new-2147483001"));
+  EXPECT_TRUE(std::filesystem::exists(root_ + "/fresh"));
+}
+
+TEST_F(State, AStaleRecordDoesNotBlockItsId) {
+  std::filesystem::create_directories(root_ + "/again");
+  std::ofstream(root_ + "/again/state.json") << R"({"id":"again","barco_pid":2147483000,"barco_start_time":1})";
+  EXPECT_TRUE(StateRecord::reserve(root_, info("again")));
+}
+
+TEST_F(State, ReservationFailureNamesThePath) {
+  auto r = StateRecord::reserve("/proc/barco-cannot-be-here", info("x"));
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("/proc/barco-cannot-be-here"), std::string::npos);
+}
+
+TEST(ProcessStartTime, OwnIsNonZeroAMissingOneIsZero) {
+  EXPECT_GT(process_start_time(::getpid()), 0ULL);
+  EXPECT_EQ(process_start_time(2147483000), 0ULL);
+}
+
+}  // namespace
+}  // namespace barco
