@@ -1,1 +1,207 @@
+#include "harness.hpp"
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace barco::it {
+namespace {
+
+std::string read_link(const std::string& path) {
+  std::array<char, 256> buf{};
+  const ssize_t n = ::readlink(path.c_str(), buf.data(), buf.size() - 1);
+  return n < 0 ? std::string() : std::string(buf.data(), static_cast<size_t>(n));
+}
+
+void append_available(int fd, std::string& into, bool& open) {
+  std::array<char, 4096> buf{};
+  const ssize_t n = ::read(fd, buf.data(), buf.size());
+  if (n > 0) {
+    into.append(buf.data(), static_cast<size_t>(n));
+  } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+    open = false;
+  }
+}
+
+RunResult spawn(const std::vector<std::string>& argv, const RunOptions& options) {
+  std::array<int, 2> out{};
+  std::array<int, 2> err{};
+  if (::pipe2(out.data(), O_CLOEXEC) < 0 || ::pipe2(err.data(), O_CLOEXEC) < 0) {
+    ADD_FAILURE() << "pipe2 failed";
+    return {};
+  }
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int null = ::open("/dev/null", O_RDONLY);
+    ::dup2(null, 0);
+    ::dup2(out[1], 1);
+    ::dup2(err[1], 2);
+    if (options.leak_fd_to_barco) {
+      const int dir = ::open("/tmp", O_RDONLY | O_DIRECTORY);
+      ::dup2(dir, 7);
+    }
+    std::vector<char*> args;
+    for (const auto& a : argv) {
+      args.push_back(const_cast<char*>(a.c_str()));
+    }
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(99);
+  }
+  ::close(out[1]);
+  ::close(err[1]);
+  if (options.on_start) {
+    options.on_start(pid);
+  }
+  RunResult r;
+  bool out_open = true;
+  bool err_open = true;
+  const auto deadline = std::chrono::steady_clock::now() + options.timeout;
+  while (out_open || err_open) {
+    std::array<pollfd, 2> fds{{{out_open ? out[0] : -1, POLLIN, 0}, {err_open ? err[0] : -1, POLLIN, 0}}};
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      ADD_FAILURE() << "barco timed out; killing it";
+      ::kill(pid, SIGKILL);
+      break;
+    }
+    ::poll(fds.data(), fds.size(), static_cast<int>(left.count()));
+    if (fds[0].revents != 0) append_available(out[0], r.out, out_open);
+    if (fds[1].revents != 0) append_available(err[0], r.err, err_open);
+  }
+  ::close(out[0]);
+  ::close(err[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+}  // namespace
+
+std::string barco_binary() {
+  const char* env = std::getenv("BARCO_BINARY");
+  return env != nullptr ? env : BARCO_BINARY;
+}
+
+std::string test_rootfs() {
+  const char* env = std::getenv("BARCO_TEST_ROOTFS");
+  return std::filesystem::canonical(env != nullptr ? env : BARCO_TEST_ROOTFS).string();
+}
+
+std::set<pid_t> foreign_mount_ns_pids() {
+  const std::string own = read_link("/proc/self/ns/mnt");
+  std::set<pid_t> out;
+  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+    const auto name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) {
+      continue;
+    }
+    const auto ns = read_link(e.path().string() + "/ns/mnt");
+    if (!ns.empty() && ns != own) {
+      out.insert(std::stoi(name));
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> mounts_under(const std::string& path) {
+  std::ifstream in("/proc/self/mountinfo");
+  std::vector<std::string> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string id, parent, dev, root, mount_point;
+    fields >> id >> parent >> dev >> root >> mount_point;
+    if (mount_point == path || mount_point.rfind(path + "/", 0) == 0) {
+      out.push_back(mount_point);
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') {
+      line.pop_back();
+    }
+    if (!line.empty()) {
+      out.push_back(line);
+    }
+  }
+  return out;
+}
+
+void BarcoTest::SetUp() {
+  if (::geteuid() != 0) {
+    GTEST_SKIP() << "integration tests need root";
+  }
+  if (!std::filesystem::exists(test_rootfs() + "/bin/busybox")) {
+    GTEST_FAIL() << "no busybox rootfs at " << test_rootfs() << " (run make rootfs)";
+  }
+  state_root_ = scratch_dir();
+  foreign_before_ = foreign_mount_ns_pids();
+}
+
+void BarcoTest::TearDown() {
+  if (state_root_.empty()) {
+    return;
+  }
+  // Leaks are asserted, not cleaned: a test that leaves something behind fails.
+  EXPECT_TRUE(std::filesystem::is_empty(state_root_)) << "a state record was left in " << state_root_;
+  EXPECT_TRUE(mounts_under(test_rootfs()).empty()) << "a mount was left under the rootfs";
+  std::set<pid_t> stray;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    stray.clear();
+    for (const pid_t p : foreign_mount_ns_pids()) {
+      if (foreign_before_.count(p) == 0) {
+        stray.insert(p);
+      }
+    }
+    if (stray.empty()) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(stray.empty()) << "a container process was left running (pid " << (stray.empty() ? 0 : *stray.begin())
+                             << ")";
+  for (const auto& d : scratch_) {
+    std::filesystem::remove_all(d);
+  }
+}
+
+std::string BarcoTest::scratch_dir() {
+  char tmpl[] = "/tmp/barco-it-XXXXXX";
+  if (::mkdtemp(tmpl) == nullptr) {
+    ADD_FAILURE() << "mkdtemp failed";
+    return "/tmp";
+  }
+  scratch_.emplace_back(tmpl);
+  return tmpl;
+}
+
+RunResult BarcoTest::run(const std::vector<std::string>& args, const RunOptions& options) {
+  std::vector<std::string> argv{barco_binary(), "--root", state_root_, "run", "--rootfs", test_rootfs()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return spawn(argv, options);
+}
+
+RunResult BarcoTest::barco(const std::vector<std::string>& args, const RunOptions& options) {
+  std::vector<std::string> argv{barco_binary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return spawn(argv, options);
+}
+
+}  // namespace barco::it

@@ -1,0 +1,63 @@
+// Integration harness: runs the real barco binary as a child process, captures its output
+// and exit status, and checks after every test that nothing was left behind (no state
+// record, no mount under the rootfs, no process in a foreign mount namespace).
+#pragma once
+
+#include <gtest/gtest.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace barco::it {
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+struct RunOptions {
+  std::chrono::milliseconds timeout{20000};
+  // Called with barco's pid once it runs (to send it signals); runs on the test's thread
+  // while output is still being collected.
+  std::function<void(pid_t)> on_start;
+  // barco inherits an open fd 7 (a host directory) from its caller, as a careless caller
+  // would pass it; barco must not let it reach the container.
+  bool leak_fd_to_barco = false;
+};
+
+[[nodiscard]] std::string barco_binary();
+[[nodiscard]] std::string test_rootfs();
+
+// Pids of processes whose mount namespace is not ours.
+[[nodiscard]] std::set<pid_t> foreign_mount_ns_pids();
+// Mount points at or below `path` in our mount table.
+[[nodiscard]] std::vector<std::string> mounts_under(const std::string& path);
+
+class BarcoTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  // barco --root <temp> run --rootfs <busybox> <args...>
+  RunResult run(const std::vector<std::string>& args, const RunOptions& options = {});
+  // barco <args...> with no implicit run/--rootfs.
+  RunResult barco(const std::vector<std::string>& args, const RunOptions& options = {});
+
+  [[nodiscard]] const std::string& state_root() const { return state_root_; }
+  [[nodiscard]] std::string scratch_dir();  // removed in TearDown
+
+ private:
+  std::string state_root_;
+  std::vector<std::string> scratch_;
+  std::set<pid_t> foreign_before_;
+};
+
+// Lines of `text`, without empty ones.
+[[nodiscard]] std::vector<std::string> lines(const std::string& text);
+
+}  // namespace barco::it
