@@ -32,8 +32,8 @@ struct Mount {
   std::string destination;  // absolute path inside the container
   std::string type;         // "proc", "tmpfs", "bind", ...
   std::string source;
-  unsigned long flags = 0;  // MS_* flags
-  std::string data;         // filesystem-specific options, e.g. "mode=755,size=65536k"
+  unsigned long flags = 0;         // MS_* flags
+  std::string data;                // filesystem-specific options, e.g. "mode=755,size=65536k"
   bool read_only_remount = false;  // bind mounts need a second, MS_REMOUNT call for ro
   bool operator==(const Mount&) const = default;
 };
@@ -82,12 +82,12 @@ struct ContainerConfig {
   Process process;
   Root root;
   std::string hostname;
-  std::vector<Mount> mounts;        // in mount order; default ones first
-  std::vector<Device> devices;      // nodes created in the container's /dev
+  std::vector<Mount> mounts;    // in mount order; default ones first
+  std::vector<Device> devices;  // nodes created in the container's /dev
   std::vector<NamespaceSetting> namespaces;
   std::vector<IdMapping> uid_mappings;  // non-empty only with a user namespace
   std::vector<IdMapping> gid_mappings;
-  bool init = false;                // barco's own PID 1 reaps zombies and forwards signals
+  bool init = false;  // barco's own PID 1 reaps zombies and forwards signals
 
   [[nodiscard]] bool has_private(Namespace ns) const;
 };

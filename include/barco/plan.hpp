@@ -17,45 +17,82 @@ enum class Where { parent_before_clone, parent_after_clone, child };
 [[nodiscard]] const char* where_name(Where w);
 
 namespace op {
-struct ReserveId { std::string state_dir; };
-struct Clone { unsigned long flags; };
-struct WriteIdMaps { std::string uid_map; std::string gid_map; };
-struct Supervise { bool terminal; bool relay_stdin; };
+struct ReserveId {
+  std::string state_dir;
+};
+struct Clone {
+  unsigned long flags;
+};
+struct WriteIdMaps {
+  std::string uid_map;
+  std::string gid_map;
+};
+struct Supervise {
+  bool terminal;
+  bool relay_stdin;
+};
 struct WaitForIdMaps {};
 struct BecomeRootInUserns {};
-struct SetHostname { std::string name; };
+struct SetHostname {
+  std::string name;
+};
 struct MakeRootPrivate {};
-struct BindRootfs { std::string rootfs; };
-struct MountFs { Mount mount; std::string rootfs; };
-struct MakeDevice { Device device; std::string rootfs; bool bind_from_host; };
-struct MakeSymlink { std::string target; std::string link; std::string rootfs; };
-struct PivotRoot { std::string rootfs; };
+struct BindRootfs {
+  std::string rootfs;
+};
+struct MountFs {
+  Mount mount;
+  std::string rootfs;
+};
+struct MakeDevice {
+  Device device;
+  std::string rootfs;
+  bool bind_from_host;
+};
+struct MakeSymlink {
+  std::string target;
+  std::string link;
+  std::string rootfs;
+};
+struct PivotRoot {
+  std::string rootfs;
+};
 struct RemountRootReadOnly {};
 struct BringUpLoopback {};
 struct EnterCgroupNamespace {};
 struct SetupTerminal {};
 struct CreateSession {};
 struct DetachStdin {};
-struct SetRlimits { std::vector<Rlimit> limits; };
-struct SetUser { User user; };
-struct ChangeDir { std::string cwd; };
+struct SetRlimits {
+  std::vector<Rlimit> limits;
+};
+struct SetUser {
+  User user;
+};
+struct ChangeDir {
+  std::string cwd;
+};
 struct CloseFds {};
 struct StartInit {};
-struct Exec { std::vector<std::string> argv; std::vector<std::string> env; std::string path_env; };
+struct Exec {
+  std::vector<std::string> argv;
+  std::vector<std::string> env;
+  std::string path_env;
+};
 }  // namespace op
 
-using Operation = std::variant<op::ReserveId, op::Clone, op::WriteIdMaps, op::Supervise, op::WaitForIdMaps,
-                               op::BecomeRootInUserns, op::SetHostname, op::MakeRootPrivate, op::BindRootfs,
-                               op::MountFs, op::MakeDevice, op::MakeSymlink, op::PivotRoot,
-                               op::RemountRootReadOnly, op::BringUpLoopback, op::EnterCgroupNamespace,
-                               op::SetupTerminal, op::CreateSession, op::DetachStdin, op::SetRlimits, op::SetUser, op::ChangeDir,
-                               op::CloseFds, op::StartInit, op::Exec>;
+using Operation =
+    std::variant<op::ReserveId, op::Clone, op::WriteIdMaps, op::Supervise, op::WaitForIdMaps, op::BecomeRootInUserns,
+                 op::SetHostname, op::MakeRootPrivate, op::BindRootfs, op::MountFs, op::MakeDevice, op::MakeSymlink,
+                 op::PivotRoot, op::RemountRootReadOnly, op::BringUpLoopback, op::EnterCgroupNamespace,
+                 op::SetupTerminal, op::CreateSession, op::DetachStdin, op::SetRlimits, op::SetUser, op::ChangeDir,
+                 op::CloseFds, op::StartInit, op::Exec>;
 
 struct Step {
   std::string name;  // the same name appears in -v logs and in error messages
   Where where;
   Operation op;
-  std::string why;   // why the step sits at this position
+  std::string why;  // why the step sits at this position
 };
 
 struct Plan {

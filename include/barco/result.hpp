@@ -13,10 +13,10 @@ namespace barco {
 // An error is what the user reads: which step failed, which call with which arguments,
 // the errno, and a hint when the cause is known.
 struct Error {
-  int err = 0;          // errno, 0 when the failure is not a syscall's
-  std::string step;     // plan step name, e.g. "mount_proc"
-  std::string call;     // the call and its arguments, e.g. mount("proc" -> "/r/proc", type=proc)
-  std::string hint;     // empty when no known cause applies
+  int err = 0;       // errno, 0 when the failure is not a syscall's
+  std::string step;  // plan step name, e.g. "mount_proc"
+  std::string call;  // the call and its arguments, e.g. mount("proc" -> "/r/proc", type=proc)
+  std::string hint;  // empty when no known cause applies
 
   // "step: call: strerror (errno N) — hint: ..." (the parts that are set).
   [[nodiscard]] std::string message() const;
@@ -41,7 +41,7 @@ class [[nodiscard]] Result {
  public:
   Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT(google-explicit-constructor)
   Result(Unexpected<Error> e) : v_(std::in_place_index<1>, std::move(e.error())) {}  // NOLINT
-  Result(Error e) : v_(std::in_place_index<1>, std::move(e)) {}  // NOLINT
+  Result(Error e) : v_(std::in_place_index<1>, std::move(e)) {}                      // NOLINT
 
   [[nodiscard]] bool has_value() const { return v_.index() == 0; }
   explicit operator bool() const { return has_value(); }
@@ -65,7 +65,7 @@ class [[nodiscard]] Result<void> {
  public:
   Result() = default;
   Result(Unexpected<Error> e) : error_(std::move(e.error())), ok_(false) {}  // NOLINT
-  Result(Error e) : error_(std::move(e)), ok_(false) {}                    // NOLINT
+  Result(Error e) : error_(std::move(e)), ok_(false) {}                      // NOLINT
 
   [[nodiscard]] bool has_value() const { return ok_; }
   explicit operator bool() const { return ok_; }

@@ -6,24 +6,25 @@
 #include <barco/defaults.hpp>
 #include <barco/user_db.hpp>
 
+#include <climits>
+
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <climits>
 #include <cstdlib>
 #include <cstring>
 
 namespace barco::cli {
 namespace {
 
-void set_shared(std::vector<NamespaceSetting>& namespaces, Namespace type, const std::string& value,
-                const char* flag) {
+void set_shared(std::vector<NamespaceSetting>& namespaces, Namespace type, const std::string& value, const char* flag) {
   if (value.empty() || value == "private" || (type == Namespace::net && value == "none")) {
     return;
   }
   if (value != "host") {
-    throw ConfigError(std::string(flag) + " '" + value + "': unknown mode",
-                      type == Namespace::net ? "use --network none or --network host" : "use " + std::string(flag) + " host");
+    throw ConfigError(std::string(flag) + " '" + value + "': unknown mode", type == Namespace::net
+                                                                                ? "use --network none or --network host"
+                                                                                : "use " + std::string(flag) + " host");
   }
   for (auto& ns : namespaces) {
     if (ns.type == type) {
@@ -34,12 +35,14 @@ void set_shared(std::vector<NamespaceSetting>& namespaces, Namespace type, const
 
 std::string checked_rootfs(const RunFlags& flags, const HostView& host) {
   if (flags.rootfs.empty()) {
-    throw ConfigError("--rootfs is required", "point it at a directory holding a root filesystem, e.g. ./rootfs/busybox (make rootfs)");
+    throw ConfigError("--rootfs is required",
+                      "point it at a directory holding a root filesystem, e.g. ./rootfs/busybox (make rootfs)");
   }
-  const std::string path = host.absolute(flags.rootfs);
+  std::string path = host.absolute(flags.rootfs);
   if (const auto why = host.check_directory(path); !why.empty()) {
-    throw ConfigError("--rootfs '" + flags.rootfs + "': " + why,
-                      "build the busybox rootfs with `make rootfs`, or unpack an image (e.g. an Alpine minirootfs) there");
+    throw ConfigError(
+        "--rootfs '" + flags.rootfs + "': " + why,
+        "build the busybox rootfs with `make rootfs`, or unpack an image (e.g. an Alpine minirootfs) there");
   }
   if (path == "/") {
     throw ConfigError("--rootfs '/': the host's root cannot be a container's root", "use a separate directory");
@@ -108,7 +111,9 @@ HostView real_host() {
 }
 
 void add_run_flags(CLI::App& run, RunFlags& f) {
-  run.footer("Usage: barco run [OPTIONS] --rootfs DIR [--] COMMAND [ARG...]\nEverything from COMMAND on is passed to the container, flags included.");
+  run.footer(
+      "Usage: barco run [OPTIONS] --rootfs DIR [--] COMMAND [ARG...]\nEverything from COMMAND on is passed to the "
+      "container, flags included.");
   run.add_option("--rootfs", f.rootfs, "Directory holding the container's root filesystem")->required();
   run.add_option("--name", f.name, "Container id (default: a random 12-hex id)");
   run.add_option("--hostname", f.hostname, "Hostname inside the container (default: the id)");
@@ -203,7 +208,8 @@ ContainerConfig config_from_flags(const RunFlags& flags, const HostView& host) {
     throw ConfigError("--hostname '" + c.hostname + "': longer than 64 characters", "the kernel limit is 64");
   }
   if (!flags.hostname.empty() && !c.has_private(Namespace::uts)) {
-    throw ConfigError("--hostname with --uts host", "a shared UTS namespace keeps the host's name; drop one of the two");
+    throw ConfigError("--hostname with --uts host",
+                      "a shared UTS namespace keeps the host's name; drop one of the two");
   }
 
   const bool tty_in = host.stdin_is_tty();
@@ -233,8 +239,9 @@ ContainerConfig config_from_flags(const RunFlags& flags, const HostView& host) {
   const std::string env_hostname = c.has_private(Namespace::uts) ? c.hostname : "";
   auto base = default_env(env_hostname, home, c.process.terminal);
   if (env_hostname.empty()) {
-    base.erase(std::remove_if(base.begin(), base.end(), [](const std::string& e) { return e.rfind("HOSTNAME=", 0) == 0; }),
-               base.end());
+    base.erase(
+        std::remove_if(base.begin(), base.end(), [](const std::string& e) { return e.rfind("HOSTNAME=", 0) == 0; }),
+        base.end());
   }
   c.process.env = merge_env(base, collect_env(flags, host));
   for (const auto& u : flags.ulimits) {
@@ -245,7 +252,8 @@ ContainerConfig config_from_flags(const RunFlags& flags, const HostView& host) {
   for (const auto& v : flags.volumes) {
     auto m = parse_volume(v);
     if (!host.exists(m.source)) {
-      throw ConfigError("--volume '" + v + "': the host path " + m.source + " does not exist", "create it first, or fix the path");
+      throw ConfigError("--volume '" + v + "': the host path " + m.source + " does not exist",
+                        "create it first, or fix the path");
     }
     c.mounts.push_back(std::move(m));
   }

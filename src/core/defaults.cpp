@@ -42,14 +42,14 @@ std::vector<Mount> default_mounts() {
 // The OCI runtime-spec's default devices.
 std::vector<Device> default_devices() {
   return {
-      {"/dev/null", 'c', 1, 3, 0666},    {"/dev/zero", 'c', 1, 5, 0666}, {"/dev/full", 'c', 1, 7, 0666},
-      {"/dev/random", 'c', 1, 8, 0666},  {"/dev/urandom", 'c', 1, 9, 0666}, {"/dev/tty", 'c', 5, 0, 0666},
+      {"/dev/null", 'c', 1, 3, 0666},   {"/dev/zero", 'c', 1, 5, 0666},    {"/dev/full", 'c', 1, 7, 0666},
+      {"/dev/random", 'c', 1, 8, 0666}, {"/dev/urandom", 'c', 1, 9, 0666}, {"/dev/tty", 'c', 5, 0, 0666},
   };
 }
 
 std::vector<NamespaceSetting> default_namespaces() {
   return {
-      {Namespace::mount, true}, {Namespace::pid, true}, {Namespace::uts, true}, {Namespace::ipc, true},
+      {Namespace::mount, true}, {Namespace::pid, true},    {Namespace::uts, true},   {Namespace::ipc, true},
       {Namespace::net, true},   {Namespace::cgroup, true}, {Namespace::user, false},
   };
 }

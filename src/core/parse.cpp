@@ -78,11 +78,21 @@ struct RlimitName {
 };
 
 constexpr std::array<RlimitName, 16> kRlimits{{
-    {"as", RLIMIT_AS},           {"core", RLIMIT_CORE},       {"cpu", RLIMIT_CPU},
-    {"data", RLIMIT_DATA},       {"fsize", RLIMIT_FSIZE},     {"locks", RLIMIT_LOCKS},
-    {"memlock", RLIMIT_MEMLOCK}, {"msgqueue", RLIMIT_MSGQUEUE}, {"nice", RLIMIT_NICE},
-    {"nofile", RLIMIT_NOFILE},   {"nproc", RLIMIT_NPROC},     {"rss", RLIMIT_RSS},
-    {"rtprio", RLIMIT_RTPRIO},   {"rttime", RLIMIT_RTTIME},   {"sigpending", RLIMIT_SIGPENDING},
+    {"as", RLIMIT_AS},
+    {"core", RLIMIT_CORE},
+    {"cpu", RLIMIT_CPU},
+    {"data", RLIMIT_DATA},
+    {"fsize", RLIMIT_FSIZE},
+    {"locks", RLIMIT_LOCKS},
+    {"memlock", RLIMIT_MEMLOCK},
+    {"msgqueue", RLIMIT_MSGQUEUE},
+    {"nice", RLIMIT_NICE},
+    {"nofile", RLIMIT_NOFILE},
+    {"nproc", RLIMIT_NPROC},
+    {"rss", RLIMIT_RSS},
+    {"rtprio", RLIMIT_RTPRIO},
+    {"rttime", RLIMIT_RTTIME},
+    {"sigpending", RLIMIT_SIGPENDING},
     {"stack", RLIMIT_STACK},
 }};
 
@@ -94,8 +104,6 @@ std::optional<uint64_t> parse_rlimit_value(std::string_view text) {
 }
 
 }  // namespace
-
-
 
 std::vector<std::string> split(std::string_view text, char sep) {
   std::vector<std::string> out;
@@ -182,14 +190,16 @@ UserSpec parse_user_spec(std::string_view text) {
   }
   if (spec.user.empty() || (spec.group && spec.group->empty()) ||
       (spec.group && spec.group->find(':') != std::string::npos)) {
-    fail("--user '" + std::string(text) + "': expected UID[:GID] or NAME[:GROUP]", "for example -u 1000:1000 or -u nobody");
+    fail("--user '" + std::string(text) + "': expected UID[:GID] or NAME[:GROUP]",
+         "for example -u 1000:1000 or -u nobody");
   }
   return spec;
 }
 
 Mount parse_volume(std::string_view text) {
   const auto parts = split(text, ':');
-  if (parts.size() < 2 || parts.size() > 3 || std::count(text.begin(), text.end(), ':') != ptrdiff_t(parts.size() - 1)) {
+  if (parts.size() < 2 || parts.size() > 3 ||
+      std::count(text.begin(), text.end(), ':') != ptrdiff_t(parts.size() - 1)) {
     fail("--volume '" + std::string(text) + "': expected HOST:CONTAINER[:ro|rw]", "for example -v /srv/data:/data:ro");
   }
   require_absolute("--volume", text, parts[0]);
@@ -215,8 +225,8 @@ Mount parse_tmpfs(std::string_view text) {
   }
   std::vector<std::string> data;
   for (const auto& opt : split(text.substr(colon + 1), ',')) {
-    const auto* flag = std::find_if(kMountFlags.begin(), kMountFlags.end(),
-                                    [&](const MountFlag& f) { return f.name == opt; });
+    const auto* flag =
+        std::find_if(kMountFlags.begin(), kMountFlags.end(), [&](const MountFlag& f) { return f.name == opt; });
     if (flag != kMountFlags.end()) {
       m.flags = flag->clear ? (m.flags & ~flag->set) : (m.flags | flag->set);
     } else if (opt.find('=') != std::string::npos) {
@@ -245,10 +255,12 @@ Rlimit parse_ulimit(std::string_view text) {
   const auto soft = parse_rlimit_value(values.substr(0, colon));
   const auto hard = colon == std::string_view::npos ? soft : parse_rlimit_value(values.substr(colon + 1));
   if (!soft || !hard) {
-    fail("--ulimit '" + std::string(text) + "': the values must be numbers or 'unlimited'", "for example --ulimit nofile=1024:2048");
+    fail("--ulimit '" + std::string(text) + "': the values must be numbers or 'unlimited'",
+         "for example --ulimit nofile=1024:2048");
   }
   if (*soft > *hard) {
-    fail("--ulimit '" + std::string(text) + "': the soft limit is above the hard limit", "write SOFT:HARD with SOFT <= HARD");
+    fail("--ulimit '" + std::string(text) + "': the soft limit is above the hard limit",
+         "write SOFT:HARD with SOFT <= HARD");
   }
   return Rlimit{it->resource, *soft, *hard};
 }

@@ -73,7 +73,8 @@ class PlanBuilder {
     }
     if (c_.has_private(Namespace::cgroup)) {
       child("enter_cgroup_namespace", op::EnterCgroupNamespace{},
-            "after the process sits in its own cgroup (and before /sys is mounted), so that cgroup is the namespace's root");
+            "after the process sits in its own cgroup (and before /sys is mounted), so that cgroup is the namespace's "
+            "root");
     }
     add_filesystem_steps(userns);
     if (c_.has_private(Namespace::uts)) {
@@ -89,7 +90,8 @@ class PlanBuilder {
       child("create_session", op::CreateSession{},
             "a new session detaches the container from the caller's controlling terminal (TIOCSTI)");
       if (!c_.process.stdin_open) {
-        child("detach_stdin", op::DetachStdin{}, "without -i the command reads EOF, as with docker; after pivot_root so it is the container's /dev/null");
+        child("detach_stdin", op::DetachStdin{},
+              "without -i the command reads EOF, as with docker; after pivot_root so it is the container's /dev/null");
       }
     }
     if (!c_.process.rlimits.empty()) {
@@ -97,7 +99,8 @@ class PlanBuilder {
     }
     child("change_dir", op::ChangeDir{c_.process.cwd},
           "as root, so a missing workdir can be created; the cwd is then verified to be inside the rootfs");
-    child("set_user", op::SetUser{c_.process.user}, "groups first, then gid, then uid: each needs the privilege the next drops");
+    child("set_user", op::SetUser{c_.process.user},
+          "groups first, then gid, then uid: each needs the privilege the next drops");
     child("close_fds", op::CloseFds{}, "no host fd may reach the command (CVE-2024-21626)");
     if (c_.init) {
       child("start_init", op::StartInit{}, "barco's PID 1 forks the command, then reaps zombies and forwards signals");
@@ -112,8 +115,7 @@ class PlanBuilder {
  private:
   void add_filesystem_steps(bool userns) {
     const auto& root = c_.root.path;
-    child("make_root_private", op::MakeRootPrivate{},
-          "no mount made for the container may propagate back to the host");
+    child("make_root_private", op::MakeRootPrivate{}, "no mount made for the container may propagate back to the host");
     child("bind_rootfs", op::BindRootfs{root}, "pivot_root needs the new root to be a mount point");
     // /dev first, so its nodes and submounts land in the tmpfs; user volumes last, so they
     // may sit on top of anything the defaults created.
@@ -128,7 +130,8 @@ class PlanBuilder {
         add_mount(m);
       }
     }
-    child("pivot_root", op::PivotRoot{root}, "after the mounts, then the old root is detached: no path to the host remains");
+    child("pivot_root", op::PivotRoot{root},
+          "after the mounts, then the old root is detached: no path to the host remains");
     if (c_.root.readonly) {
       child("remount_root_read_only", op::RemountRootReadOnly{},
             "after pivot_root, so only the rootfs bind becomes read-only, not the mounts on top of it");
@@ -151,7 +154,7 @@ class PlanBuilder {
             userns ? "a user namespace cannot mknod: the host node is bound instead" : "mknod in the /dev tmpfs");
     }
     static const std::pair<const char*, const char*> kLinks[] = {
-        {"pts/ptmx", "/dev/ptmx"},         {"/proc/self/fd", "/dev/fd"}, {"/proc/self/fd/0", "/dev/stdin"},
+        {"pts/ptmx", "/dev/ptmx"},          {"/proc/self/fd", "/dev/fd"},       {"/proc/self/fd/0", "/dev/stdin"},
         {"/proc/self/fd/1", "/dev/stdout"}, {"/proc/self/fd/2", "/dev/stderr"},
     };
     for (const auto& [target, link] : kLinks) {
@@ -174,7 +177,7 @@ class PlanBuilder {
 
 const char* where_name(Where w) {
   switch (w) {
-    case Where::parent_before_clone: return "parent";
+    case Where::parent_before_clone:
     case Where::parent_after_clone: return "parent";
     case Where::child: return "child";
   }

@@ -130,7 +130,9 @@ std::string describe(const Operation& operation) {
                    ":" + std::to_string(d.minor) + ")";
           },
           [](const op::MakeSymlink& o) { return "symlink(\"" + o.target + "\" <- \"" + o.rootfs + o.link + "\")"; },
-          [](const op::PivotRoot& o) { return "chdir(\"" + o.rootfs + "\") pivot_root(\".\", \".\") umount2(\".\", MNT_DETACH)"; },
+          [](const op::PivotRoot& o) {
+            return "chdir(\"" + o.rootfs + R"(") pivot_root(".", ".") umount2(".", MNT_DETACH))";
+          },
           [](const op::RemountRootReadOnly&) { return std::string("mount(\"/\", MS_BIND|MS_REMOUNT|MS_RDONLY)"); },
           [](const op::BringUpLoopback&) { return std::string("ioctl(SIOCSIFFLAGS, \"lo\", IFF_UP)"); },
           [](const op::EnterCgroupNamespace&) { return std::string("unshare(CLONE_NEWCGROUP)"); },

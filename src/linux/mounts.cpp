@@ -4,7 +4,9 @@
 
 namespace barco {
 
-Result<void> make_root_private(Sys& sys) { return sys.mount("", "/", "", MS_REC | MS_PRIVATE, ""); }
+Result<void> make_root_private(Sys& sys) {
+  return sys.mount("", "/", "", MS_REC | MS_PRIVATE, "");
+}
 
 Result<void> bind_rootfs(Sys& sys, const std::string& rootfs) {
   // MS_REC keeps what the user mounted below the rootfs (a plain bind would hide it).

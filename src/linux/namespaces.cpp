@@ -4,8 +4,12 @@
 
 namespace barco {
 
-Result<void> set_hostname(Sys& sys, const std::string& name) { return sys.sethostname(name); }
+Result<void> set_hostname(Sys& sys, const std::string& name) {
+  return sys.sethostname(name);
+}
 
-Result<void> enter_cgroup_namespace(Sys& sys) { return sys.unshare(CLONE_NEWCGROUP); }
+Result<void> enter_cgroup_namespace(Sys& sys) {
+  return sys.unshare(CLONE_NEWCGROUP);
+}
 
 }  // namespace barco

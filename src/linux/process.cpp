@@ -41,7 +41,9 @@ Result<void> set_user(Sys& sys, const User& user) {
   return sys.setresuid(user.uid);
 }
 
-Result<void> close_fds(Sys& sys, int keep_fd) { return sys.close_range_except(keep_fd); }
+Result<void> close_fds(Sys& sys, int keep_fd) {
+  return sys.close_range_except(keep_fd);
+}
 
 Result<void> detach_stdin(Sys& sys) {
   auto null = sys.open_file("/dev/null", O_RDONLY);

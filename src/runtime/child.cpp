@@ -11,6 +11,7 @@
 #include "runtime/signals.hpp"
 
 #include <spdlog/spdlog.h>
+
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -45,30 +46,29 @@ Result<void> run_terminal_step(Sys& sys, const SyncChannel& channel) {
 }
 
 Result<void> run_step(const Step& step, Sys& sys, const SyncChannel& channel) {
-  return std::visit(
-      overloaded{
-          [&](const op::WaitForIdMaps&) { return wait_for_id_maps(channel); },
-          [&](const op::BecomeRootInUserns&) { return become_root_in_userns(sys); },
-          [&](const op::SetHostname& o) { return set_hostname(sys, o.name); },
-          [&](const op::MakeRootPrivate&) { return make_root_private(sys); },
-          [&](const op::BindRootfs& o) { return bind_rootfs(sys, o.rootfs); },
-          [&](const op::MountFs& o) { return mount_filesystem(sys, o.mount, o.rootfs); },
-          [&](const op::MakeDevice& o) { return make_device(sys, o.device, o.rootfs, o.bind_from_host); },
-          [&](const op::MakeSymlink& o) { return make_symlink(sys, o.target, o.link, o.rootfs); },
-          [&](const op::PivotRoot& o) { return pivot_into(sys, o.rootfs); },
-          [&](const op::RemountRootReadOnly&) { return remount_root_read_only(sys); },
-          [&](const op::BringUpLoopback&) { return bring_up_loopback(sys); },
-          [&](const op::EnterCgroupNamespace&) { return enter_cgroup_namespace(sys); },
-          [&](const op::SetupTerminal&) { return run_terminal_step(sys, channel); },
-          [&](const op::CreateSession&) { return sys.setsid(); },
-          [&](const op::DetachStdin&) { return detach_stdin(sys); },
-          [&](const op::SetRlimits& o) { return set_rlimits(sys, o.limits); },
-          [&](const op::SetUser& o) { return set_user(sys, o.user); },
-          [&](const op::ChangeDir& o) { return change_dir(sys, o.cwd); },
-          [&](const op::CloseFds&) { return close_fds(sys, channel.fd()); },
-          [&](const auto&) { return Result<void>(plain_error("not a child step", {})); },
-      },
-      step.op);
+  return std::visit(overloaded{
+                        [&](const op::WaitForIdMaps&) { return wait_for_id_maps(channel); },
+                        [&](const op::BecomeRootInUserns&) { return become_root_in_userns(sys); },
+                        [&](const op::SetHostname& o) { return set_hostname(sys, o.name); },
+                        [&](const op::MakeRootPrivate&) { return make_root_private(sys); },
+                        [&](const op::BindRootfs& o) { return bind_rootfs(sys, o.rootfs); },
+                        [&](const op::MountFs& o) { return mount_filesystem(sys, o.mount, o.rootfs); },
+                        [&](const op::MakeDevice& o) { return make_device(sys, o.device, o.rootfs, o.bind_from_host); },
+                        [&](const op::MakeSymlink& o) { return make_symlink(sys, o.target, o.link, o.rootfs); },
+                        [&](const op::PivotRoot& o) { return pivot_into(sys, o.rootfs); },
+                        [&](const op::RemountRootReadOnly&) { return remount_root_read_only(sys); },
+                        [&](const op::BringUpLoopback&) { return bring_up_loopback(sys); },
+                        [&](const op::EnterCgroupNamespace&) { return enter_cgroup_namespace(sys); },
+                        [&](const op::SetupTerminal&) { return run_terminal_step(sys, channel); },
+                        [&](const op::CreateSession&) { return sys.setsid(); },
+                        [&](const op::DetachStdin&) { return detach_stdin(sys); },
+                        [&](const op::SetRlimits& o) { return set_rlimits(sys, o.limits); },
+                        [&](const op::SetUser& o) { return set_user(sys, o.user); },
+                        [&](const op::ChangeDir& o) { return change_dir(sys, o.cwd); },
+                        [&](const op::CloseFds&) { return close_fds(sys, channel.fd()); },
+                        [&](const auto&) { return Result<void>(plain_error("not a child step", {})); },
+                    },
+                    step.op);
 }
 
 bool ends_setup(const Step& step) {

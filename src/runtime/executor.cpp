@@ -1,9 +1,9 @@
+#include "linux/userns.hpp"
 #include "runtime/child.hpp"
 #include "runtime/signals.hpp"
 #include "runtime/state.hpp"
 #include "runtime/supervisor.hpp"
 #include "runtime/sync.hpp"
-#include "linux/userns.hpp"
 #include "sys/clone.hpp"
 #include "sys/exec.hpp"
 #include "sys/sys.hpp"
@@ -11,6 +11,7 @@
 #include <barco/runtime.hpp>
 
 #include <spdlog/spdlog.h>
+
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,7 +22,9 @@
 namespace barco {
 namespace {
 
-void report(const Error& e) { std::fprintf(stderr, "barco: %s\n", e.message().c_str()); }
+void report(const Error& e) {
+  std::fprintf(stderr, "barco: %s\n", e.message().c_str());
+}
 
 // Owns the cloned child until it has been reaped: an early return kills it (SIGKILL also
 // takes down everything in its pid namespace) and waits, so no process is left behind.

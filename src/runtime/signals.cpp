@@ -19,9 +19,13 @@ sigset_t supervised_signals() {
   return set;
 }
 
-SignalBlock::SignalBlock(const sigset_t& set) { sigprocmask(SIG_BLOCK, &set, &saved_); }
+SignalBlock::SignalBlock(const sigset_t& set) {
+  sigprocmask(SIG_BLOCK, &set, &saved_);
+}
 
-SignalBlock::~SignalBlock() { sigprocmask(SIG_SETMASK, &saved_, nullptr); }
+SignalBlock::~SignalBlock() {
+  sigprocmask(SIG_SETMASK, &saved_, nullptr);
+}
 
 void reset_signals_for_exec() {
   struct sigaction dfl {};

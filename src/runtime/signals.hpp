@@ -2,7 +2,7 @@
 // a signalfd (parent) or sigwaitinfo (barco's init) instead of running default actions.
 #pragma once
 
-#include <signal.h>
+#include <csignal>
 
 namespace barco {
 

@@ -54,9 +54,14 @@ Result<void> make_state_root(const std::string& root) {
 }  // namespace
 
 nlohmann::json to_json(const StateInfo& s) {
-  return {{"id", s.id},       {"rootfs", s.rootfs},       {"command", s.command},
-          {"status", s.status}, {"pid", s.pid},           {"barco_pid", s.barco_pid},
-          {"barco_start_time", s.barco_start_time},       {"created", s.created}};
+  return {{"id", s.id},
+          {"rootfs", s.rootfs},
+          {"command", s.command},
+          {"status", s.status},
+          {"pid", s.pid},
+          {"barco_pid", s.barco_pid},
+          {"barco_start_time", s.barco_start_time},
+          {"created", s.created}};
 }
 
 StateInfo state_from_json(const nlohmann::json& j) {
@@ -137,7 +142,9 @@ Result<StateRecord> StateRecord::reserve(const std::string& root, StateInfo info
   }
   if (::rename(tmp.c_str(), dir.c_str()) < 0) {
     if (errno == EEXIST || errno == ENOTEMPTY) {
-      return Error{EEXIST, {}, "rename(\"" + tmp + "\" -> \"" + dir + "\")",
+      return Error{EEXIST,
+                   {},
+                   "rename(\"" + tmp + "\" -> \"" + dir + "\")",
                    "a running container is already called '" + record.info_.id + "'; choose another --name"};
     }
     return errno_error("rename(\"" + tmp + "\" -> \"" + dir + "\")");
@@ -162,6 +169,8 @@ Result<void> StateRecord::mark_running(pid_t pid) {
   return write();
 }
 
-Result<void> StateRecord::write() const { return write_file_atomic(dir_ + "/state.json", to_json(info_).dump(2) + "\n"); }
+Result<void> StateRecord::write() const {
+  return write_file_atomic(dir_ + "/state.json", to_json(info_).dump(2) + "\n");
+}
 
 }  // namespace barco

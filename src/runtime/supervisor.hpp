@@ -11,8 +11,8 @@ namespace barco {
 
 struct Supervision {
   pid_t child = -1;
-  int signal_fd = -1;     // signalfd over supervised_signals(), created before clone
-  UniqueFd pty_master;    // invalid without a terminal
+  int signal_fd = -1;       // signalfd over supervised_signals(), created before clone
+  UniqueFd pty_master;      // invalid without a terminal
   bool relay_stdin = true;  // copy the caller's stdin into the pty
 };
 

@@ -28,7 +28,9 @@ struct Message {
   std::string text;  // the call, for errors; the line, for logs
   std::string hint;
 
-  [[nodiscard]] static Message from_error(const Error& e) { return {MessageType::error, e.err, e.step, e.call, e.hint}; }
+  [[nodiscard]] static Message from_error(const Error& e) {
+    return {MessageType::error, e.err, e.step, e.call, e.hint};
+  }
   [[nodiscard]] Error to_error() const { return Error{number, step, text, hint}; }
 };
 

@@ -4,9 +4,10 @@
 
 #include <linux/sched.h>
 #include <sched.h>
-#include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include <csignal>
 
 namespace barco {
 

@@ -41,7 +41,9 @@ Result<std::string> find_executable(const std::string& program, const std::strin
     start = end + 1;
   }
   errno = ENOENT;
-  return Error{ENOENT, {}, "execve(\"" + program + "\")",
+  return Error{ENOENT,
+               {},
+               "execve(\"" + program + "\")",
                "no \"" + program + "\" in the container's PATH (" + path_env + "); is it in the rootfs?"};
 }
 
@@ -51,7 +53,9 @@ Error execute(const std::string& path, const ExecArgs& args) {
   switch (e.err) {
     case ENOENT: e.hint = "\"" + path + "\" or its interpreter (#! line) does not exist in the rootfs"; break;
     case EACCES: e.hint = "\"" + path + "\" is not executable (chmod +x) or sits on a noexec mount"; break;
-    case ENOEXEC: e.hint = "\"" + path + "\" is not a program this kernel can run (wrong architecture, or a script without #!)"; break;
+    case ENOEXEC:
+      e.hint = "\"" + path + "\" is not a program this kernel can run (wrong architecture, or a script without #!)";
+      break;
     default: break;
   }
   return e;

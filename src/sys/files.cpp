@@ -3,11 +3,11 @@
 #include "sys/unique_fd.hpp"
 
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <array>
+#include <linux/openat2.h>
 
 namespace barco {
 namespace {

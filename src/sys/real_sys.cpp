@@ -1,8 +1,9 @@
 #include "sys/sys.hpp"
 
+#include <climits>
+
 #include <fcntl.h>
 #include <grp.h>
-#include <linux/openat2.h>
 #include <net/if.h>
 #include <sched.h>
 #include <sys/ioctl.h>
@@ -10,19 +11,21 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <array>
-#include <climits>
 #include <cstring>
+#include <linux/openat2.h>
 
 namespace barco {
 namespace {
 
-std::string q(const std::string& s) { return "\"" + s + "\""; }
+std::string q(const std::string& s) {
+  return "\"" + s + "\"";
+}
 
 Result<void> check(int rc, const std::string& call) {
   if (rc < 0) {
@@ -67,7 +70,9 @@ Result<void> RealSys::pivot_root(const std::string& new_root, const std::string&
                "pivot_root(" + q(new_root) + ", " + q(put_old) + ")");
 }
 
-Result<void> RealSys::chdir(const std::string& path) { return check(::chdir(path.c_str()), "chdir(" + q(path) + ")"); }
+Result<void> RealSys::chdir(const std::string& path) {
+  return check(::chdir(path.c_str()), "chdir(" + q(path) + ")");
+}
 
 Result<std::string> RealSys::make_path_in_root(const std::string& root, const std::string& path, bool file) {
   const int root_fd = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -101,7 +106,8 @@ Result<std::string> RealSys::make_path_in_root(const std::string& root, const st
       return parent_fd.error();
     }
     if (last && file) {
-      const int fd = ::openat(parent_fd->get(), name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+      const int fd =
+          ::openat(parent_fd->get(), name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
       if (fd < 0) {
         return errno_error("create(" + q(root + prefix) + ")");
       }
@@ -146,13 +152,17 @@ Result<bool> RealSys::is_directory(const std::string& path) {
   return S_ISDIR(st.st_mode);
 }
 
-mode_t RealSys::umask(mode_t mask) { return ::umask(mask); }
+mode_t RealSys::umask(mode_t mask) {
+  return ::umask(mask);
+}
 
 Result<void> RealSys::sethostname(const std::string& name) {
   return check(::sethostname(name.data(), name.size()), "sethostname(" + q(name) + ")");
 }
 
-Result<void> RealSys::unshare(int flags) { return check(::unshare(flags), "unshare(" + std::to_string(flags) + ")"); }
+Result<void> RealSys::unshare(int flags) {
+  return check(::unshare(flags), "unshare(" + std::to_string(flags) + ")");
+}
 
 Result<void> RealSys::setgroups(const std::vector<gid_t>& groups) {
   return check(::setgroups(groups.size(), groups.data()), "setgroups(" + std::to_string(groups.size()) + " groups)");
@@ -168,11 +178,14 @@ Result<void> RealSys::setresuid(uid_t uid) {
 
 Result<void> RealSys::setrlimit(int resource, uint64_t soft, uint64_t hard) {
   const rlimit lim{soft, hard};
-  return check(::setrlimit(static_cast<__rlimit_resource>(resource), &lim),
-               "setrlimit(" + std::to_string(resource) + ", " + std::to_string(soft) + ", " + std::to_string(hard) + ")");
+  return check(
+      ::setrlimit(static_cast<__rlimit_resource>(resource), &lim),
+      "setrlimit(" + std::to_string(resource) + ", " + std::to_string(soft) + ", " + std::to_string(hard) + ")");
 }
 
-Result<void> RealSys::setsid() { return check(::setsid(), "setsid()"); }
+Result<void> RealSys::setsid() {
+  return check(::setsid(), "setsid()");
+}
 
 Result<void> RealSys::set_interface_up(const std::string& name) {
   const UniqueFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
@@ -196,7 +209,7 @@ Result<void> RealSys::close_range_except(int keep) {
       return r;
     }
   }
-  const unsigned first = static_cast<unsigned>(keep < 3 ? 3 : keep + 1);
+  const auto first = static_cast<unsigned>(keep < 3 ? 3 : keep + 1);
   return check(static_cast<int>(::syscall(SYS_close_range, first, ~0U, 0U)),
                "close_range(" + std::to_string(first) + ", ~0)");
 }

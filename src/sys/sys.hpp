@@ -53,11 +53,11 @@ class Sys {
   // Descriptors and terminals
   virtual Result<void> close_range_except(int keep) = 0;
   virtual Result<UniqueFd> open_file(const std::string& path, int flags) = 0;  // O_CLOEXEC is added
-  virtual Result<UniqueFd> open_pty_master() = 0;           // /dev/ptmx of the current root
-  virtual Result<UniqueFd> open_pty_slave(int master) = 0;  // unlockpt + open of its peer
-  virtual Result<void> make_controlling_tty(int fd) = 0;    // TIOCSCTTY
+  virtual Result<UniqueFd> open_pty_master() = 0;                              // /dev/ptmx of the current root
+  virtual Result<UniqueFd> open_pty_slave(int master) = 0;                     // unlockpt + open of its peer
+  virtual Result<void> make_controlling_tty(int fd) = 0;                       // TIOCSCTTY
   virtual Result<void> dup2(int from, int to) = 0;
-  virtual Result<std::string> fd_path(int fd) = 0;          // readlink /proc/self/fd/N
+  virtual Result<std::string> fd_path(int fd) = 0;  // readlink /proc/self/fd/N
 };
 
 // The kernel.

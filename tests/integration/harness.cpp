@@ -68,7 +68,8 @@ RunResult spawn(const std::vector<std::string>& argv, const RunOptions& options)
   const auto deadline = std::chrono::steady_clock::now() + options.timeout;
   while (out_open || err_open) {
     std::array<pollfd, 2> fds{{{out_open ? out[0] : -1, POLLIN, 0}, {err_open ? err[0] : -1, POLLIN, 0}}};
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       ADD_FAILURE() << "barco timed out; killing it";
       ::kill(pid, SIGKILL);

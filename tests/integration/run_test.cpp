@@ -21,7 +21,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::set<std::string> as_set(const std::vector<std::string>& v) { return {v.begin(), v.end()}; }
+std::set<std::string> as_set(const std::vector<std::string>& v) {
+  return {v.begin(), v.end()};
+}
 
 std::string host_hostname() {
   char buf[256] = {};
@@ -91,7 +93,8 @@ TEST_F(BarcoRun, NetworkHostSeesTheHostsInterfaces) {
 TEST_F(BarcoRun, MountTableHoldsOnlyTheContainersMounts) {
   const auto r = run({"sh", "-c", "cut -d' ' -f5 /proc/self/mountinfo"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(as_set(lines(r.out)), (std::set<std::string>{"/", "/dev", "/proc", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys"}));
+  EXPECT_EQ(as_set(lines(r.out)),
+            (std::set<std::string>{"/", "/dev", "/proc", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys"}));
   EXPECT_EQ(lines(r.out).size(), 7U) << r.out;
 }
 
@@ -109,7 +112,9 @@ TEST_F(BarcoRun, SysIsReadOnly) {
 }
 
 TEST_F(BarcoRun, DevHoldsExactlyTheDefaultNodes) {
-  const auto r = run({"sh", "-c", "ls /dev; stat -c '%n %F %t:%T %a' /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty"});
+  const auto r =
+      run({"sh", "-c",
+           "ls /dev; stat -c '%n %F %t:%T %a' /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   auto l = lines(r.out);
   const std::set<std::string> names(l.begin(), l.end() - 6);
@@ -123,7 +128,8 @@ TEST_F(BarcoRun, DevHoldsExactlyTheDefaultNodes) {
 }
 
 TEST_F(BarcoRun, DevLinksAndPtmx) {
-  const auto r = run({"sh", "-c", "for l in ptmx fd stdin stdout stderr; do readlink /dev/$l; done; echo ok > /dev/stdout"});
+  const auto r =
+      run({"sh", "-c", "for l in ptmx fd stdin stdout stderr; do readlink /dev/$l; done; echo ok > /dev/stdout"});
   EXPECT_EQ(lines(r.out), (std::vector<std::string>{"pts/ptmx", "/proc/self/fd", "/proc/self/fd/0", "/proc/self/fd/1",
                                                     "/proc/self/fd/2", "ok"}))
       << r.err;
@@ -136,7 +142,8 @@ TEST_F(BarcoRun, UserAndGroupIds) {
 }
 
 TEST_F(BarcoRun, EnvAndWorkdir) {
-  const auto r = run({"-e", "A=1", "-w", "/tmp/made", "sh", "-c", "echo $A; pwd; echo $HOME; echo $HOSTNAME; echo $PATH"});
+  const auto r =
+      run({"-e", "A=1", "-w", "/tmp/made", "sh", "-c", "echo $A; pwd; echo $HOME; echo $HOSTNAME; echo $PATH"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   const auto l = lines(r.out);
   ASSERT_EQ(l.size(), 5U) << r.out;
@@ -151,7 +158,8 @@ TEST_F(BarcoRun, EnvAndWorkdir) {
 TEST_F(BarcoRun, VolumesReadOnlyAndReadWrite) {
   const auto dir = scratch_dir();
   std::ofstream(dir + "/f") << "host-data\n";
-  const auto ro = run({"-v", dir + ":/data:ro", "sh", "-c", "cat /data/f; touch /data/new 2>/dev/null && echo wrote || echo refused"});
+  const auto ro = run(
+      {"-v", dir + ":/data:ro", "sh", "-c", "cat /data/f; touch /data/new 2>/dev/null && echo wrote || echo refused"});
   EXPECT_EQ(lines(ro.out), (std::vector<std::string>{"host-data", "refused"})) << ro.err;
   EXPECT_FALSE(std::filesystem::exists(dir + "/new"));
   const auto rw = run({"-v", dir + ":/data", "sh", "-c", "echo from-container > /data/new"});
@@ -256,14 +264,16 @@ TEST_F(BarcoRun, BarcoErrorsExit125) {
   EXPECT_NE(bad_flag.err.find("--bogus"), std::string::npos);
   const auto no_rootfs = barco({"--root", state_root(), "run", "--rootfs", "/nonexistent-rootfs", "true"});
   EXPECT_EQ(no_rootfs.exit_code, 125);
-  EXPECT_NE(no_rootfs.err.find("barco: --rootfs '/nonexistent-rootfs': No such file or directory — hint:"), std::string::npos)
+  EXPECT_NE(no_rootfs.err.find("barco: --rootfs '/nonexistent-rootfs': No such file or directory — hint:"),
+            std::string::npos)
       << no_rootfs.err;
 }
 
 TEST_F(BarcoRun, NotExecutable126NotFound127) {
   const auto r126 = run({"/etc/passwd"});
   EXPECT_EQ(r126.exit_code, 126);
-  EXPECT_NE(r126.err.find("barco: exec: execve(\"/etc/passwd\"): Permission denied (errno 13)"), std::string::npos) << r126.err;
+  EXPECT_NE(r126.err.find("barco: exec: execve(\"/etc/passwd\"): Permission denied (errno 13)"), std::string::npos)
+      << r126.err;
   const auto r127 = run({"no-such-command"});
   EXPECT_EQ(r127.exit_code, 127);
   EXPECT_NE(r127.err.find("no \"no-such-command\" in the container's PATH"), std::string::npos) << r127.err;
@@ -273,7 +283,8 @@ TEST_F(BarcoRun, NotExecutable126NotFound127) {
 TEST_F(BarcoRun, ChildFailureIsReportedWithItsStep) {
   const auto r = run({"-w", "/etc/passwd", "true"});
   EXPECT_EQ(r.exit_code, 125);
-  EXPECT_NE(r.err.find("barco: change_dir: chdir(\"/etc/passwd\"): Not a directory (errno 20)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("barco: change_dir: chdir(\"/etc/passwd\"): Not a directory (errno 20)"), std::string::npos)
+      << r.err;
   const auto t = run({"--tmpfs", "/mnt:size=bogus", "true"});
   EXPECT_EQ(t.exit_code, 125);
   EXPECT_NE(t.err.find("barco: mount_tmpfs: mount(\"tmpfs\" -> \""), std::string::npos) << t.err;
@@ -321,7 +332,8 @@ TEST_F(BarcoRun, PrivateUserNamespaceMapsRootToAnUnprivilegedRange) {
 TEST_F(BarcoRun, VerboseLogsEveryStepByName) {
   const auto r = barco({"--root", state_root(), "-v", "run", "--rootfs", test_rootfs(), "true"});
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* step : {"reserve_id", "clone", "make_root_private", "mount_proc", "pivot_root", "set_hostname", "exec"}) {
+  for (const char* step :
+       {"reserve_id", "clone", "make_root_private", "mount_proc", "pivot_root", "set_hostname", "exec"}) {
     EXPECT_NE(r.err.find(std::string("debug: ") + step + ":"), std::string::npos) << step << "\n" << r.err;
   }
   EXPECT_EQ(run({"true"}).err, "") << "quiet by default";

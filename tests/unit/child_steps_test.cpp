@@ -5,6 +5,7 @@
 #include "test_config.hpp"
 
 #include <gtest/gtest.h>
+
 #include <sched.h>
 #include <sys/mount.h>
 
@@ -43,7 +44,8 @@ TEST_F(ChildSteps, MountsInPlanOrderWithDockersFlags) {
   EXPECT_EQ(c.at(2), "mount /r -> /r type= flags=" + std::to_string(MS_BIND | MS_REC));
   EXPECT_LT(sys.index_of("mount tmpfs -> /r/dev type=tmpfs"), sys.index_of("mknod /r/dev/null"));
   EXPECT_LT(sys.index_of("mknod /r/dev/null"), sys.index_of("mount devpts -> /r/dev/pts"));
-  EXPECT_GE(sys.index_of("mount proc -> /r/proc type=proc flags=" + std::to_string(MS_NOSUID | MS_NODEV | MS_NOEXEC)), 0);
+  EXPECT_GE(sys.index_of("mount proc -> /r/proc type=proc flags=" + std::to_string(MS_NOSUID | MS_NODEV | MS_NOEXEC)),
+            0);
   EXPECT_GE(sys.index_of("mount sysfs -> /r/sys type=sysfs flags=" +
                          std::to_string(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)),
             0);
@@ -64,7 +66,8 @@ TEST_F(ChildSteps, ReadOnlyVolumeGetsABindRemount) {
   ASSERT_TRUE(run(build_plan(config_from_words({"--rootfs", "/r", "-v", "/srv/data:/data:ro", "sh"}), "/s"), sys));
   const int bind = sys.index_of("mount /srv/data -> /r/data type= flags=" + std::to_string(MS_BIND | MS_REC));
   ASSERT_GE(bind, 0);
-  EXPECT_EQ(sys.calls.at(bind + 1), "mount  -> /r/data type= flags=" + std::to_string(MS_BIND | MS_REMOUNT | MS_RDONLY));
+  EXPECT_EQ(sys.calls.at(bind + 1),
+            "mount  -> /r/data type= flags=" + std::to_string(MS_BIND | MS_REMOUNT | MS_RDONLY));
   EXPECT_EQ(sys.calls.at(bind - 1), "make_path /r /data dir");
 }
 
@@ -101,7 +104,8 @@ TEST_F(ChildSteps, CwdOutsideTheRootIsRefused) {
 
 // A failure at any call stops the walk at once and is reported with the step it belongs to.
 TEST_F(ChildSteps, FailureAtCallNStopsAndNamesTheStep) {
-  const auto plan = build_plan(config_from_words({"--rootfs", "/r", "-v", "/etc/hosts:/h", "--ulimit", "nofile=9", "sh"}), "/s");
+  const auto plan =
+      build_plan(config_from_words({"--rootfs", "/r", "-v", "/etc/hosts:/h", "--ulimit", "nofile=9", "sh"}), "/s");
   FakeSys reference;
   ASSERT_TRUE(run(plan, reference));
   // Which step each call belongs to, by re-running with the step logs on.

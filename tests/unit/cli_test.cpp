@@ -3,6 +3,7 @@
 #include <barco/defaults.hpp>
 
 #include <gtest/gtest.h>
+
 #include <sys/mount.h>
 #include <sys/resource.h>
 
@@ -41,7 +42,8 @@ TEST(CliToConfig, Defaults) {
   EXPECT_TRUE(has_env(c, "HOME=/root"));
   EXPECT_EQ(c.mounts, default_mounts());
   EXPECT_EQ(c.devices, default_devices());
-  for (auto ns : {Namespace::mount, Namespace::pid, Namespace::uts, Namespace::ipc, Namespace::net, Namespace::cgroup}) {
+  for (auto ns :
+       {Namespace::mount, Namespace::pid, Namespace::uts, Namespace::ipc, Namespace::net, Namespace::cgroup}) {
     EXPECT_TRUE(c.has_private(ns)) << namespace_name(ns);
   }
   EXPECT_FALSE(c.has_private(Namespace::user));
@@ -49,8 +51,8 @@ TEST(CliToConfig, Defaults) {
 }
 
 TEST(CliToConfig, TheIssueExample) {
-  const auto c = config_from_words({"--rootfs", "/r", "--hostname", "web", "-e", "A=1", "-w", "/tmp", "-u",
-                                    "1000:1000", "--", "id"});
+  const auto c = config_from_words(
+      {"--rootfs", "/r", "--hostname", "web", "-e", "A=1", "-w", "/tmp", "-u", "1000:1000", "--", "id"});
   EXPECT_EQ(c.hostname, "web");
   EXPECT_TRUE(has_env(c, "A=1"));
   EXPECT_TRUE(has_env(c, "HOSTNAME=web"));
@@ -75,7 +77,8 @@ TEST(CliToConfig, EverythingAfterTheCommandBelongsToIt) {
 TEST(CliToConfig, EnvFileThenEnvFlagsOverride) {
   FakeHost host;
   host.host_files["/e"] = "A=from-file\nB=2\nFROM_HOST\n";
-  const auto c = config_from_words({"--rootfs", "/r", "--env-file", "/e", "-e", "A=flag", "-e", "HOME=/h", "true"}, host);
+  const auto c =
+      config_from_words({"--rootfs", "/r", "--env-file", "/e", "-e", "A=flag", "-e", "HOME=/h", "true"}, host);
   EXPECT_TRUE(has_env(c, "A=flag"));
   EXPECT_FALSE(has_env(c, "A=from-file"));
   EXPECT_TRUE(has_env(c, "B=2"));
@@ -98,25 +101,28 @@ TEST(CliToConfig, TtyDefaultsToStdinBeingATerminal) {
 }
 
 TEST(CliToConfig, VolumesTmpfsReadOnlyAfterDefaults) {
-  const auto c = config_from_words({"--rootfs", "/r", "-v", "/srv/data:/data:ro", "--tmpfs", "/run", "--read-only", "ls"});
+  const auto c =
+      config_from_words({"--rootfs", "/r", "-v", "/srv/data:/data:ro", "--tmpfs", "/run", "--read-only", "ls"});
   EXPECT_TRUE(c.root.readonly);
   ASSERT_EQ(c.mounts.size(), default_mounts().size() + 2);
   EXPECT_EQ(c.mounts[c.mounts.size() - 2].destination, "/data");
   EXPECT_TRUE(c.mounts[c.mounts.size() - 2].read_only_remount);
   EXPECT_EQ(c.mounts.back().destination, "/run");
-  EXPECT_NE(config_error({"--rootfs", "/r", "-v", "/nope:/data", "ls"}).find("/nope does not exist"), std::string::npos);
+  EXPECT_NE(config_error({"--rootfs", "/r", "-v", "/nope:/data", "ls"}).find("/nope does not exist"),
+            std::string::npos);
 }
 
 TEST(CliToConfig, SharingHostNamespaces) {
-  const auto c = config_from_words({"--rootfs", "/r", "--network", "host", "--pid", "host", "--ipc", "host", "--uts",
-                                    "host", "ip", "addr"});
+  const auto c = config_from_words(
+      {"--rootfs", "/r", "--network", "host", "--pid", "host", "--ipc", "host", "--uts", "host", "ip", "addr"});
   for (auto ns : {Namespace::net, Namespace::pid, Namespace::ipc, Namespace::uts}) {
     EXPECT_FALSE(c.has_private(ns)) << namespace_name(ns);
   }
   EXPECT_TRUE(c.has_private(Namespace::mount));
   EXPECT_FALSE(has_env(c, "HOSTNAME=0123456789ab"));
   EXPECT_TRUE(config_from_words({"--rootfs", "/r", "--network", "none", "true"}).has_private(Namespace::net));
-  EXPECT_NE(config_error({"--rootfs", "/r", "--network", "bridge", "true"}).find("--network 'bridge'"), std::string::npos);
+  EXPECT_NE(config_error({"--rootfs", "/r", "--network", "bridge", "true"}).find("--network 'bridge'"),
+            std::string::npos);
   EXPECT_NE(config_error({"--rootfs", "/r", "--pid", "container:x", "true"}).find("--pid"), std::string::npos);
   EXPECT_NE(config_error({"--rootfs", "/r", "--uts", "host", "--hostname", "x", "true"}).find("--uts host"),
             std::string::npos);

@@ -1,6 +1,7 @@
 #include "sys/exec.hpp"
 
 #include <gtest/gtest.h>
+
 #include <sys/stat.h>
 
 #include <cstdlib>

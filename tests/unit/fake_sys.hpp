@@ -96,7 +96,9 @@ class FakeSys final : public Sys {
     return UniqueFd();
   }
   Result<void> make_controlling_tty(int) override { return record("make_controlling_tty"); }
-  Result<void> dup2(int from, int to) override { return record("dup2 " + std::to_string(from) + " " + std::to_string(to)); }
+  Result<void> dup2(int from, int to) override {
+    return record("dup2 " + std::to_string(from) + " " + std::to_string(to));
+  }
   Result<std::string> fd_path(int) override {
     if (auto r = record("fd_path"); !r) {
       return r.error();

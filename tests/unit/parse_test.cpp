@@ -2,6 +2,7 @@
 #include <barco/result.hpp>
 
 #include <gtest/gtest.h>
+
 #include <sys/mount.h>
 #include <sys/resource.h>
 
@@ -24,7 +25,9 @@ std::string error_of(const std::function<void()>& f) {
   return "no error";
 }
 
-TEST(EnvEntry, KeepsKeyValueAsIs) { EXPECT_EQ(parse_env_entry("A=1=2", host_env), "A=1=2"); }
+TEST(EnvEntry, KeepsKeyValueAsIs) {
+  EXPECT_EQ(parse_env_entry("A=1=2", host_env), "A=1=2");
+}
 
 TEST(EnvEntry, BareNameTakesTheCallersValue) {
   EXPECT_EQ(parse_env_entry("FROM_HOST", host_env), "FROM_HOST=yes");
@@ -113,7 +116,8 @@ TEST(Ulimit, Errors) {
   EXPECT_NE(error_of([] { (void)parse_ulimit("nofile"); }).find("NAME=SOFT"), std::string::npos);
   EXPECT_NE(error_of([] { (void)parse_ulimit("nofile=x"); }).find("numbers"), std::string::npos);
   EXPECT_NE(error_of([] { (void)parse_ulimit("nofile=10:5"); }).find("above the hard"), std::string::npos);
-  EXPECT_NE(error_of([] { (void)parse_ulimit("nofile=1:99999999999999999999999"); }).find("numbers"), std::string::npos);
+  EXPECT_NE(error_of([] { (void)parse_ulimit("nofile=1:99999999999999999999999"); }).find("numbers"),
+            std::string::npos);
 }
 
 TEST(SubId, FirstRangeOfOwner) {

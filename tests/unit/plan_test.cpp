@@ -3,6 +3,7 @@
 #include <barco/plan.hpp>
 
 #include <gtest/gtest.h>
+
 #include <sched.h>
 
 namespace barco {
@@ -36,20 +37,40 @@ void expect_before(const Plan& p, const std::string& a, const std::string& b) {
 
 TEST(Plan, CloneFlagsOfTheDefaultContainer) {
   const auto p = plan_for({"--rootfs", "/r", "sh"});
-  EXPECT_EQ(p.clone_flags, static_cast<unsigned long>(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET));
+  EXPECT_EQ(p.clone_flags,
+            static_cast<unsigned long>(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET));
   EXPECT_NE(p.find("enter_cgroup_namespace"), nullptr);
   EXPECT_EQ(p.find("write_id_maps"), nullptr);
 }
 
 TEST(Plan, TheDocumentedOrder) {
   const auto p = plan_for({"--rootfs", "/r", "-v", "/srv/data:/data", "--read-only", "--init", "sh"});
-  const std::vector<std::string> order{"reserve_id",   "clone",        "enter_cgroup_namespace", "make_root_private",
-                                       "bind_rootfs",  "mount_dev",    "make_device",            "make_symlink",
-                                       "mount_proc",   "mount_devpts", "mount_shm",              "mount_mqueue",
-                                       "mount_sys",    "bind_volume",  "pivot_root",             "remount_root_read_only",
-                                       "set_hostname", "bring_up_loopback", "create_session",    "detach_stdin",
-                                       "change_dir",   "set_user",     "close_fds",              "start_init",
-                                       "exec",         "supervise"};
+  const std::vector<std::string> order{"reserve_id",
+                                       "clone",
+                                       "enter_cgroup_namespace",
+                                       "make_root_private",
+                                       "bind_rootfs",
+                                       "mount_dev",
+                                       "make_device",
+                                       "make_symlink",
+                                       "mount_proc",
+                                       "mount_devpts",
+                                       "mount_shm",
+                                       "mount_mqueue",
+                                       "mount_sys",
+                                       "bind_volume",
+                                       "pivot_root",
+                                       "remount_root_read_only",
+                                       "set_hostname",
+                                       "bring_up_loopback",
+                                       "create_session",
+                                       "detach_stdin",
+                                       "change_dir",
+                                       "set_user",
+                                       "close_fds",
+                                       "start_init",
+                                       "exec",
+                                       "supervise"};
   for (size_t i = 0; i + 1 < order.size(); ++i) {
     expect_before(p, order[i], order[i + 1]);
   }
@@ -123,7 +144,8 @@ TEST(Plan, DryRunTextShowsFlagsMountsMapsEnvAndArgv) {
 }
 
 TEST(Plan, EveryStepSaysWhy) {
-  for (const auto& s : plan_for({"--rootfs", "/r", "--userns", "private", "-t", "--init", "--ulimit", "nofile=5", "sh"}).steps) {
+  for (const auto& s :
+       plan_for({"--rootfs", "/r", "--userns", "private", "-t", "--init", "--ulimit", "nofile=5", "sh"}).steps) {
     EXPECT_FALSE(s.why.empty()) << s.name;
     EXPECT_FALSE(describe(s.op).empty()) << s.name;
   }

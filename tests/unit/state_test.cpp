@@ -1,6 +1,7 @@
 #include "runtime/state.hpp"
 
 #include <gtest/gtest.h>
+
 #include <unistd.h>
 
 #include <filesystem>

@@ -1,7 +1,8 @@
 #include "runtime/sync.hpp"
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
+
+#include <fcntl.h>
 #include <unistd.h>
 
 namespace barco {

@@ -1,0 +1,32 @@
+// The values people type after -e, -u, -v, --tmpfs, --ulimit and --name. The first byte
+// picks the parser; every input must either parse or throw ConfigError, nothing else.
+#include <barco/container_id.hpp>
+#include <barco/parse.hpp>
+#include <barco/result.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0) {
+    return 0;
+  }
+  const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
+  const barco::EnvLookup lookup = [](const std::string& k) -> std::optional<std::string> {
+    return k == "HOME" ? std::optional<std::string>("/root") : std::nullopt;
+  };
+  try {
+    switch (data[0] % 7) {
+      case 0: (void)barco::parse_env_entry(text, lookup); break;
+      case 1: (void)barco::parse_user_spec(text); break;
+      case 2: (void)barco::parse_volume(text); break;
+      case 3: (void)barco::parse_tmpfs(text); break;
+      case 4: (void)barco::parse_ulimit(text); break;
+      case 5: barco::validate_container_id(text); break;
+      default: (void)barco::parse_id(text); break;
+    }
+  } catch (const barco::ConfigError&) {
+  }
+  return 0;
+}
