@@ -211,15 +211,27 @@ TEST_F(BarcoRun, KilledBySignalIs128PlusN) {
 }
 
 TEST_F(BarcoRun, SigtermToBarcoIsForwarded) {
+  // with --init: the command dies of SIGTERM -> 143 (init holds the signal until it runs)
   RunOptions o;
   o.on_start = [&](pid_t barco) {
     ASSERT_GT(container_pid(state_root(), "term"), 0);
     ::kill(barco, SIGTERM);
   };
-  // with --init: the command dies of SIGTERM -> 143
   EXPECT_EQ(run({"--name", "term", "--init", "sleep", "30"}, o).exit_code, 143);
-  // without: PID 1 gets it through its own handler
-  const auto r = run({"--name", "term", "sh", "-c", "trap 'echo got-term; exit 3' TERM; sleep 30 & wait"}, o);
+  // without: PID 1 gets it through its own handler, once the shell has installed it
+  // (PID 1 drops signals it has no handler for, as in docker).
+  const auto sync = scratch_dir();
+  RunOptions t;
+  t.on_start = [&](pid_t barco) {
+    for (int i = 0; i < 500 && !std::filesystem::exists(sync + "/trapped"); ++i) {
+      std::this_thread::sleep_for(10ms);
+    }
+    ASSERT_TRUE(std::filesystem::exists(sync + "/trapped"));
+    ::kill(barco, SIGTERM);
+  };
+  const auto r = run(
+      {"-v", sync + ":/sync", "sh", "-c", "trap 'echo got-term; exit 3' TERM; touch /sync/trapped; sleep 30 & wait"},
+      t);
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_EQ(r.out, "got-term\n");
 }
