@@ -4,6 +4,9 @@
 // It is a plain value: no syscalls happen while it is built or transformed.
 #pragma once
 
+#include <barco/capabilities.hpp>
+#include <barco/seccomp_profile.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -70,6 +73,8 @@ struct Process {
   bool terminal = false;
   bool stdin_open = true;  // false: the command's stdin is /dev/null (docker without -i)
   std::vector<Rlimit> rlimits;
+  Capabilities capabilities;
+  bool no_new_privileges = false;
 };
 
 struct Root {
@@ -88,6 +93,11 @@ struct ContainerConfig {
   std::vector<IdMapping> uid_mappings;  // non-empty only with a user namespace
   std::vector<IdMapping> gid_mappings;
   bool init = false;  // barco's own PID 1 reaps zombies and forwards signals
+  std::vector<std::string> masked_paths;    // /dev/null (files) or an empty ro tmpfs (dirs) over them
+  std::vector<std::string> readonly_paths;  // bound read-only onto themselves
+  std::optional<SeccompProfile> seccomp;    // nullopt: unconfined
+  bool seccomp_explicit = false;            // given by the user: kept under --privileged, as docker does
+  bool privileged = false;
 
   [[nodiscard]] bool has_private(Namespace ns) const;
 };

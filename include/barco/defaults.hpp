@@ -19,6 +19,14 @@ inline constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr
 // PATH, HOSTNAME, HOME and (with a terminal) TERM: docker's base environment.
 [[nodiscard]] std::vector<std::string> default_env(const std::string& hostname, const std::string& home, bool terminal);
 
+// docker's masked and read-only paths (thermal_throttle paths of each CPU are added from
+// the host by the CLI, since they depend on the machine).
+[[nodiscard]] std::vector<std::string> default_masked_paths();
+[[nodiscard]] std::vector<std::string> default_readonly_paths();
+
+// The default seccomp profile, profiles/default.json, built into the binary.
+[[nodiscard]] const char* builtin_seccomp_profile();
+
 // The mapping used by --userns private when /etc/subuid has no range for root.
 inline constexpr IdMapping kDefaultUsernsRange{0, 100000, 65536};
 

@@ -43,6 +43,23 @@ struct UserSpec {
 // --ulimit NAME=SOFT[:HARD], with "unlimited" or -1 for RLIM_INFINITY.
 [[nodiscard]] Rlimit parse_ulimit(std::string_view text);
 
+struct DeviceSpec {
+  std::string host_path;
+  std::string container_path;  // the host path when not given
+  std::string permissions;     // some of "rwm" (default "rwm")
+};
+// --device HOST[:CONTAINER][:PERMISSIONS]
+[[nodiscard]] DeviceSpec parse_device_spec(std::string_view text);
+
+struct SecurityOptions {
+  bool no_new_privileges = false;
+  std::optional<std::string> seccomp;  // "unconfined" or a profile path
+  bool systempaths_unconfined = false;
+};
+// --security-opt values: no-new-privileges[=true|false], seccomp=FILE|unconfined,
+// systempaths=unconfined. Later values override earlier ones.
+[[nodiscard]] SecurityOptions parse_security_options(const std::vector<std::string>& values);
+
 // /etc/subuid or /etc/subgid content: the first range of `owner` ("name:start:count").
 [[nodiscard]] std::optional<IdMapping> find_subid_range(std::string_view content, std::string_view owner);
 

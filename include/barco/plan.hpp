@@ -68,7 +68,26 @@ struct SetRlimits {
 };
 struct SetUser {
   User user;
+  bool keep_caps;  // PR_SET_KEEPCAPS before leaving uid 0
 };
+struct MaskPaths {
+  std::vector<std::string> paths;
+};
+struct ReadonlyPaths {
+  std::vector<std::string> paths;
+};
+struct LoadSeccomp {
+  SeccompFilter filter;  // compiled to BPF by the parent before clone
+  std::string source;
+};
+struct DropBoundingCaps {
+  CapMask keep;
+  int last_cap;
+};
+struct SetCapabilities {
+  Capabilities caps;
+};
+struct SetNoNewPrivs {};
 struct ChangeDir {
   std::string cwd;
 };
@@ -86,7 +105,8 @@ using Operation =
                  op::SetHostname, op::MakeRootPrivate, op::BindRootfs, op::MountFs, op::MakeDevice, op::MakeSymlink,
                  op::PivotRoot, op::RemountRootReadOnly, op::BringUpLoopback, op::EnterCgroupNamespace,
                  op::SetupTerminal, op::CreateSession, op::DetachStdin, op::SetRlimits, op::SetUser, op::ChangeDir,
-                 op::CloseFds, op::StartInit, op::Exec>;
+                 op::CloseFds, op::StartInit, op::Exec, op::MaskPaths, op::ReadonlyPaths, op::LoadSeccomp,
+                 op::DropBoundingCaps, op::SetCapabilities, op::SetNoNewPrivs>;
 
 struct Step {
   std::string name;  // the same name appears in -v logs and in error messages
@@ -104,8 +124,15 @@ struct Plan {
   [[nodiscard]] const Step* find(const std::string& name) const;
 };
 
-// Builds the plan; pure. `state_root` is where the state record lives (/run/barco).
-[[nodiscard]] Plan build_plan(const ContainerConfig& config, const std::string& state_root);
+// The facts about the machine a plan depends on, read by the caller (the plan stays pure).
+struct PlanHost {
+  std::string state_root = "/run/barco";
+  std::string arch = native_seccomp_arch();
+  KernelVersion kernel{6, 1};
+  int cap_last_cap = 40;  // /proc/sys/kernel/cap_last_cap
+};
+
+[[nodiscard]] Plan build_plan(const ContainerConfig& config, const PlanHost& host = {});
 
 // One line per step: "N. [where] name  args" and, indented, why.
 [[nodiscard]] std::string describe(const Operation& op);

@@ -1,6 +1,7 @@
 // barco: the command line. It parses flags into a ContainerConfig, builds the Plan, and
 // either prints it (--dry-run) or hands it to the runtime. Nothing else lives here.
 #include "cli/run_command.hpp"
+#include "linux/seccomp.hpp"
 
 #include <barco/plan.hpp>
 #include <barco/runtime.hpp>
@@ -30,8 +31,15 @@ void setup_logging(int verbosity, const std::string& level) {
 }
 
 int run_command(const barco::cli::RunFlags& flags, const std::string& state_root) {
-  const auto config = barco::cli::config_from_flags(flags, barco::cli::real_host());
-  const auto plan = barco::build_plan(config, state_root);
+  const auto host = barco::cli::real_host();
+  const auto config = barco::cli::config_from_flags(flags, host);
+  if (config.seccomp_explicit && config.seccomp) {
+    for (const auto& name : barco::unknown_syscall_names(*config.seccomp)) {
+      spdlog::warn("seccomp profile {}: '{}' is not a syscall on any architecture libseccomp knows (a typo?)",
+                   config.seccomp->source, name);
+    }
+  }
+  const auto plan = barco::build_plan(config, barco::cli::plan_host(host, state_root));
   if (flags.dry_run) {
     std::fputs(barco::format_plan(plan).c_str(), stdout);
     return 0;

@@ -4,15 +4,20 @@
 
 #include <barco/container_id.hpp>
 #include <barco/defaults.hpp>
+#include <barco/privileged.hpp>
 #include <barco/user_db.hpp>
 
 #include <climits>
 
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 
 namespace barco::cli {
 namespace {
@@ -74,6 +79,47 @@ std::vector<IdMapping> userns_range(const HostView& host, const std::string& fil
   return {range.value_or(kDefaultUsernsRange)};
 }
 
+Device device_from_spec(const DeviceSpec& spec, const HostView& host) {
+  auto d = host.device_at(spec.host_path);
+  if (!d) {
+    throw ConfigError("--device '" + spec.host_path + "': not a character or block device on this host",
+                      "name a node under /dev, e.g. --device /dev/fuse");
+  }
+  d->path = spec.container_path;
+  return *d;
+}
+
+void apply_security(ContainerConfig& c, const RunFlags& flags, const HostView& host) {
+  const auto opts = parse_security_options(flags.security_opts);
+  try {
+    const CapMask caps = apply_cap_flags(docker_default_caps(), flags.cap_add, flags.cap_drop);
+    c.process.capabilities = capabilities_for(caps, cap_mask_of(flags.cap_add), c.process.user.uid);
+  } catch (const ConfigError& e) {
+    throw ConfigError("--cap-add/--cap-drop: " + e.error().call, e.error().hint);
+  }
+  c.process.no_new_privileges = opts.no_new_privileges;
+  if (!opts.systempaths_unconfined) {
+    c.masked_paths = default_masked_paths();
+    const auto thermal = host.thermal_throttle_paths();
+    c.masked_paths.insert(c.masked_paths.end(), thermal.begin(), thermal.end());
+    c.readonly_paths = default_readonly_paths();
+  }
+  if (opts.seccomp == "unconfined") {
+    c.seccomp_explicit = true;
+    return;
+  }
+  if (opts.seccomp) {
+    const auto text = host.read_host_file(*opts.seccomp);
+    if (!text) {
+      throw ConfigError("--security-opt seccomp=" + *opts.seccomp + ": cannot be read", "check the path and its permissions");
+    }
+    c.seccomp = parse_seccomp_profile(*text, *opts.seccomp);
+    c.seccomp_explicit = true;
+  } else {
+    c.seccomp = parse_seccomp_profile(builtin_seccomp_profile(), "profiles/default.json (built in)");
+  }
+}
+
 }  // namespace
 
 HostView real_host() {
@@ -107,6 +153,62 @@ HostView real_host() {
     return ::realpath(path.c_str(), buf) != nullptr ? std::string(buf) : path;
   };
   h.new_id = [] { return random_container_id(); };
+  h.kernel_release = [] {
+    utsname u{};
+    return ::uname(&u) == 0 ? std::string(u.release) : std::string();
+  };
+  h.cap_last_cap = [] {
+    auto text = read_file("/proc/sys/kernel/cap_last_cap");
+    return text ? std::atoi(text->c_str()) : 40;
+  };
+  h.caller_bounding = [] {
+    CapMask bounding = 0;
+    for (int cap = 0; cap < 64; ++cap) {
+      if (::prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1) {
+        bounding |= cap_bit(cap);
+      }
+    }
+    return bounding;
+  };
+  h.device_at = [](const std::string& path) -> std::optional<Device> {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) < 0 || !(S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))) {
+      return std::nullopt;
+    }
+    return Device{path, S_ISBLK(st.st_mode) ? 'b' : 'c', major(st.st_rdev), minor(st.st_rdev), st.st_mode & 07777};
+  };
+  h.host_devices = [device_at = h.device_at] {
+    // docker's HostDevices: every node under /dev, except the container's own pts, shm and
+    // mqueue instances.
+    std::vector<Device> out;
+    std::error_code ec;
+    for (auto it = std::filesystem::recursive_directory_iterator("/dev", ec);
+         it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+      const auto path = it->path().string();
+      if (path == "/dev/pts" || path == "/dev/shm" || path == "/dev/mqueue") {
+        it.disable_recursion_pending();
+        continue;
+      }
+      // /dev/ptmx is the container devpts's (a link), /dev/console its pty (runc skips both).
+      if (!it->is_symlink(ec) && path != "/dev/ptmx" && path != "/dev/console") {
+        if (auto d = device_at(path)) {
+          out.push_back(*d);
+        }
+      }
+    }
+    return out;
+  };
+  h.thermal_throttle_paths = [] {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator("/sys/devices/system/cpu", ec)) {
+      const auto p = e.path().string() + "/thermal_throttle";
+      if (std::filesystem::exists(p, ec)) {
+        out.push_back(p);
+      }
+    }
+    return out;
+  };
   return h;
 }
 
@@ -134,6 +236,13 @@ void add_run_flags(CLI::App& run, RunFlags& f) {
   run.add_option("--userns", f.userns, "host (default) or private: map container ids to an unprivileged host range");
   run.add_option("--ulimit", f.ulimits, "Resource limit NAME=SOFT[:HARD]");
   run.add_flag("--init", f.init, "Run barco's minimal init as PID 1 (reaps zombies, forwards signals)");
+  run.add_option("--cap-add", f.cap_add, "Add a capability (SYS_ADMIN, CAP_NET_ADMIN, ALL, ...)");
+  run.add_option("--cap-drop", f.cap_drop, "Drop a capability (or ALL)");
+  run.add_option("--security-opt", f.security_opts,
+                 "no-new-privileges, seccomp=FILE|unconfined, systempaths=unconfined");
+  run.add_option("--device", f.devices, "Add a host device: HOST[:CONTAINER][:PERMISSIONS]");
+  run.add_flag("--privileged", f.privileged,
+               "Turn off docker's protections: all capabilities, no seccomp, no masked paths, /sys writable, host devices");
   run.add_flag("--dry-run", f.dry_run, "Print the plan and exit without touching anything");
 }
 
@@ -248,6 +357,7 @@ ContainerConfig config_from_flags(const RunFlags& flags, const HostView& host) {
     c.process.rlimits.push_back(parse_ulimit(u));
   }
 
+  apply_security(c, flags, host);
   c.mounts = default_mounts();
   for (const auto& v : flags.volumes) {
     auto m = parse_volume(v);
@@ -261,8 +371,22 @@ ContainerConfig config_from_flags(const RunFlags& flags, const HostView& host) {
     c.mounts.push_back(parse_tmpfs(t));
   }
   c.devices = default_devices();
+  for (const auto& d : flags.devices) {
+    c.devices.push_back(device_from_spec(parse_device_spec(d), host));
+  }
   c.init = flags.init;
+  if (flags.privileged) {
+    if (c.has_private(Namespace::user)) {
+      throw ConfigError("--privileged with --userns private",
+                        "privileged mode is incompatible with user namespaces (as in docker): drop one of the two");
+    }
+    c = make_privileged(std::move(c), PrivilegedHost{host.caller_bounding(), host.host_devices()});
+  }
   return c;
+}
+
+PlanHost plan_host(const HostView& host, const std::string& state_root) {
+  return PlanHost{state_root, native_seccomp_arch(), KernelVersion::parse(host.kernel_release()), host.cap_last_cap()};
 }
 
 }  // namespace barco::cli

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <barco/config.hpp>
+#include <barco/plan.hpp>
 #include <barco/parse.hpp>
 #include <barco/result.hpp>
 
@@ -37,6 +38,11 @@ struct RunFlags {
   std::string userns = "host";
   std::vector<std::string> ulimits;
   bool init = false;
+  std::vector<std::string> cap_add;
+  std::vector<std::string> cap_drop;
+  std::vector<std::string> security_opts;
+  std::vector<std::string> devices;
+  bool privileged = false;
   bool dry_run = false;
   std::vector<std::string> command;
 };
@@ -54,6 +60,13 @@ struct HostView {
   std::function<bool(const std::string&)> exists;
   std::function<std::string(const std::string&)> absolute;  // realpath-like, no failure
   std::function<std::string()> new_id;
+  std::function<std::string()> kernel_release;  // uname -r
+  std::function<int()> cap_last_cap;            // /proc/sys/kernel/cap_last_cap
+  std::function<CapMask()> caller_bounding;     // barco's own CapBnd
+  std::function<std::vector<Device>()> host_devices;
+  // The node at `path` as a Device, or nullopt when it is not a char/block device.
+  std::function<std::optional<Device>(const std::string&)> device_at;
+  std::function<std::vector<std::string>()> thermal_throttle_paths;  // docker masks these too
 };
 
 [[nodiscard]] HostView real_host();
@@ -70,5 +83,7 @@ void add_run_flags(CLI::App& run, RunFlags& flags);
 
 // Throws ConfigError on bad values.
 [[nodiscard]] ContainerConfig config_from_flags(const RunFlags& flags, const HostView& host);
+
+[[nodiscard]] PlanHost plan_host(const HostView& host, const std::string& state_root);
 
 }  // namespace barco::cli

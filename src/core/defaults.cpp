@@ -54,6 +54,16 @@ std::vector<NamespaceSetting> default_namespaces() {
   };
 }
 
+std::vector<std::string> default_masked_paths() {
+  return {"/proc/acpi",       "/proc/asound",        "/proc/interrupts",  "/proc/kcore",
+          "/proc/keys",       "/proc/latency_stats", "/proc/sched_debug", "/proc/scsi",
+          "/proc/timer_list", "/proc/timer_stats",   "/sys/devices/virtual/powercap", "/sys/firmware"};
+}
+
+std::vector<std::string> default_readonly_paths() {
+  return {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"};
+}
+
 std::vector<std::string> default_env(const std::string& hostname, const std::string& home, bool terminal) {
   std::vector<std::string> env{std::string("PATH=") + kDefaultPath, "HOSTNAME=" + hostname, "HOME=" + home};
   if (terminal) {

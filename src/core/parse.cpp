@@ -265,6 +265,51 @@ Rlimit parse_ulimit(std::string_view text) {
   return Rlimit{it->resource, *soft, *hard};
 }
 
+DeviceSpec parse_device_spec(std::string_view text) {
+  const auto parts = split(text, ':');
+  if (parts.empty() || parts.size() > 3 || std::count(text.begin(), text.end(), ':') != ptrdiff_t(parts.size() - 1)) {
+    fail("--device '" + std::string(text) + "': expected HOST[:CONTAINER][:PERMISSIONS]", "for example --device /dev/fuse");
+  }
+  DeviceSpec d{parts[0], parts[0], "rwm"};
+  auto is_perms = [](const std::string& p) { return !p.empty() && p.find_first_not_of("rwm") == std::string::npos; };
+  if (parts.size() == 2) {
+    (is_perms(parts[1]) ? d.permissions : d.container_path) = parts[1];
+  } else if (parts.size() == 3) {
+    d.container_path = parts[1];
+    d.permissions = parts[2];
+    if (!is_perms(d.permissions)) {
+      fail("--device '" + std::string(text) + "': permissions '" + d.permissions + "' are not some of r, w, m",
+           "for example --device /dev/fuse:/dev/fuse:rw");
+    }
+  }
+  require_absolute("--device", text, d.host_path);
+  require_absolute("--device", text, d.container_path);
+  if (d.container_path.rfind("/dev/", 0) != 0) {
+    fail("--device '" + std::string(text) + "': the container path must be under /dev", "for example /dev/fuse");
+  }
+  return d;
+}
+
+SecurityOptions parse_security_options(const std::vector<std::string>& values) {
+  SecurityOptions o;
+  for (const auto& v : values) {
+    const auto eq = v.find('=');
+    const std::string key = v.substr(0, eq);
+    const std::string value = eq == std::string::npos ? "" : v.substr(eq + 1);
+    if (key == "no-new-privileges" && (value.empty() || value == "true" || value == "false")) {
+      o.no_new_privileges = value != "false";
+    } else if (key == "seccomp" && !value.empty()) {
+      o.seccomp = value;
+    } else if (key == "systempaths" && value == "unconfined") {
+      o.systempaths_unconfined = true;
+    } else {
+      fail("--security-opt '" + v + "': not understood",
+           "barco knows no-new-privileges, seccomp=FILE, seccomp=unconfined and systempaths=unconfined");
+    }
+  }
+  return o;
+}
+
 std::optional<IdMapping> find_subid_range(std::string_view content, std::string_view owner) {
   for (const auto& line : split(content, '\n')) {
     const auto fields = split(line, ':');

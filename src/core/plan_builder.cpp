@@ -4,6 +4,7 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <optional>
 
 namespace barco {
 namespace {
@@ -51,7 +52,8 @@ class PlanBuilder {
  public:
   explicit PlanBuilder(const ContainerConfig& c) : c_(c) {}
 
-  Plan build(const std::string& state_root) {
+  Plan build(const PlanHost& host) {
+    const std::string& state_root = host.state_root;
     plan_.id = c_.id;
     for (const auto& ns : c_.namespaces) {
       if (ns.private_ns) {
@@ -99,8 +101,7 @@ class PlanBuilder {
     }
     child("change_dir", op::ChangeDir{c_.process.cwd},
           "as root, so a missing workdir can be created; the cwd is then verified to be inside the rootfs");
-    child("set_user", op::SetUser{c_.process.user},
-          "groups first, then gid, then uid: each needs the privilege the next drops");
+    add_privilege_steps(host);
     child("close_fds", op::CloseFds{}, "no host fd may reach the command (CVE-2024-21626)");
     if (c_.init) {
       child("start_init", op::StartInit{}, "barco's PID 1 forks the command, then reaps zombies and forwards signals");
@@ -135,6 +136,49 @@ class PlanBuilder {
     if (c_.root.readonly) {
       child("remount_root_read_only", op::RemountRootReadOnly{},
             "after pivot_root, so only the rootfs bind becomes read-only, not the mounts on top of it");
+    }
+    if (!c_.masked_paths.empty()) {
+      child("mask_paths", op::MaskPaths{c_.masked_paths},
+            "after pivot_root and /proc: the container's own /dev/null, verified to be char 1:3, covers them");
+    }
+    if (!c_.readonly_paths.empty()) {
+      child("readonly_paths", op::ReadonlyPaths{c_.readonly_paths},
+            "after masking; /proc/sys and friends stay readable but cannot be written");
+    }
+  }
+
+  // Seccomp, bounding set, identity, capabilities, no_new_privs: the order is the one
+  // minijail documents, because each step needs a privilege that a later one removes.
+  void add_privilege_steps(const PlanHost& host) {
+    const CapMask known = host.cap_last_cap >= 63 ? ~CapMask{0} : cap_bit(host.cap_last_cap + 1) - 1;
+    Capabilities caps = c_.process.capabilities;
+    for (auto* set : {&caps.bounding, &caps.effective, &caps.permitted, &caps.inheritable, &caps.ambient}) {
+      *set &= known;
+    }
+    const bool nnp = c_.process.no_new_privileges;
+    std::optional<op::LoadSeccomp> seccomp;
+    if (c_.seccomp) {
+      seccomp = op::LoadSeccomp{resolve_seccomp_profile(*c_.seccomp, {host.arch, caps.bounding, host.kernel}),
+                                c_.seccomp->source};
+    }
+    if (seccomp && !nnp) {
+      child("load_seccomp", *seccomp,
+            "before capabilities are dropped: without no_new_privs the kernel takes a filter only from a holder of "
+            "CAP_SYS_ADMIN");
+    }
+    child("drop_bounding_caps", op::DropBoundingCaps{caps.bounding, host.cap_last_cap},
+          "needs CAP_SETPCAP, still held; the bounding set caps what any later execve can gain");
+    child("set_user", op::SetUser{c_.process.user, c_.process.user.uid != 0},
+          "groups first, then gid, then uid: each needs the privilege the next drops");
+    child("set_capabilities", op::SetCapabilities{caps},
+          "after set_user: leaving uid 0 clears the sets (PR_SET_KEEPCAPS keeps permitted), so they are written last");
+    if (nnp) {
+      child("set_no_new_privs", op::SetNoNewPrivs{}, "no execve may gain privileges (setuid bits, file capabilities)");
+    }
+    if (seccomp && nnp) {
+      child("load_seccomp", *seccomp,
+            "last before exec: with no_new_privs set, any process may load a filter, and it covers the least of barco's "
+            "own setup");
     }
   }
 
@@ -199,8 +243,6 @@ const Step* Plan::find(const std::string& name) const {
   return it == steps.end() ? nullptr : &*it;
 }
 
-Plan build_plan(const ContainerConfig& config, const std::string& state_root) {
-  return PlanBuilder(config).build(state_root);
-}
+Plan build_plan(const ContainerConfig& config, const PlanHost& host) { return PlanBuilder(config).build(host); }
 
 }  // namespace barco

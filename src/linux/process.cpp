@@ -16,6 +16,10 @@ Result<void> set_rlimits(Sys& sys, const std::vector<Rlimit>& limits) {
 Result<void> change_dir(Sys& sys, const std::string& cwd) {
   auto dir = sys.make_path_in_root("/", cwd, false);
   if (!dir) {
+    if (dir.error().err == ELOOP || dir.error().err == EXDEV) {
+      dir.error().hint = "the working directory must be a plain path inside the container, not a /proc magic link "
+                         "(CVE-2024-21626)";
+    }
     return dir.error();
   }
   if (auto r = sys.chdir(*dir); !r) {
@@ -31,7 +35,12 @@ Result<void> change_dir(Sys& sys, const std::string& cwd) {
   return {};
 }
 
-Result<void> set_user(Sys& sys, const User& user) {
+Result<void> set_user(Sys& sys, const User& user, bool keep_caps) {
+  if (keep_caps) {
+    if (auto r = sys.set_keep_caps(); !r) {
+      return r;
+    }
+  }
   if (auto r = sys.setgroups(std::vector<gid_t>(user.additional_gids.begin(), user.additional_gids.end())); !r) {
     return r;
   }

@@ -15,7 +15,8 @@ Result<void> set_rlimits(Sys& sys, const std::vector<Rlimit>& limits);
 // inside the new root: a cwd that resolves outside it ("(unreachable)/...") is refused,
 // which is the CVE-2024-21626 check.
 Result<void> change_dir(Sys& sys, const std::string& cwd);
-Result<void> set_user(Sys& sys, const User& user);
+// keep_caps: PR_SET_KEEPCAPS first, so the permitted set survives leaving uid 0.
+Result<void> set_user(Sys& sys, const User& user, bool keep_caps);
 Result<void> close_fds(Sys& sys, int keep_fd);
 Result<void> detach_stdin(Sys& sys);
 

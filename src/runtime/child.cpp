@@ -1,10 +1,13 @@
 #include "runtime/child.hpp"
 
+#include "linux/capabilities.hpp"
 #include "linux/devices.hpp"
 #include "linux/mounts.hpp"
 #include "linux/namespaces.hpp"
 #include "linux/network.hpp"
+#include "linux/paths.hpp"
 #include "linux/process.hpp"
+#include "linux/seccomp.hpp"
 #include "linux/terminal.hpp"
 #include "linux/userns.hpp"
 #include "runtime/init.hpp"
@@ -45,7 +48,7 @@ Result<void> run_terminal_step(Sys& sys, const SyncChannel& channel) {
   return channel.send(Message{MessageType::pty_master, 0, "setup_terminal", {}, {}}, master->get());
 }
 
-Result<void> run_step(const Step& step, Sys& sys, const SyncChannel& channel) {
+Result<void> run_step(const Step& step, Sys& sys, const SyncChannel& channel, const ChildOptions& options) {
   return std::visit(overloaded{
                         [&](const op::WaitForIdMaps&) { return wait_for_id_maps(channel); },
                         [&](const op::BecomeRootInUserns&) { return become_root_in_userns(sys); },
@@ -63,7 +66,17 @@ Result<void> run_step(const Step& step, Sys& sys, const SyncChannel& channel) {
                         [&](const op::CreateSession&) { return sys.setsid(); },
                         [&](const op::DetachStdin&) { return detach_stdin(sys); },
                         [&](const op::SetRlimits& o) { return set_rlimits(sys, o.limits); },
-                        [&](const op::SetUser& o) { return set_user(sys, o.user); },
+                        [&](const op::SetUser& o) { return set_user(sys, o.user, o.keep_caps); },
+          [&](const op::MaskPaths& o) { return mask_paths(sys, o.paths); },
+          [&](const op::ReadonlyPaths& o) { return make_paths_read_only(sys, o.paths); },
+          [&](const op::LoadSeccomp&) {
+            return options.seccomp_program != nullptr
+                       ? load_seccomp(sys, *options.seccomp_program)
+                       : Result<void>(plain_error("seccomp", "the filter was not compiled before clone"));
+          },
+          [&](const op::DropBoundingCaps& o) { return drop_bounding_caps(sys, o.keep, o.last_cap); },
+          [&](const op::SetCapabilities& o) { return set_capabilities(sys, o.caps); },
+          [&](const op::SetNoNewPrivs&) { return set_no_new_privs(sys); },
                         [&](const op::ChangeDir& o) { return change_dir(sys, o.cwd); },
                         [&](const op::CloseFds&) { return close_fds(sys, channel.fd()); },
                         [&](const auto&) { return Result<void>(plain_error("not a child step", {})); },
@@ -101,7 +114,7 @@ Result<void> run_child_setup(const Plan& plan, Sys& sys, const SyncChannel& chan
     if (options.log_steps) {
       send_log(channel, step->name + ": " + describe(step->op));
     }
-    if (auto r = run_step(*step, sys, channel); !r) {
+    if (auto r = run_step(*step, sys, channel, options); !r) {
       r.error().step = step->name;
       return r;
     }

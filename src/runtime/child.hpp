@@ -9,10 +9,15 @@
 
 #include <barco/plan.hpp>
 
+#include <linux/filter.h>
+
+#include <vector>
+
 namespace barco {
 
 struct ChildOptions {
   bool log_steps = false;  // send a debug line per step (barco -v)
+  const std::vector<sock_filter>* seccomp_program = nullptr;  // compiled by the parent before clone
 };
 
 // Runs the child steps up to, not including, start_init and exec. Stops at the first

@@ -1,3 +1,4 @@
+#include "linux/seccomp.hpp"
 #include "linux/userns.hpp"
 #include "runtime/child.hpp"
 #include "runtime/signals.hpp"
@@ -109,6 +110,21 @@ int run_container(const ContainerConfig& config, const Plan& plan, const RunOpti
   const auto& exec_op = std::get<op::Exec>(plan.find("exec")->op);
   const ExecArgs exec_args(exec_op.argv, exec_op.env);
   RealSys sys;
+  // The filter is compiled (or taken from the cache) here, so the child only loads it.
+  CompiledFilter seccomp;
+  ChildOptions child_options{options.log_steps, nullptr};
+  if (const auto* step = plan.find("load_seccomp")) {
+    auto compiled = compile_seccomp_cached(std::get<op::LoadSeccomp>(step->op).filter, options.state_root + "/.cache");
+    if (!compiled) {
+      report(in_step(Result<void>(compiled.error()), "load_seccomp").error());
+      return kExitBarcoError;
+    }
+    seccomp = std::move(compiled.value());
+    for (const auto& name : seccomp.skipped_names) {
+      spdlog::debug("load_seccomp: '{}' is not a syscall here; its rule is skipped", name);
+    }
+    child_options.seccomp_program = &seccomp.program;
+  }
   // Blocked before clone so none is lost between clone and the signalfd; the child inherits
   // the mask and clears it right before execve.
   const SignalBlock block(supervised_signals());
@@ -130,7 +146,7 @@ int run_container(const ContainerConfig& config, const Plan& plan, const RunOpti
   }
   if (*pid == 0) {
     parent_end.close();
-    child_main(plan, exec_args, child_end, sys, ChildOptions{options.log_steps});
+    child_main(plan, exec_args, child_end, sys, child_options);
   }
   ChildGuard guard(*pid);
   child_end.close();

@@ -114,7 +114,7 @@ void remove_stale_records(const std::string& root) {
       if (pid > 0 && process_start_time(pid) == 0) {
         std::filesystem::remove_all(entry.path(), ec);
       }
-    } else if (entry.is_directory(ec) && is_stale(entry.path().string())) {
+    } else if (name.front() != '.' && entry.is_directory(ec) && is_stale(entry.path().string())) {
       std::filesystem::remove_all(entry.path(), ec);
     }
   }

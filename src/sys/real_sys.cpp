@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -17,8 +18,11 @@
 #include <unistd.h>
 
 #include <array>
+#include <cstdio>
 #include <cstring>
+#include <linux/capability.h>
 #include <linux/openat2.h>
+#include <linux/seccomp.h>
 
 namespace barco {
 namespace {
@@ -199,6 +203,58 @@ Result<void> RealSys::set_interface_up(const std::string& name) {
   }
   req.ifr_flags = static_cast<short>(req.ifr_flags | IFF_UP);
   return check(::ioctl(sock.get(), SIOCSIFFLAGS, &req), "ioctl(SIOCSIFFLAGS, " + q(name) + ", IFF_UP)");
+}
+
+Result<struct stat> RealSys::stat(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) < 0) {
+    return errno_error("stat(" + q(path) + ")");
+  }
+  return st;
+}
+
+Result<struct stat> RealSys::fstat(int fd) {
+  struct stat st {};
+  if (::fstat(fd, &st) < 0) {
+    return errno_error("fstat(" + std::to_string(fd) + ")");
+  }
+  return st;
+}
+
+Result<void> RealSys::drop_bounding_cap(int cap) {
+  return check(::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0), "prctl(PR_CAPBSET_DROP, " + std::to_string(cap) + ")");
+}
+
+Result<void> RealSys::set_keep_caps() { return check(::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0), "prctl(PR_SET_KEEPCAPS, 1)"); }
+
+Result<void> RealSys::set_capabilities(uint64_t effective, uint64_t permitted, uint64_t inheritable) {
+  // capset(2) directly: two 32-bit halves per set (_LINUX_CAPABILITY_VERSION_3).
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  std::array<__user_cap_data_struct, 2> data{};
+  for (size_t i = 0; i < 2; ++i) {
+    data[i].effective = static_cast<uint32_t>(effective >> (32 * i));
+    data[i].permitted = static_cast<uint32_t>(permitted >> (32 * i));
+    data[i].inheritable = static_cast<uint32_t>(inheritable >> (32 * i));
+  }
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "capset(eff=%#llx, prm=%#llx, inh=%#llx)", static_cast<unsigned long long>(effective),
+                static_cast<unsigned long long>(permitted), static_cast<unsigned long long>(inheritable));
+  return check(static_cast<int>(::syscall(SYS_capset, &header, data.data())), buf);
+}
+
+Result<void> RealSys::raise_ambient_cap(int cap) {
+  return check(::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0),
+               "prctl(PR_CAP_AMBIENT_RAISE, " + std::to_string(cap) + ")");
+}
+
+Result<void> RealSys::set_no_new_privs() {
+  return check(::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS, 1)");
+}
+
+Result<void> RealSys::load_seccomp(const std::vector<sock_filter>& program) {
+  sock_fprog prog{static_cast<unsigned short>(program.size()), const_cast<sock_filter*>(program.data())};
+  return check(static_cast<int>(::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog)),
+               "seccomp(SECCOMP_SET_MODE_FILTER, " + std::to_string(program.size()) + " instructions)");
 }
 
 Result<void> RealSys::close_range_except(int keep) {

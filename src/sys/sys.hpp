@@ -9,6 +9,8 @@
 
 #include <barco/result.hpp>
 
+#include <linux/filter.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -50,6 +52,17 @@ class Sys {
   virtual Result<void> setsid() = 0;
   virtual Result<void> set_interface_up(const std::string& name) = 0;
 
+  virtual Result<struct stat> stat(const std::string& path) = 0;  // follows symlinks
+  virtual Result<struct stat> fstat(int fd) = 0;
+
+  // Privileges. Capability masks are bit N = capability N.
+  virtual Result<void> drop_bounding_cap(int cap) = 0;  // PR_CAPBSET_DROP
+  virtual Result<void> set_keep_caps() = 0;             // PR_SET_KEEPCAPS: caps survive setresuid
+  virtual Result<void> set_capabilities(uint64_t effective, uint64_t permitted, uint64_t inheritable) = 0;
+  virtual Result<void> raise_ambient_cap(int cap) = 0;
+  virtual Result<void> set_no_new_privs() = 0;
+  virtual Result<void> load_seccomp(const std::vector<sock_filter>& program) = 0;
+
   // Descriptors and terminals
   virtual Result<void> close_range_except(int keep) = 0;
   virtual Result<UniqueFd> open_file(const std::string& path, int flags) = 0;  // O_CLOEXEC is added
@@ -82,6 +95,14 @@ class RealSys final : public Sys {
   Result<void> setrlimit(int resource, uint64_t soft, uint64_t hard) override;
   Result<void> setsid() override;
   Result<void> set_interface_up(const std::string& name) override;
+  Result<struct stat> stat(const std::string& path) override;
+  Result<struct stat> fstat(int fd) override;
+  Result<void> drop_bounding_cap(int cap) override;
+  Result<void> set_keep_caps() override;
+  Result<void> set_capabilities(uint64_t effective, uint64_t permitted, uint64_t inheritable) override;
+  Result<void> raise_ambient_cap(int cap) override;
+  Result<void> set_no_new_privs() override;
+  Result<void> load_seccomp(const std::vector<sock_filter>& program) override;
   Result<void> close_range_except(int keep) override;
   Result<UniqueFd> open_file(const std::string& path, int flags) override;
   Result<UniqueFd> open_pty_master() override;

@@ -29,7 +29,11 @@ class ChildSteps : public ::testing::Test {
     child_ = std::move(pair->second);
   }
 
-  Result<void> run(const Plan& plan, FakeSys& sys) { return run_child_setup(plan, sys, child_, ChildOptions{}); }
+  Result<void> run(const Plan& plan, FakeSys& sys) {
+    return run_child_setup(plan, sys, child_, ChildOptions{false, &program_});
+  }
+
+  std::vector<sock_filter> program_{3};
 
   SyncChannel parent_;
   SyncChannel child_;
@@ -37,7 +41,7 @@ class ChildSteps : public ::testing::Test {
 
 TEST_F(ChildSteps, MountsInPlanOrderWithDockersFlags) {
   FakeSys sys;
-  ASSERT_TRUE(run(build_plan(config_from_words({"--rootfs", "/r", "sh"}), "/s"), sys));
+  ASSERT_TRUE(run(build_plan(config_from_words({"--rootfs", "/r", "sh"}), PlanHost{"/s"}), sys));
   const auto& c = sys.calls;
   EXPECT_EQ(c.at(0), "unshare " + std::to_string(CLONE_NEWCGROUP));
   EXPECT_EQ(c.at(1), "mount  -> / type= flags=" + std::to_string(MS_REC | MS_PRIVATE));
@@ -63,7 +67,7 @@ TEST_F(ChildSteps, MountsInPlanOrderWithDockersFlags) {
 TEST_F(ChildSteps, ReadOnlyVolumeGetsABindRemount) {
   FakeSys sys;
   sys.directories = {"/srv/data"};
-  ASSERT_TRUE(run(build_plan(config_from_words({"--rootfs", "/r", "-v", "/srv/data:/data:ro", "sh"}), "/s"), sys));
+  ASSERT_TRUE(run(build_plan(config_from_words({"--rootfs", "/r", "-v", "/srv/data:/data:ro", "sh"}), PlanHost{"/s"}), sys));
   const int bind = sys.index_of("mount /srv/data -> /r/data type= flags=" + std::to_string(MS_BIND | MS_REC));
   ASSERT_GE(bind, 0);
   EXPECT_EQ(sys.calls.at(bind + 1),
@@ -73,20 +77,20 @@ TEST_F(ChildSteps, ReadOnlyVolumeGetsABindRemount) {
 
 TEST_F(ChildSteps, FileVolumeGetsAFileMountPoint) {
   FakeSys sys;
-  ASSERT_TRUE(run(build_plan(config_from_words({"--rootfs", "/r", "-v", "/etc/hosts:/etc/hosts", "sh"}), "/s"), sys));
+  ASSERT_TRUE(run(build_plan(config_from_words({"--rootfs", "/r", "-v", "/etc/hosts:/etc/hosts", "sh"}), PlanHost{"/s"}), sys));
   EXPECT_GE(sys.index_of("make_path /r /etc/hosts file"), 0);
 }
 
 TEST_F(ChildSteps, ReadOnlyRootIsRemountedAfterPivot) {
   FakeSys sys;
-  ASSERT_TRUE(run(build_plan(config_from_words({"--rootfs", "/r", "--read-only", "sh"}), "/s"), sys));
+  ASSERT_TRUE(run(build_plan(config_from_words({"--rootfs", "/r", "--read-only", "sh"}), PlanHost{"/s"}), sys));
   EXPECT_GT(sys.index_of("mount  -> / type= flags=" + std::to_string(MS_BIND | MS_REMOUNT | MS_RDONLY)),
             sys.index_of("pivot_root"));
 }
 
 TEST_F(ChildSteps, UserAndGroupsAreSetGroupsFirstUidLast) {
   FakeSys sys;
-  ASSERT_TRUE(run(build_plan(config_from_words({"--rootfs", "/r", "-u", "user", "sh"}), "/s"), sys));
+  ASSERT_TRUE(run(build_plan(config_from_words({"--rootfs", "/r", "-u", "user", "sh"}), PlanHost{"/s"}), sys));
   const int groups = sys.index_of("setgroups 100");
   ASSERT_GE(groups, 0);
   EXPECT_EQ(sys.calls.at(groups + 1), "setresgid 1000");
@@ -96,7 +100,7 @@ TEST_F(ChildSteps, UserAndGroupsAreSetGroupsFirstUidLast) {
 TEST_F(ChildSteps, CwdOutsideTheRootIsRefused) {
   FakeSys sys;
   sys.cwd = "(unreachable)/host";
-  auto r = run(build_plan(config_from_words({"--rootfs", "/r", "sh"}), "/s"), sys);
+  auto r = run(build_plan(config_from_words({"--rootfs", "/r", "sh"}), PlanHost{"/s"}), sys);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().step, "change_dir");
   EXPECT_NE(r.error().message().find("outside the container's root"), std::string::npos);
@@ -105,7 +109,7 @@ TEST_F(ChildSteps, CwdOutsideTheRootIsRefused) {
 // A failure at any call stops the walk at once and is reported with the step it belongs to.
 TEST_F(ChildSteps, FailureAtCallNStopsAndNamesTheStep) {
   const auto plan =
-      build_plan(config_from_words({"--rootfs", "/r", "-v", "/etc/hosts:/h", "--ulimit", "nofile=9", "sh"}), "/s");
+      build_plan(config_from_words({"--rootfs", "/r", "-v", "/etc/hosts:/h", "--ulimit", "nofile=9", "sh"}), PlanHost{"/s"});
   FakeSys reference;
   ASSERT_TRUE(run(plan, reference));
   // Which step each call belongs to, by re-running with the step logs on.
@@ -128,7 +132,7 @@ TEST_F(ChildSteps, FailureAtCallNStopsAndNamesTheStep) {
 
 TEST_F(ChildSteps, MountFailureNamesTheMountStep) {
   FakeSys reference;
-  const auto plan = build_plan(config_from_words({"--rootfs", "/r", "sh"}), "/s");
+  const auto plan = build_plan(config_from_words({"--rootfs", "/r", "sh"}), PlanHost{"/s"});
   ASSERT_TRUE(run(plan, reference));
   FakeSys sys;
   sys.fail_at = reference.index_of("mount proc");
@@ -138,7 +142,7 @@ TEST_F(ChildSteps, MountFailureNamesTheMountStep) {
 }
 
 TEST_F(ChildSteps, UserNamespaceWaitsForTheParentsMapsFirst) {
-  const auto plan = build_plan(config_from_words({"--rootfs", "/r", "--userns", "private", "sh"}), "/s");
+  const auto plan = build_plan(config_from_words({"--rootfs", "/r", "--userns", "private", "sh"}), PlanHost{"/s"});
   FakeSys sys;
   // No maps_written message and the parent end closed: the child must fail at that step.
   parent_.close();
@@ -149,7 +153,7 @@ TEST_F(ChildSteps, UserNamespaceWaitsForTheParentsMapsFirst) {
 }
 
 TEST_F(ChildSteps, UserNamespaceBindsHostDevicesInsteadOfMknod) {
-  const auto plan = build_plan(config_from_words({"--rootfs", "/r", "--userns", "private", "sh"}), "/s");
+  const auto plan = build_plan(config_from_words({"--rootfs", "/r", "--userns", "private", "sh"}), PlanHost{"/s"});
   ASSERT_TRUE(parent_.send(Message{MessageType::maps_written, 0, {}, {}, {}}));
   FakeSys sys;
   ASSERT_TRUE(run(plan, sys));

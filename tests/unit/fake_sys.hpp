@@ -5,6 +5,8 @@
 
 #include "sys/sys.hpp"
 
+#include <sys/sysmacros.h>
+
 #include <string>
 #include <vector>
 
@@ -76,6 +78,38 @@ class FakeSys final : public Sys {
   }
   Result<void> setsid() override { return record("setsid"); }
   Result<void> set_interface_up(const std::string& name) override { return record("ifup " + name); }
+  Result<struct stat> stat(const std::string& path) override {
+    if (auto r = record("stat " + path); !r) {
+      return r.error();
+    }
+    for (const auto& m : missing) {
+      if (m == path) {
+        return Error{ENOENT, {}, "stat(" + path + ")", {}};
+      }
+    }
+    struct stat st {};
+    st.st_mode = path.find('.') == std::string::npos && path.rfind("/proc/sys", 0) == 0 ? S_IFDIR : S_IFREG;
+    for (const auto& d : directories) {
+      if (d == path) st.st_mode = S_IFDIR;
+    }
+    return st;
+  }
+  Result<struct stat> fstat(int) override {
+    if (auto r = record("fstat"); !r) {
+      return r.error();
+    }
+    return null_device;
+  }
+  Result<void> drop_bounding_cap(int cap) override { return record("capbset_drop " + std::to_string(cap)); }
+  Result<void> set_keep_caps() override { return record("keepcaps"); }
+  Result<void> set_capabilities(uint64_t e, uint64_t p, uint64_t i) override {
+    return record("capset " + std::to_string(e) + " " + std::to_string(p) + " " + std::to_string(i));
+  }
+  Result<void> raise_ambient_cap(int cap) override { return record("ambient " + std::to_string(cap)); }
+  Result<void> set_no_new_privs() override { return record("no_new_privs"); }
+  Result<void> load_seccomp(const std::vector<sock_filter>& program) override {
+    return record("seccomp " + std::to_string(program.size()));
+  }
   Result<void> close_range_except(int keep) override { return record("close_range_except " + std::to_string(keep)); }
   Result<UniqueFd> open_file(const std::string& path, int) override {
     if (auto r = record("open " + path); !r) {
@@ -107,6 +141,13 @@ class FakeSys final : public Sys {
   }
 
   std::string cwd = "/";
+  std::vector<std::string> missing;  // paths stat() reports as ENOENT
+  struct stat null_device = [] {
+    struct stat st {};
+    st.st_mode = S_IFCHR | 0666;
+    st.st_rdev = makedev(1, 3);
+    return st;
+  }();
 
   // Index of the first call that starts with `prefix`, or -1.
   [[nodiscard]] int index_of(const std::string& prefix) const {

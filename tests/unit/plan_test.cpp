@@ -12,7 +12,7 @@ namespace {
 using testing::config_from_words;
 
 Plan plan_for(std::vector<std::string> words) {
-  return build_plan(config_from_words(std::move(words)), "/run/barco");
+  return build_plan(config_from_words(std::move(words)));
 }
 
 std::vector<std::string> names(const Plan& p) {

@@ -16,6 +16,8 @@ struct FakeHost {
   std::vector<std::string> dirs{"/r", "/srv/data"};
   std::vector<std::string> files{"/etc/hosts"};
   bool tty = false;
+  CapMask bounding = 0x1ffffffffffULL & ~cap_bit(24);  // like this host: all but CAP_SYS_RESOURCE
+  std::vector<Device> devices{{"/dev/fuse", 'c', 10, 229, 0666}, {"/dev/vda", 'b', 254, 0, 0660}};
 
   [[nodiscard]] cli::HostView view() const {
     cli::HostView h;
@@ -48,6 +50,17 @@ struct FakeHost {
     };
     h.absolute = [](const std::string& p) { return p.front() == '/' ? p : "/" + p; };
     h.new_id = [] { return std::string("0123456789ab"); };
+    h.kernel_release = [] { return std::string("6.1.0-test"); };
+    h.cap_last_cap = [] { return 40; };
+    h.caller_bounding = [this] { return bounding; };
+    h.host_devices = [this] { return devices; };
+    h.device_at = [this](const std::string& p) -> std::optional<Device> {
+      for (const auto& d : devices) {
+        if (d.path == p) return d;
+      }
+      return std::nullopt;
+    };
+    h.thermal_throttle_paths = [] { return std::vector<std::string>{"/sys/devices/system/cpu/cpu0/thermal_throttle"}; };
     return h;
   }
 };

@@ -1,0 +1,222 @@
+#include "linux/seccomp.hpp"
+
+#include "sys/files.hpp"
+#include "sys/unique_fd.hpp"
+
+#include <seccomp.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <memory>
+#include <set>
+
+namespace barco {
+namespace {
+
+using FilterContext = std::unique_ptr<void, void (*)(scmp_filter_ctx)>;
+
+std::string lower_arch_token(const std::string& scmp_arch) {
+  std::string token = scmp_arch.substr(std::strlen("SCMP_ARCH_"));
+  std::transform(token.begin(), token.end(), token.begin(), [](unsigned char c) { return std::tolower(c); });
+  return token;
+}
+
+uint32_t arch_token(const std::string& scmp_arch) { return seccomp_arch_resolve_name(lower_arch_token(scmp_arch).c_str()); }
+
+Result<uint32_t> action_value(const std::string& action, std::optional<uint32_t> errno_ret, uint32_t default_errno) {
+  if (action == "SCMP_ACT_ALLOW") return SCMP_ACT_ALLOW;
+  if (action == "SCMP_ACT_ERRNO") return SCMP_ACT_ERRNO(errno_ret.value_or(default_errno));
+  if (action == "SCMP_ACT_KILL" || action == "SCMP_ACT_KILL_THREAD") return SCMP_ACT_KILL_THREAD;
+  if (action == "SCMP_ACT_KILL_PROCESS") return SCMP_ACT_KILL_PROCESS;
+  if (action == "SCMP_ACT_TRAP") return SCMP_ACT_TRAP;
+  if (action == "SCMP_ACT_LOG") return SCMP_ACT_LOG;
+  if (action == "SCMP_ACT_TRACE") return SCMP_ACT_TRACE(errno_ret.value_or(default_errno));
+  return plain_error("seccomp action " + action, "not supported by barco");
+}
+
+scmp_compare compare_op(const std::string& op) {
+  if (op == "SCMP_CMP_NE") return SCMP_CMP_NE;
+  if (op == "SCMP_CMP_LT") return SCMP_CMP_LT;
+  if (op == "SCMP_CMP_LE") return SCMP_CMP_LE;
+  if (op == "SCMP_CMP_EQ") return SCMP_CMP_EQ;
+  if (op == "SCMP_CMP_GE") return SCMP_CMP_GE;
+  if (op == "SCMP_CMP_GT") return SCMP_CMP_GT;
+  return SCMP_CMP_MASKED_EQ;
+}
+
+Error lib_error(int rc, const std::string& call) { return Error{-rc, {}, call, {}}; }
+
+// Two conditions on the same argument index mean OR (one rule each); otherwise the
+// conditions are ANDed in one rule: what runc and crun do.
+Result<void> add_rule(scmp_filter_ctx ctx, uint32_t action, int nr, const SeccompRule& r, const std::string& name) {
+  std::vector<scmp_arg_cmp> cmps;
+  std::set<uint32_t> indexes;
+  bool repeated = false;
+  for (const auto& a : r.args) {
+    repeated = repeated || !indexes.insert(a.index).second;
+    cmps.push_back(scmp_arg_cmp{a.index, compare_op(a.op), a.value, a.value_two});
+  }
+  const std::string call = "seccomp_rule_add(" + name + ", " + r.action + ")";
+  if (cmps.empty() || !repeated) {
+    const int rc = seccomp_rule_add_array(ctx, action, nr, static_cast<unsigned>(cmps.size()), cmps.data());
+    return rc < 0 ? Result<void>(lib_error(rc, call)) : Result<void>{};
+  }
+  for (const auto& c : cmps) {
+    if (const int rc = seccomp_rule_add_array(ctx, action, nr, 1, &c); rc < 0) {
+      return lib_error(rc, call);
+    }
+  }
+  return {};
+}
+
+Result<std::vector<sock_filter>> export_program(scmp_filter_ctx ctx) {
+  const UniqueFd fd(::memfd_create("barco-seccomp", MFD_CLOEXEC));
+  if (!fd.valid()) {
+    return errno_error("memfd_create(\"barco-seccomp\")");
+  }
+  if (const int rc = seccomp_export_bpf(ctx, fd.get()); rc < 0) {
+    return lib_error(rc, "seccomp_export_bpf()");
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) < 0) {
+    return errno_error("fstat(memfd)");
+  }
+  std::vector<sock_filter> program(static_cast<size_t>(st.st_size) / sizeof(sock_filter));
+  if (::pread(fd.get(), program.data(), program.size() * sizeof(sock_filter), 0) !=
+      static_cast<ssize_t>(program.size() * sizeof(sock_filter))) {
+    return errno_error("pread(memfd)");
+  }
+  return program;
+}
+
+std::string cache_key(const SeccompFilter& filter) {
+  const auto* v = seccomp_version();
+  return "barco-seccomp-cache 1 libseccomp " + std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
+         std::to_string(v->micro) + "\n" + seccomp_filter_text(filter);
+}
+
+std::string fnv1a_hex(const std::string& s) {
+  uint64_t h = 1469598103934665603ULL;
+  for (const unsigned char c : s) {
+    h = (h ^ c) * 1099511628211ULL;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+bool known_on(const std::string& name, const std::string& scmp_arch) {
+  return seccomp_syscall_resolve_name_arch(arch_token(scmp_arch), name.c_str()) >= 0;
+}
+
+constexpr const char* kLintArches[] = {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32", "SCMP_ARCH_AARCH64",
+                                       "SCMP_ARCH_ARM"};
+
+}  // namespace
+
+Result<CompiledFilter> compile_seccomp(const SeccompFilter& filter) {
+  auto default_action = action_value(filter.default_action, filter.default_errno, filter.default_errno);
+  if (!default_action) {
+    return default_action.error();
+  }
+  FilterContext ctx(seccomp_init(*default_action), seccomp_release);
+  if (!ctx) {
+    return plain_error("seccomp_init(" + filter.default_action + ")");
+  }
+  // barco sets no_new_privs itself (or not, as asked); the kernel's own error codes help
+  // the user more than libseccomp's ECANCELED.
+  seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0);
+  seccomp_attr_set(ctx.get(), SCMP_FLTATR_API_SYSRAWRC, 1);
+  for (const auto& arch : filter.architectures) {
+    const uint32_t token = arch_token(arch);
+    if (token == 0) {
+      return plain_error("seccomp_arch_resolve_name(" + arch + ")", "libseccomp does not know this architecture");
+    }
+    if (const int rc = seccomp_arch_add(ctx.get(), token); rc < 0 && rc != -EEXIST) {
+      return lib_error(rc, "seccomp_arch_add(" + arch + ")");
+    }
+  }
+  CompiledFilter out;
+  for (const auto& r : filter.rules) {
+    auto action = action_value(r.action, r.errno_ret, filter.default_errno);
+    if (!action) {
+      return action.error();
+    }
+    if (*action == *default_action) {
+      continue;  // redundant, and libseccomp refuses it
+    }
+    for (const auto& name : r.names) {
+      const int nr = seccomp_syscall_resolve_name(name.c_str());
+      if (nr == __NR_SCMP_ERROR) {
+        out.skipped_names.push_back(name);
+        continue;
+      }
+      if (auto added = add_rule(ctx.get(), *action, nr, r, name); !added) {
+        return added.error();
+      }
+    }
+  }
+  auto program = export_program(ctx.get());
+  if (!program) {
+    return program.error();
+  }
+  out.program = std::move(program.value());
+  return out;
+}
+
+Result<CompiledFilter> compile_seccomp_cached(const SeccompFilter& filter, const std::string& cache_dir) {
+  const std::string key = cache_key(filter);
+  const std::string path = cache_dir + "/" + fnv1a_hex(key) + ".bpf";
+  if (auto cached = read_file(path); cached && cached->size() > key.size() && cached->compare(0, key.size(), key) == 0 &&
+                                     (cached->size() - key.size()) % sizeof(sock_filter) == 0) {
+    CompiledFilter out;
+    out.program.resize((cached->size() - key.size()) / sizeof(sock_filter));
+    std::memcpy(out.program.data(), cached->data() + key.size(), out.program.size() * sizeof(sock_filter));
+    return out;
+  }
+  auto compiled = compile_seccomp(filter);
+  if (!compiled) {
+    return compiled;
+  }
+  // The cache only saves time: failing to write it is not an error.
+  if (::mkdir(cache_dir.c_str(), 0700) == 0 || errno == EEXIST) {
+    std::string blob = key;
+    blob.append(reinterpret_cast<const char*>(compiled->program.data()), compiled->program.size() * sizeof(sock_filter));
+    (void)write_file_atomic(path, blob);
+  }
+  return compiled;
+}
+
+std::vector<std::string> unknown_syscall_names(const SeccompProfile& profile) {
+  std::vector<std::string> out;
+  for (const auto& r : profile.syscalls) {
+    for (const auto& n : r.names) {
+      const bool known = std::any_of(std::begin(kLintArches), std::end(kLintArches),
+                                     [&](const char* a) { return known_on(n, a); });
+      if (!known && seccomp_syscall_resolve_name(n.c_str()) == __NR_SCMP_ERROR) {
+        out.push_back(n);
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> names_missing_on(const SeccompProfile& profile, const std::string& scmp_arch) {
+  std::set<std::string> out;
+  for (const auto& r : profile.syscalls) {
+    for (const auto& n : r.names) {
+      if (!known_on(n, scmp_arch)) {
+        out.insert(n);
+      }
+    }
+  }
+  return {out.begin(), out.end()};
+}
+
+Result<void> load_seccomp(Sys& sys, const std::vector<sock_filter>& program) { return sys.load_seccomp(program); }
+
+}  // namespace barco
