@@ -36,7 +36,7 @@ tmp="$dir.tmp.$$"
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp"
 cd "$tmp"
-mkdir -p bin sbin usr/bin usr/sbin proc sys dev tmp etc root run var/tmp home
+mkdir -p bin sbin usr/bin usr/sbin proc sys dev tmp etc root run var/tmp home mnt
 chmod 1777 tmp var/tmp
 chmod 0700 root
 cp "$bb" bin/busybox

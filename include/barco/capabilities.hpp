@@ -13,7 +13,9 @@ namespace barco {
 
 using CapMask = uint64_t;
 
-[[nodiscard]] constexpr CapMask cap_bit(int cap) { return CapMask{1} << cap; }
+[[nodiscard]] constexpr CapMask cap_bit(int cap) {
+  return CapMask{1} << cap;
+}
 
 struct Capabilities {
   CapMask bounding = 0;

@@ -92,7 +92,7 @@ struct ContainerConfig {
   std::vector<NamespaceSetting> namespaces;
   std::vector<IdMapping> uid_mappings;  // non-empty only with a user namespace
   std::vector<IdMapping> gid_mappings;
-  bool init = false;  // barco's own PID 1 reaps zombies and forwards signals
+  bool init = false;                        // barco's own PID 1 reaps zombies and forwards signals
   std::vector<std::string> masked_paths;    // /dev/null (files) or an empty ro tmpfs (dirs) over them
   std::vector<std::string> readonly_paths;  // bound read-only onto themselves
   std::optional<SeccompProfile> seccomp;    // nullopt: unconfined

@@ -10,8 +10,8 @@ namespace barco {
 
 // What the transformation needs to know about the machine.
 struct PrivilegedHost {
-  CapMask caller_bounding = 0;        // "all capabilities" = all that barco itself may hold
-  std::vector<Device> host_devices;   // every char/block device node under the host's /dev
+  CapMask caller_bounding = 0;       // "all capabilities" = all that barco itself may hold
+  std::vector<Device> host_devices;  // every char/block device node under the host's /dev
 };
 
 // All capabilities barco holds in every set but ambient; seccomp unconfined unless a profile

@@ -111,7 +111,8 @@ void apply_security(ContainerConfig& c, const RunFlags& flags, const HostView& h
   if (opts.seccomp) {
     const auto text = host.read_host_file(*opts.seccomp);
     if (!text) {
-      throw ConfigError("--security-opt seccomp=" + *opts.seccomp + ": cannot be read", "check the path and its permissions");
+      throw ConfigError("--security-opt seccomp=" + *opts.seccomp + ": cannot be read",
+                        "check the path and its permissions");
     }
     c.seccomp = parse_seccomp_profile(*text, *opts.seccomp);
     c.seccomp_explicit = true;
@@ -241,8 +242,9 @@ void add_run_flags(CLI::App& run, RunFlags& f) {
   run.add_option("--security-opt", f.security_opts,
                  "no-new-privileges, seccomp=FILE|unconfined, systempaths=unconfined");
   run.add_option("--device", f.devices, "Add a host device: HOST[:CONTAINER][:PERMISSIONS]");
-  run.add_flag("--privileged", f.privileged,
-               "Turn off docker's protections: all capabilities, no seccomp, no masked paths, /sys writable, host devices");
+  run.add_flag(
+      "--privileged", f.privileged,
+      "Turn off docker's protections: all capabilities, no seccomp, no masked paths, /sys writable, host devices");
   run.add_flag("--dry-run", f.dry_run, "Print the plan and exit without touching anything");
 }
 

@@ -4,8 +4,8 @@
 #pragma once
 
 #include <barco/config.hpp>
-#include <barco/plan.hpp>
 #include <barco/parse.hpp>
+#include <barco/plan.hpp>
 #include <barco/result.hpp>
 
 #include <CLI/CLI.hpp>

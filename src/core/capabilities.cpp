@@ -34,9 +34,9 @@ CapMask cap_mask_of(const std::vector<std::string>& names) {
 
 CapMask docker_default_caps() {
   CapMask m = 0;
-  for (const int c : {CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FSETID, CAP_FOWNER, CAP_MKNOD, CAP_NET_RAW, CAP_SETGID,
-                      CAP_SETUID, CAP_SETFCAP, CAP_SETPCAP, CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT, CAP_KILL,
-                      CAP_AUDIT_WRITE}) {
+  for (const int c :
+       {CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FSETID, CAP_FOWNER, CAP_MKNOD, CAP_NET_RAW, CAP_SETGID, CAP_SETUID,
+        CAP_SETFCAP, CAP_SETPCAP, CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT, CAP_KILL, CAP_AUDIT_WRITE}) {
     m |= cap_bit(c);
   }
   return m;
@@ -76,7 +76,8 @@ int parse_capability(std::string_view name) {
   for (int c = 0; c <= CAP_LAST_CAP; ++c) {
     valid += (c ? " " : "") + capability_name(c).substr(4);
   }
-  throw ConfigError("unknown capability '" + std::string(name) + "'", "valid names (CAP_ prefix and case optional): ALL " + valid);
+  throw ConfigError("unknown capability '" + std::string(name) + "'",
+                    "valid names (CAP_ prefix and case optional): ALL " + valid);
 }
 
 CapMask apply_cap_flags(CapMask base, const std::vector<std::string>& add, const std::vector<std::string>& drop) {

@@ -55,9 +55,18 @@ std::vector<NamespaceSetting> default_namespaces() {
 }
 
 std::vector<std::string> default_masked_paths() {
-  return {"/proc/acpi",       "/proc/asound",        "/proc/interrupts",  "/proc/kcore",
-          "/proc/keys",       "/proc/latency_stats", "/proc/sched_debug", "/proc/scsi",
-          "/proc/timer_list", "/proc/timer_stats",   "/sys/devices/virtual/powercap", "/sys/firmware"};
+  return {"/proc/acpi",
+          "/proc/asound",
+          "/proc/interrupts",
+          "/proc/kcore",
+          "/proc/keys",
+          "/proc/latency_stats",
+          "/proc/sched_debug",
+          "/proc/scsi",
+          "/proc/timer_list",
+          "/proc/timer_stats",
+          "/sys/devices/virtual/powercap",
+          "/sys/firmware"};
 }
 
 std::vector<std::string> default_readonly_paths() {

@@ -268,7 +268,8 @@ Rlimit parse_ulimit(std::string_view text) {
 DeviceSpec parse_device_spec(std::string_view text) {
   const auto parts = split(text, ':');
   if (parts.empty() || parts.size() > 3 || std::count(text.begin(), text.end(), ':') != ptrdiff_t(parts.size() - 1)) {
-    fail("--device '" + std::string(text) + "': expected HOST[:CONTAINER][:PERMISSIONS]", "for example --device /dev/fuse");
+    fail("--device '" + std::string(text) + "': expected HOST[:CONTAINER][:PERMISSIONS]",
+         "for example --device /dev/fuse");
   }
   DeviceSpec d{parts[0], parts[0], "rwm"};
   auto is_perms = [](const std::string& p) { return !p.empty() && p.find_first_not_of("rwm") == std::string::npos; };

@@ -176,9 +176,10 @@ class PlanBuilder {
       child("set_no_new_privs", op::SetNoNewPrivs{}, "no execve may gain privileges (setuid bits, file capabilities)");
     }
     if (seccomp && nnp) {
-      child("load_seccomp", *seccomp,
-            "last before exec: with no_new_privs set, any process may load a filter, and it covers the least of barco's "
-            "own setup");
+      child(
+          "load_seccomp", *seccomp,
+          "last before exec: with no_new_privs set, any process may load a filter, and it covers the least of barco's "
+          "own setup");
     }
   }
 
@@ -243,6 +244,8 @@ const Step* Plan::find(const std::string& name) const {
   return it == steps.end() ? nullptr : &*it;
 }
 
-Plan build_plan(const ContainerConfig& config, const PlanHost& host) { return PlanBuilder(config).build(host); }
+Plan build_plan(const ContainerConfig& config, const PlanHost& host) {
+  return PlanBuilder(config).build(host);
+}
 
 }  // namespace barco

@@ -143,13 +143,16 @@ std::string describe(const Operation& operation) {
           [](const op::DetachStdin&) { return std::string("open(\"/dev/null\") dup2 -> 0"); },
           [](const op::SetRlimits& o) { return "setrlimit x" + std::to_string(o.limits.size()); },
           [](const op::SetUser& o) {
-            return std::string(o.keep_caps ? "prctl(PR_SET_KEEPCAPS) " : "") + "setgroups(" + ids(o.user.additional_gids) + ") setresgid(" + std::to_string(o.user.gid) +
-                   ") setresuid(" + std::to_string(o.user.uid) + ")";
+            return std::string(o.keep_caps ? "prctl(PR_SET_KEEPCAPS) " : "") + "setgroups(" +
+                   ids(o.user.additional_gids) + ") setresgid(" + std::to_string(o.user.gid) + ") setresuid(" +
+                   std::to_string(o.user.uid) + ")";
           },
           [](const op::ChangeDir& o) { return "chdir(\"" + o.cwd + "\")"; },
           [](const op::CloseFds&) { return std::string("close_range(3, ~0) except the sync socket (close-on-exec)"); },
           [](const op::StartInit&) { return std::string("fork; pid 1 waits for all children"); },
-          [](const op::MaskPaths& o) { return "bind verified /dev/null or ro tmpfs over " + std::to_string(o.paths.size()) + " paths"; },
+          [](const op::MaskPaths& o) {
+            return "bind verified /dev/null or ro tmpfs over " + std::to_string(o.paths.size()) + " paths";
+          },
           [](const op::ReadonlyPaths& o) {
             std::string s = "bind read-only:";
             for (const auto& p : o.paths) s += " " + p;
@@ -159,12 +162,14 @@ std::string describe(const Operation& operation) {
             std::string arches;
             for (const auto& a : o.filter.architectures) arches += (arches.empty() ? "" : ",") + a;
             return "seccomp(SECCOMP_SET_MODE_FILTER) " + o.source + ": " + std::to_string(o.filter.rules.size()) +
-                   " rules, default " + o.filter.default_action + "(" + std::to_string(o.filter.default_errno) + "), arches " + arches;
+                   " rules, default " + o.filter.default_action + "(" + std::to_string(o.filter.default_errno) +
+                   "), arches " + arches;
           },
           [](const op::DropBoundingCaps& o) { return "prctl(PR_CAPBSET_DROP) all but " + capability_names(o.keep); },
           [](const op::SetCapabilities& o) {
             return "capset(effective=permitted=" + capability_names(o.caps.effective) +
-                   ", inheritable=" + capability_names(o.caps.inheritable) + ") ambient=" + capability_names(o.caps.ambient);
+                   ", inheritable=" + capability_names(o.caps.inheritable) +
+                   ") ambient=" + capability_names(o.caps.ambient);
           },
           [](const op::SetNoNewPrivs&) { return std::string("prctl(PR_SET_NO_NEW_PRIVS, 1)"); },
           [](const op::Exec& o) { return "execve(" + quoted_list(o.argv) + ", env=" + quoted_list(o.env) + ")"; },

@@ -21,7 +21,8 @@ ContainerConfig make_privileged(ContainerConfig c, const PrivilegedHost& host) {
     }
   }
   for (const auto& d : host.host_devices) {
-    const bool known = std::any_of(c.devices.begin(), c.devices.end(), [&](const Device& e) { return e.path == d.path; });
+    const bool known =
+        std::any_of(c.devices.begin(), c.devices.end(), [&](const Device& e) { return e.path == d.path; });
     if (!known) {
       c.devices.push_back(d);
     }

@@ -18,10 +18,10 @@ constexpr std::array<std::string_view, 9> kActions{"SCMP_ACT_KILL",  "SCMP_ACT_K
 constexpr std::array<std::string_view, 7> kOps{"SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",       "SCMP_CMP_EQ",
                                                "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ"};
 constexpr std::array<std::string_view, 19> kArches{
-    "SCMP_ARCH_X86",      "SCMP_ARCH_X86_64",   "SCMP_ARCH_X32",        "SCMP_ARCH_ARM",     "SCMP_ARCH_AARCH64",
-    "SCMP_ARCH_MIPS",     "SCMP_ARCH_MIPS64",   "SCMP_ARCH_MIPS64N32",  "SCMP_ARCH_MIPSEL",  "SCMP_ARCH_MIPSEL64",
-    "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",   "SCMP_ARCH_PPC64",      "SCMP_ARCH_PPC64LE", "SCMP_ARCH_S390",
-    "SCMP_ARCH_S390X",    "SCMP_ARCH_PARISC",   "SCMP_ARCH_PARISC64",   "SCMP_ARCH_RISCV64"};
+    "SCMP_ARCH_X86",         "SCMP_ARCH_X86_64", "SCMP_ARCH_X32",       "SCMP_ARCH_ARM",     "SCMP_ARCH_AARCH64",
+    "SCMP_ARCH_MIPS",        "SCMP_ARCH_MIPS64", "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL",  "SCMP_ARCH_MIPSEL64",
+    "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",    "SCMP_ARCH_PPC64",     "SCMP_ARCH_PPC64LE", "SCMP_ARCH_S390",
+    "SCMP_ARCH_S390X",       "SCMP_ARCH_PARISC", "SCMP_ARCH_PARISC64",  "SCMP_ARCH_RISCV64"};
 
 template <size_t N>
 bool one_of(const std::array<std::string_view, N>& set, const std::string& v) {
@@ -207,7 +207,9 @@ bool arch_listed(const std::vector<std::string>& arches, const std::string& nati
   });
 }
 
-bool cap_in(const std::string& name, CapMask bounding) { return (bounding & cap_bit(parse_capability(name))) != 0; }
+bool cap_in(const std::string& name, CapMask bounding) {
+  return (bounding & cap_bit(parse_capability(name))) != 0;
+}
 
 bool applies(const SeccompRule& r, const SeccompTarget& t) {
   const auto& ex = r.excludes;
@@ -253,8 +255,9 @@ SeccompProfile parse_seccomp_profile(std::string_view json_text, const std::stri
   SeccompProfile p;
   p.source = source;
   p.default_action = rd.action(rd.member(doc, "$", "defaultAction"), "$.defaultAction");
-  p.default_errno = rd.errno_ret(doc.contains("defaultErrnoRet") ? json{{"errnoRet", doc["defaultErrnoRet"]}} : json::object(),
-                                 "$.defaultErrnoRet", p.default_action);
+  p.default_errno =
+      rd.errno_ret(doc.contains("defaultErrnoRet") ? json{{"errnoRet", doc["defaultErrnoRet"]}} : json::object(),
+                   "$.defaultErrnoRet", p.default_action);
   if (doc.contains("architectures") && doc.contains("archMap")) {
     rd.fail("$", "use \"architectures\" or \"archMap\", not both");
   }
@@ -342,7 +345,8 @@ std::string seccomp_filter_text(const SeccompFilter& f) {
       out += "(" + std::to_string(*r.errno_ret) + ")";
     }
     for (const auto& a : r.args) {
-      out += " [" + std::to_string(a.index) + " " + a.op + " " + std::to_string(a.value) + " " + std::to_string(a.value_two) + "]";
+      out += " [" + std::to_string(a.index) + " " + a.op + " " + std::to_string(a.value) + " " +
+             std::to_string(a.value_two) + "]";
     }
     out += ":";
     for (const auto& n : r.names) {

@@ -27,6 +27,8 @@ Result<void> set_capabilities(Sys& sys, const Capabilities& caps) {
   return {};
 }
 
-Result<void> set_no_new_privs(Sys& sys) { return sys.set_no_new_privs(); }
+Result<void> set_no_new_privs(Sys& sys) {
+  return sys.set_no_new_privs();
+}
 
 }  // namespace barco

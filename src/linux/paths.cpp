@@ -36,8 +36,9 @@ Result<void> mask_paths(Sys& sys, const std::vector<std::string>& paths) {
     return st.error();
   }
   if (!S_ISCHR(st->st_mode) || st->st_rdev != makedev(1, 3)) {
-    return plain_error("fstat(\"/dev/null\")", "/dev/null in the container is not the null device (char 1:3); refusing to "
-                                               "bind it over masked paths (CVE-2025-31133)");
+    return plain_error("fstat(\"/dev/null\")",
+                       "/dev/null in the container is not the null device (char 1:3); refusing to "
+                       "bind it over masked paths (CVE-2025-31133)");
   }
   // Bind through the verified descriptor, not the path, so nothing can swap it in between.
   const std::string source = "/proc/self/fd/" + std::to_string(null->get());
@@ -71,7 +72,8 @@ Result<void> make_paths_read_only(Sys& sys, const std::vector<std::string>& path
       return r;
     }
     // /proc's nosuid,nodev,noexec are locked in a user namespace: a remount must keep them.
-    if (auto r = sys.mount(path, path, "", MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | MS_NOSUID | MS_NODEV | MS_NOEXEC, "");
+    if (auto r =
+            sys.mount(path, path, "", MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | MS_NOSUID | MS_NODEV | MS_NOEXEC, "");
         !r) {
       return r;
     }

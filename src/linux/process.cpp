@@ -17,8 +17,9 @@ Result<void> change_dir(Sys& sys, const std::string& cwd) {
   auto dir = sys.make_path_in_root("/", cwd, false);
   if (!dir) {
     if (dir.error().err == ELOOP || dir.error().err == EXDEV) {
-      dir.error().hint = "the working directory must be a plain path inside the container, not a /proc magic link "
-                         "(CVE-2024-21626)";
+      dir.error().hint =
+          "the working directory must be a plain path inside the container, not a /proc magic link "
+          "(CVE-2024-21626)";
     }
     return dir.error();
   }

@@ -4,6 +4,7 @@
 #include "sys/unique_fd.hpp"
 
 #include <seccomp.h>
+
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,7 +26,9 @@ std::string lower_arch_token(const std::string& scmp_arch) {
   return token;
 }
 
-uint32_t arch_token(const std::string& scmp_arch) { return seccomp_arch_resolve_name(lower_arch_token(scmp_arch).c_str()); }
+uint32_t arch_token(const std::string& scmp_arch) {
+  return seccomp_arch_resolve_name(lower_arch_token(scmp_arch).c_str());
+}
 
 Result<uint32_t> action_value(const std::string& action, std::optional<uint32_t> errno_ret, uint32_t default_errno) {
   if (action == "SCMP_ACT_ALLOW") return SCMP_ACT_ALLOW;
@@ -48,7 +51,9 @@ scmp_compare compare_op(const std::string& op) {
   return SCMP_CMP_MASKED_EQ;
 }
 
-Error lib_error(int rc, const std::string& call) { return Error{-rc, {}, call, {}}; }
+Error lib_error(int rc, const std::string& call) {
+  return Error{-rc, {}, call, {}};
+}
 
 // Two conditions on the same argument index mean OR (one rule each); otherwise the
 // conditions are ANDed in one rule: what runc and crun do.
@@ -171,7 +176,8 @@ Result<CompiledFilter> compile_seccomp(const SeccompFilter& filter) {
 Result<CompiledFilter> compile_seccomp_cached(const SeccompFilter& filter, const std::string& cache_dir) {
   const std::string key = cache_key(filter);
   const std::string path = cache_dir + "/" + fnv1a_hex(key) + ".bpf";
-  if (auto cached = read_file(path); cached && cached->size() > key.size() && cached->compare(0, key.size(), key) == 0 &&
+  if (auto cached = read_file(path); cached && cached->size() > key.size() &&
+                                     cached->compare(0, key.size(), key) == 0 &&
                                      (cached->size() - key.size()) % sizeof(sock_filter) == 0) {
     CompiledFilter out;
     out.program.resize((cached->size() - key.size()) / sizeof(sock_filter));
@@ -185,7 +191,8 @@ Result<CompiledFilter> compile_seccomp_cached(const SeccompFilter& filter, const
   // The cache only saves time: failing to write it is not an error.
   if (::mkdir(cache_dir.c_str(), 0700) == 0 || errno == EEXIST) {
     std::string blob = key;
-    blob.append(reinterpret_cast<const char*>(compiled->program.data()), compiled->program.size() * sizeof(sock_filter));
+    blob.append(reinterpret_cast<const char*>(compiled->program.data()),
+                compiled->program.size() * sizeof(sock_filter));
     (void)write_file_atomic(path, blob);
   }
   return compiled;
@@ -195,8 +202,8 @@ std::vector<std::string> unknown_syscall_names(const SeccompProfile& profile) {
   std::vector<std::string> out;
   for (const auto& r : profile.syscalls) {
     for (const auto& n : r.names) {
-      const bool known = std::any_of(std::begin(kLintArches), std::end(kLintArches),
-                                     [&](const char* a) { return known_on(n, a); });
+      const bool known =
+          std::any_of(std::begin(kLintArches), std::end(kLintArches), [&](const char* a) { return known_on(n, a); });
       if (!known && seccomp_syscall_resolve_name(n.c_str()) == __NR_SCMP_ERROR) {
         out.push_back(n);
       }
@@ -217,6 +224,8 @@ std::vector<std::string> names_missing_on(const SeccompProfile& profile, const s
   return {out.begin(), out.end()};
 }
 
-Result<void> load_seccomp(Sys& sys, const std::vector<sock_filter>& program) { return sys.load_seccomp(program); }
+Result<void> load_seccomp(Sys& sys, const std::vector<sock_filter>& program) {
+  return sys.load_seccomp(program);
+}
 
 }  // namespace barco

@@ -67,16 +67,16 @@ Result<void> run_step(const Step& step, Sys& sys, const SyncChannel& channel, co
                         [&](const op::DetachStdin&) { return detach_stdin(sys); },
                         [&](const op::SetRlimits& o) { return set_rlimits(sys, o.limits); },
                         [&](const op::SetUser& o) { return set_user(sys, o.user, o.keep_caps); },
-          [&](const op::MaskPaths& o) { return mask_paths(sys, o.paths); },
-          [&](const op::ReadonlyPaths& o) { return make_paths_read_only(sys, o.paths); },
-          [&](const op::LoadSeccomp&) {
-            return options.seccomp_program != nullptr
-                       ? load_seccomp(sys, *options.seccomp_program)
-                       : Result<void>(plain_error("seccomp", "the filter was not compiled before clone"));
-          },
-          [&](const op::DropBoundingCaps& o) { return drop_bounding_caps(sys, o.keep, o.last_cap); },
-          [&](const op::SetCapabilities& o) { return set_capabilities(sys, o.caps); },
-          [&](const op::SetNoNewPrivs&) { return set_no_new_privs(sys); },
+                        [&](const op::MaskPaths& o) { return mask_paths(sys, o.paths); },
+                        [&](const op::ReadonlyPaths& o) { return make_paths_read_only(sys, o.paths); },
+                        [&](const op::LoadSeccomp&) {
+                          return options.seccomp_program != nullptr
+                                     ? load_seccomp(sys, *options.seccomp_program)
+                                     : Result<void>(plain_error("seccomp", "the filter was not compiled before clone"));
+                        },
+                        [&](const op::DropBoundingCaps& o) { return drop_bounding_caps(sys, o.keep, o.last_cap); },
+                        [&](const op::SetCapabilities& o) { return set_capabilities(sys, o.caps); },
+                        [&](const op::SetNoNewPrivs&) { return set_no_new_privs(sys); },
                         [&](const op::ChangeDir& o) { return change_dir(sys, o.cwd); },
                         [&](const op::CloseFds&) { return close_fds(sys, channel.fd()); },
                         [&](const auto&) { return Result<void>(plain_error("not a child step", {})); },

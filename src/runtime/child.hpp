@@ -16,7 +16,7 @@
 namespace barco {
 
 struct ChildOptions {
-  bool log_steps = false;  // send a debug line per step (barco -v)
+  bool log_steps = false;                                     // send a debug line per step (barco -v)
   const std::vector<sock_filter>* seccomp_program = nullptr;  // compiled by the parent before clone
 };
 

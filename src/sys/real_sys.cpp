@@ -4,6 +4,8 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
+#include <linux/seccomp.h>
 #include <net/if.h>
 #include <sched.h>
 #include <sys/ioctl.h>
@@ -20,9 +22,7 @@
 #include <array>
 #include <cstdio>
 #include <cstring>
-#include <linux/capability.h>
 #include <linux/openat2.h>
-#include <linux/seccomp.h>
 
 namespace barco {
 namespace {
@@ -225,7 +225,9 @@ Result<void> RealSys::drop_bounding_cap(int cap) {
   return check(::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0), "prctl(PR_CAPBSET_DROP, " + std::to_string(cap) + ")");
 }
 
-Result<void> RealSys::set_keep_caps() { return check(::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0), "prctl(PR_SET_KEEPCAPS, 1)"); }
+Result<void> RealSys::set_keep_caps() {
+  return check(::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0), "prctl(PR_SET_KEEPCAPS, 1)");
+}
 
 Result<void> RealSys::set_capabilities(uint64_t effective, uint64_t permitted, uint64_t inheritable) {
   // capset(2) directly: two 32-bit halves per set (_LINUX_CAPABILITY_VERSION_3).

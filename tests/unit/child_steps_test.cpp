@@ -67,7 +67,8 @@ TEST_F(ChildSteps, MountsInPlanOrderWithDockersFlags) {
 TEST_F(ChildSteps, ReadOnlyVolumeGetsABindRemount) {
   FakeSys sys;
   sys.directories = {"/srv/data"};
-  ASSERT_TRUE(run(build_plan(config_from_words({"--rootfs", "/r", "-v", "/srv/data:/data:ro", "sh"}), PlanHost{"/s"}), sys));
+  ASSERT_TRUE(
+      run(build_plan(config_from_words({"--rootfs", "/r", "-v", "/srv/data:/data:ro", "sh"}), PlanHost{"/s"}), sys));
   const int bind = sys.index_of("mount /srv/data -> /r/data type= flags=" + std::to_string(MS_BIND | MS_REC));
   ASSERT_GE(bind, 0);
   EXPECT_EQ(sys.calls.at(bind + 1),
@@ -77,7 +78,8 @@ TEST_F(ChildSteps, ReadOnlyVolumeGetsABindRemount) {
 
 TEST_F(ChildSteps, FileVolumeGetsAFileMountPoint) {
   FakeSys sys;
-  ASSERT_TRUE(run(build_plan(config_from_words({"--rootfs", "/r", "-v", "/etc/hosts:/etc/hosts", "sh"}), PlanHost{"/s"}), sys));
+  ASSERT_TRUE(
+      run(build_plan(config_from_words({"--rootfs", "/r", "-v", "/etc/hosts:/etc/hosts", "sh"}), PlanHost{"/s"}), sys));
   EXPECT_GE(sys.index_of("make_path /r /etc/hosts file"), 0);
 }
 
@@ -97,6 +99,57 @@ TEST_F(ChildSteps, UserAndGroupsAreSetGroupsFirstUidLast) {
   EXPECT_EQ(sys.calls.at(groups + 2), "setresuid 1000");
 }
 
+TEST_F(ChildSteps, CapabilitiesInMinijailsOrder) {
+  FakeSys sys;
+  ASSERT_TRUE(run(
+      build_plan(config_from_words({"--rootfs", "/r", "-u", "1000", "--cap-add", "NET_ADMIN", "sh"}), PlanHost{"/s"}),
+      sys));
+  const int seccomp = sys.index_of("seccomp 3");
+  const int first_drop = sys.index_of("capbset_drop");
+  const int keep = sys.index_of("keepcaps");
+  const int uid = sys.index_of("setresuid 1000");
+  const int capset = sys.index_of("capset");
+  ASSERT_GE(seccomp, 0);
+  EXPECT_LT(seccomp, first_drop) << "without no_new_privs the filter needs CAP_SYS_ADMIN, so it goes first";
+  EXPECT_LT(first_drop, keep);
+  EXPECT_LT(keep, uid);
+  EXPECT_LT(uid, capset);
+  EXPECT_EQ(sys.calls.at(capset), "capset 4096 4096 4096");
+  EXPECT_EQ(sys.calls.at(capset + 1), "ambient 12");
+  // Exactly the capabilities outside docker's set (plus NET_ADMIN) leave the bounding set.
+  int drops = 0;
+  for (const auto& c : sys.calls) drops += c.rfind("capbset_drop", 0) == 0 ? 1 : 0;
+  EXPECT_EQ(drops, 41 - 15);
+  EXPECT_EQ(sys.index_of("capbset_drop 12"), -1);
+  EXPECT_GE(sys.index_of("capbset_drop 21"), 0);
+}
+
+TEST_F(ChildSteps, MaskingRefusesADevNullThatIsNotTheNullDevice) {
+  FakeSys sys;
+  sys.null_device.st_rdev = makedev(8, 0);  // an image swapped /dev/null for a disk
+  auto r = run(build_plan(config_from_words({"--rootfs", "/r", "sh"}), PlanHost{"/s"}), sys);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().step, "mask_paths");
+  EXPECT_NE(r.error().hint.find("CVE-2025-31133"), std::string::npos);
+  EXPECT_EQ(sys.index_of("mount /proc/self/fd"), -1) << "nothing may be bound from it";
+}
+
+TEST_F(ChildSteps, MaskingBindsFilesTmpfsOnDirsAndSkipsMissing) {
+  FakeSys sys;
+  sys.directories = {"/proc/acpi"};
+  sys.missing = {"/proc/kcore"};
+  ASSERT_TRUE(run(build_plan(config_from_words({"--rootfs", "/r", "sh"}), PlanHost{"/s"}), sys));
+  EXPECT_GE(sys.index_of("mount tmpfs -> /proc/acpi type=tmpfs flags=" + std::to_string(MS_RDONLY)), 0);
+  EXPECT_GE(sys.index_of("mount /proc/self/fd/-1 -> /proc/keys type= flags=" + std::to_string(MS_BIND)), 0);
+  EXPECT_EQ(sys.index_of("mount /proc/self/fd/-1 -> /proc/kcore"), -1);
+  const int sys_bind = sys.index_of("mount /proc/sys -> /proc/sys type= flags=" + std::to_string(MS_BIND | MS_REC));
+  ASSERT_GE(sys_bind, 0);
+  EXPECT_EQ(sys.calls.at(sys_bind + 1)
+                .find("mount /proc/sys -> /proc/sys type= flags=" +
+                      std::to_string(MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | MS_NOSUID | MS_NODEV | MS_NOEXEC)),
+            0U);
+}
+
 TEST_F(ChildSteps, CwdOutsideTheRootIsRefused) {
   FakeSys sys;
   sys.cwd = "(unreachable)/host";
@@ -108,8 +161,8 @@ TEST_F(ChildSteps, CwdOutsideTheRootIsRefused) {
 
 // A failure at any call stops the walk at once and is reported with the step it belongs to.
 TEST_F(ChildSteps, FailureAtCallNStopsAndNamesTheStep) {
-  const auto plan =
-      build_plan(config_from_words({"--rootfs", "/r", "-v", "/etc/hosts:/h", "--ulimit", "nofile=9", "sh"}), PlanHost{"/s"});
+  const auto plan = build_plan(
+      config_from_words({"--rootfs", "/r", "-v", "/etc/hosts:/h", "--ulimit", "nofile=9", "sh"}), PlanHost{"/s"});
   FakeSys reference;
   ASSERT_TRUE(run(plan, reference));
   // Which step each call belongs to, by re-running with the step logs on.

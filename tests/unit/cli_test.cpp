@@ -1,6 +1,7 @@
 #include "test_config.hpp"
 
 #include <barco/defaults.hpp>
+#include <barco/plan.hpp>
 
 #include <gtest/gtest.h>
 
@@ -153,6 +154,39 @@ TEST(CliToConfig, ClearErrors) {
   EXPECT_NE(config_error({"--rootfs", "/r", "-u", "ghost", "sh"}).find("no user 'ghost'"), std::string::npos);
   EXPECT_NE(config_error({"--rootfs", "/r"}).find("no command given"), std::string::npos);
   EXPECT_NE(config_error({"--rootfs", "/r", "--hostname", std::string(65, 'h'), "sh"}).find("64"), std::string::npos);
+}
+
+TEST(CliToConfig, SecurityDefaults) {
+  const auto c = config_from_words({"--rootfs", "/r", "sh"});
+  EXPECT_EQ(c.process.capabilities.bounding, docker_default_caps());
+  EXPECT_EQ(c.process.capabilities.effective, docker_default_caps());
+  EXPECT_EQ(c.process.capabilities.inheritable, 0U);
+  EXPECT_FALSE(c.process.no_new_privileges);
+  ASSERT_TRUE(c.seccomp.has_value());
+  EXPECT_FALSE(c.seccomp_explicit);
+  EXPECT_NE(std::find(c.masked_paths.begin(), c.masked_paths.end(), "/proc/kcore"), c.masked_paths.end());
+  EXPECT_NE(std::find(c.masked_paths.begin(), c.masked_paths.end(), "/sys/devices/system/cpu/cpu0/thermal_throttle"),
+            c.masked_paths.end());
+  EXPECT_EQ(c.readonly_paths, default_readonly_paths());
+}
+
+TEST(CliToConfig, SecurityFlags) {
+  const auto c = config_from_words({"--rootfs", "/r", "--cap-drop", "ALL", "--cap-add", "net_admin", "--security-opt",
+                                    "no-new-privileges", "--security-opt", "seccomp=unconfined", "--security-opt",
+                                    "systempaths=unconfined", "--device", "/dev/fuse", "sh"});
+  EXPECT_EQ(c.process.capabilities.effective, cap_bit(12));
+  EXPECT_TRUE(c.process.no_new_privileges);
+  EXPECT_FALSE(c.seccomp.has_value());
+  EXPECT_TRUE(c.masked_paths.empty());
+  EXPECT_TRUE(c.readonly_paths.empty());
+  EXPECT_EQ(c.devices.back(), (Device{"/dev/fuse", 'c', 10, 229, 0666}));
+  EXPECT_NE(config_error({"--rootfs", "/r", "--device", "/dev/nothing", "sh"}).find("not a character or block device"),
+            std::string::npos);
+  EXPECT_NE(
+      config_error({"--rootfs", "/r", "--cap-add", "BOGUS", "sh"}).find("--cap-add/--cap-drop: unknown capability"),
+      std::string::npos);
+  EXPECT_NE(config_error({"--rootfs", "/r", "--security-opt", "seccomp=/missing.json", "sh"}).find("cannot be read"),
+            std::string::npos);
 }
 
 TEST(CommandSplit, UnknownFlagIsLeftToCli11) {

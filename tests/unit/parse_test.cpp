@@ -120,6 +120,33 @@ TEST(Ulimit, Errors) {
             std::string::npos);
 }
 
+TEST(DeviceSpec, Forms) {
+  const auto a = parse_device_spec("/dev/fuse");
+  EXPECT_EQ(a.container_path, "/dev/fuse");
+  EXPECT_EQ(a.permissions, "rwm");
+  const auto b = parse_device_spec("/dev/fuse:rw");
+  EXPECT_EQ(b.container_path, "/dev/fuse");
+  EXPECT_EQ(b.permissions, "rw");
+  const auto c = parse_device_spec("/dev/sdb:/dev/xvdb:r");
+  EXPECT_EQ(c.container_path, "/dev/xvdb");
+  EXPECT_EQ(c.permissions, "r");
+  EXPECT_NE(error_of([] { (void)parse_device_spec("/dev/sdb:/dev/x:rwx"); }).find("permissions"), std::string::npos);
+  EXPECT_NE(error_of([] { (void)parse_device_spec("fuse"); }).find("not an absolute path"), std::string::npos);
+  EXPECT_NE(error_of([] { (void)parse_device_spec("/dev/sdb:/mnt/x"); }).find("under /dev"), std::string::npos);
+}
+
+TEST(SecurityOpts, Values) {
+  const auto o = parse_security_options({"no-new-privileges", "seccomp=/p.json", "systempaths=unconfined"});
+  EXPECT_TRUE(o.no_new_privileges);
+  EXPECT_EQ(o.seccomp, "/p.json");
+  EXPECT_TRUE(o.systempaths_unconfined);
+  EXPECT_FALSE(parse_security_options({"no-new-privileges=true", "no-new-privileges=false"}).no_new_privileges);
+  EXPECT_EQ(parse_security_options({"seccomp=unconfined"}).seccomp, "unconfined");
+  EXPECT_NE(error_of([] { (void)parse_security_options({"apparmor=x"}); }).find("--security-opt 'apparmor=x'"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { (void)parse_security_options({"seccomp="}); }).find("not understood"), std::string::npos);
+}
+
 TEST(SubId, FirstRangeOfOwner) {
   const auto r = find_subid_range("alice:100000:65536\nroot:200000:1000\nroot:1:1\n", "root");
   ASSERT_TRUE(r.has_value());

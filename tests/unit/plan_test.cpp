@@ -143,6 +143,38 @@ TEST(Plan, DryRunTextShowsFlagsMountsMapsEnvAndArgv) {
   }
 }
 
+TEST(Plan, PrivilegeStepsWithoutNoNewPrivs) {
+  const auto p = plan_for({"--rootfs", "/r", "-u", "1000", "sh"});
+  for (const auto& [a, b] : std::vector<std::pair<std::string, std::string>>{{"mask_paths", "readonly_paths"},
+                                                                             {"change_dir", "load_seccomp"},
+                                                                             {"load_seccomp", "drop_bounding_caps"},
+                                                                             {"drop_bounding_caps", "set_user"},
+                                                                             {"set_user", "set_capabilities"},
+                                                                             {"set_capabilities", "close_fds"}}) {
+    expect_before(p, a, b);
+  }
+  expect_before(p, "pivot_root", "mask_paths");
+  EXPECT_EQ(p.find("set_no_new_privs"), nullptr);
+  EXPECT_TRUE(std::get<op::SetUser>(p.find("set_user")->op).keep_caps);
+}
+
+TEST(Plan, WithNoNewPrivsSeccompComesLast) {
+  const auto p = plan_for({"--rootfs", "/r", "--security-opt", "no-new-privileges", "sh"});
+  expect_before(p, "set_capabilities", "set_no_new_privs");
+  expect_before(p, "set_no_new_privs", "load_seccomp");
+  expect_before(p, "load_seccomp", "close_fds");
+  EXPECT_FALSE(std::get<op::SetUser>(p.find("set_user")->op).keep_caps) << "root needs no keepcaps";
+}
+
+TEST(Plan, CapsAboveTheKernelsLastCapAreMasked) {
+  PlanHost host;
+  host.cap_last_cap = 37;
+  const auto p = build_plan(config_from_words({"--rootfs", "/r", "--cap-add", "ALL", "sh"}), host);
+  const auto& caps = std::get<op::SetCapabilities>(p.find("set_capabilities")->op).caps;
+  EXPECT_EQ(caps.effective, (CapMask{1} << 38) - 1);
+  EXPECT_EQ(std::get<op::DropBoundingCaps>(p.find("drop_bounding_caps")->op).last_cap, 37);
+}
+
 TEST(Plan, EveryStepSaysWhy) {
   for (const auto& s :
        plan_for({"--rootfs", "/r", "--userns", "private", "-t", "--init", "--ulimit", "nofile=5", "sh"}).steps) {

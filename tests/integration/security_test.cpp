@@ -1,0 +1,211 @@
+// Security defaults and --privileged, observed from inside the container by barco-probe.
+// Each test fails if the protection it names is removed.
+#include "harness.hpp"
+
+#include <sys/prctl.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+namespace barco::it {
+namespace {
+
+using Facts = std::map<std::string, std::string>;
+
+constexpr const char* kDockerCaps = "00000000a80425fb";  // docker's 14 capabilities
+
+class Security : public BarcoTest {
+ protected:
+  void SetUp() override {
+    BarcoTest::SetUp();
+    if (IsSkipped() || HasFailure()) return;
+    probe_dir_ = scratch_dir();
+    std::filesystem::permissions(probe_dir_, std::filesystem::perms(0755));  // -u 1000 must reach it
+    std::filesystem::copy_file(BARCO_PROBE, probe_dir_ + "/barco-probe");
+  }
+
+  // Runs the probe in a container made with `flags`; the probe's directory is bound at /mnt.
+  Facts probe(std::vector<std::string> flags, const std::string& what = "all") {
+    flags.insert(flags.end(), {"-v", probe_dir_ + ":/mnt:ro", "/mnt/barco-probe", what});
+    const auto r = run(flags);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    Facts facts;
+    for (const auto& line : lines(r.out)) {
+      const auto eq = line.find('=');
+      if (eq != std::string::npos) facts[line.substr(0, eq)] = line.substr(eq + 1);
+    }
+    return facts;
+  }
+
+  static std::string own_bounding_set() {
+    uint64_t mask = 0;
+    for (int cap = 0; cap < 64; ++cap) {
+      if (::prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1) mask |= uint64_t{1} << cap;
+    }
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(mask));
+    return buf;
+  }
+
+  std::string probe_dir_;
+};
+
+TEST_F(Security, DefaultCapabilitiesAreDockers14) {
+  auto f = probe({}, "status");
+  EXPECT_EQ(f["CapEff"], kDockerCaps);
+  EXPECT_EQ(f["CapPrm"], kDockerCaps);
+  EXPECT_EQ(f["CapBnd"], kDockerCaps);
+  EXPECT_EQ(f["CapInh"], "0000000000000000");
+  EXPECT_EQ(f["CapAmb"], "0000000000000000");
+  EXPECT_EQ(f["NoNewPrivs"], "0");
+  EXPECT_EQ(f["Seccomp"], "2");
+}
+
+TEST_F(Security, CapDropAllAndCapAdd) {
+  auto none = probe({"--cap-drop", "ALL"}, "status");
+  EXPECT_EQ(none["CapEff"], "0000000000000000");
+  EXPECT_EQ(none["CapBnd"], "0000000000000000");
+  auto admin = probe({"--cap-add", "sys_admin"}, "status");
+  EXPECT_EQ(admin["CapEff"], "00000000a82425fb");  // exactly bit 21 more
+  auto r = run({"--cap-add", "NOT_A_CAP", "true"});
+  EXPECT_EQ(r.exit_code, 125);
+  EXPECT_NE(r.err.find("unknown capability 'NOT_A_CAP'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("SYS_ADMIN"), std::string::npos) << "the error lists the valid names";
+}
+
+TEST_F(Security, NonRootUserKeepsOnlyAddedCapsThroughAmbient) {
+  auto plain = probe({"-u", "1000"}, "status");
+  EXPECT_EQ(plain["CapEff"], "0000000000000000");
+  EXPECT_EQ(plain["CapBnd"], kDockerCaps);
+  auto added = probe({"-u", "1000", "--cap-add", "NET_ADMIN"}, "status");
+  EXPECT_EQ(added["CapEff"], "0000000000001000");
+  EXPECT_EQ(added["CapAmb"], "0000000000001000");
+}
+
+TEST_F(Security, NoNewPrivilegesOption) {
+  EXPECT_EQ(probe({"--security-opt", "no-new-privileges"}, "status")["NoNewPrivs"], "1");
+}
+
+TEST_F(Security, SeccompBlocksWhatDockerBlocks) {
+  auto f = probe({}, "syscalls");
+  for (const char* blocked : {"mount", "umount", "unshare_user", "unshare_ns", "clone_newns", "keyctl", "finit_module",
+                              "init_module", "setns", "bpf", "open_by_handle_at", "socket_alg", "personality_bad"}) {
+    EXPECT_EQ(f[blocked], "EPERM") << blocked;
+  }
+  EXPECT_EQ(f["clone3"], "ENOSYS") << "clone3 must say ENOSYS so libc falls back to clone";
+  EXPECT_EQ(f["socket_inet"], "OK");
+  EXPECT_EQ(f["ptrace"], "ESRCH") << "ptrace within the container stays allowed";
+}
+
+TEST_F(Security, UnconfinedSeccompIsOff) {
+  auto f = probe({"--security-opt", "seccomp=unconfined"});
+  EXPECT_EQ(f["Seccomp"], "0");
+  // Capabilities still hold: without CAP_SYS_ADMIN mount is refused by the kernel itself.
+  EXPECT_EQ(f["mount"], "EPERM");
+  EXPECT_EQ(f["keyctl"], "OK") << "keyctl is only stopped by seccomp";
+}
+
+TEST_F(Security, OrdinaryProgramsWorkUnderTheDefaultProfile) {
+  const auto r = run({"sh", "-c",
+                      "ls / >/dev/null && ps >/dev/null && ping -c 1 -W 2 127.0.0.1 >/dev/null && "
+                      "date >/dev/null && sleep 0.01 && echo fine"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "fine\n");
+}
+
+TEST_F(Security, ProcAndSysAreMaskedAndReadOnly) {
+  auto f = probe({}, "paths");
+  EXPECT_EQ(f["/proc/keys"], "masked");
+  EXPECT_EQ(f["/proc/timer_list"], "masked");
+  EXPECT_EQ(f["/proc/acpi"], "masked");
+  EXPECT_EQ(f["/sys/firmware"], "masked");
+  for (const char* maybe_absent : {"/proc/kcore", "/proc/sched_debug"}) {
+    EXPECT_TRUE(f[maybe_absent] == "masked" || f[maybe_absent] == "absent") << maybe_absent << "=" << f[maybe_absent];
+  }
+  EXPECT_EQ(f["proc_sys"], "ro");
+  EXPECT_EQ(f["core_pattern"], "ro");
+  EXPECT_TRUE(f["sysrq_trigger"] == "ro" || f["sysrq_trigger"] == "ENOENT") << f["sysrq_trigger"];
+  EXPECT_EQ(f["sys"], "ro");
+  EXPECT_EQ(f["block_devices"], "0");
+  EXPECT_EQ(f["char_devices"], "6");
+}
+
+TEST_F(Security, SystempathsUnconfinedLiftsMasks) {
+  auto f = probe({"--security-opt", "systempaths=unconfined"}, "paths");
+  EXPECT_EQ(f["/proc/keys"], "visible");
+  EXPECT_EQ(f["proc_sys"], "rw");
+  EXPECT_EQ(f["sys"], "ro") << "systempaths does not make /sys writable";
+}
+
+TEST_F(Security, PrivilegedTurnsDockersProtectionsOff) {
+  auto f = probe({"--privileged"});
+  const auto own = own_bounding_set();
+  EXPECT_EQ(f["CapEff"], own);
+  EXPECT_EQ(f["CapBnd"], own);
+  EXPECT_EQ(f["Seccomp"], "0");
+  EXPECT_EQ(f["/proc/keys"], "visible");
+  EXPECT_EQ(f["proc_sys"], "rw");
+  EXPECT_EQ(f["core_pattern"], "rw") << "checked with access(W_OK), never written";
+  EXPECT_EQ(f["sys"], "rw");
+  EXPECT_NE(f["block_devices"], "0") << "the host's block devices are visible";
+  EXPECT_EQ(f["mount"], "ENODEV") << "mount is reachable (only the made-up filesystem type is missing)";
+  // namespaces stay private unless asked
+  EXPECT_EQ(run({"--privileged", "sh", "-c", "echo $$"}).out, "1\n");
+}
+
+TEST_F(Security, PrivilegedKeepsAnExplicitSeccompProfile) {
+  const auto dir = scratch_dir();
+  std::ofstream(dir + "/p.json")
+      << R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["keyctl"],"action":"SCMP_ACT_ERRNO","errnoRet":13}]})";
+  auto f = probe({"--privileged", "--security-opt", "seccomp=" + dir + "/p.json"});
+  EXPECT_EQ(f["Seccomp"], "2");
+  EXPECT_EQ(f["keyctl"], "EACCES");
+}
+
+TEST_F(Security, PrivilegedWithUserNamespaceIsRefused) {
+  const auto r = run({"--privileged", "--userns", "private", "true"});
+  EXPECT_EQ(r.exit_code, 125);
+  EXPECT_NE(r.err.find("incompatible with user namespaces"), std::string::npos) << r.err;
+}
+
+TEST_F(Security, MalformedProfileNamesFileAndJsonPath) {
+  const auto dir = scratch_dir();
+  std::ofstream(dir + "/bad.json")
+      << R"({"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],"action":"SCMP_ACT_NOPE"}]})";
+  const auto r = run({"--security-opt", "seccomp=" + dir + "/bad.json", "true"});
+  EXPECT_EQ(r.exit_code, 125);
+  EXPECT_NE(r.err.find(dir + "/bad.json: $.syscalls[0].action: unknown action \"SCMP_ACT_NOPE\""), std::string::npos)
+      << r.err;
+}
+
+TEST_F(Security, ProfileTypoIsReported) {
+  const auto dir = scratch_dir();
+  std::ofstream(dir + "/typo.json")
+      << R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["kexec_lod"],"action":"SCMP_ACT_ERRNO"}]})";
+  const auto r = run({"--security-opt", "seccomp=" + dir + "/typo.json", "true"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("'kexec_lod' is not a syscall on any architecture"), std::string::npos) << r.err;
+}
+
+TEST_F(Security, WorkdirThroughProcFdIsRefused) {
+  // CVE-2024-21626: a cwd of /proc/self/fd/N could point at a leaked host directory.
+  for (int n = 3; n <= 32; ++n) {
+    RunOptions o;
+    o.leak_fd_to_barco = true;
+    const auto r =
+        run({"-w", "/proc/self/fd/" + std::to_string(n), "-v", probe_dir_ + ":/mnt:ro", "/mnt/barco-probe", "fds"}, o);
+    if (r.exit_code == 0) {
+      EXPECT_NE(r.out.find("cwd=/"), std::string::npos);
+      EXPECT_EQ(r.out.find("cwd=/tmp"), std::string::npos) << "landed in the host's /tmp through fd " << n;
+    } else {
+      EXPECT_EQ(r.exit_code, 125);
+      EXPECT_NE(r.err.find("change_dir"), std::string::npos) << r.err;
+    }
+  }
+  auto f = probe({}, "fds");
+  EXPECT_EQ(f["fds"], "0,1,2");
+}
+
+}  // namespace
+}  // namespace barco::it
