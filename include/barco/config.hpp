@@ -5,6 +5,7 @@
 #pragma once
 
 #include <barco/capabilities.hpp>
+#include <barco/cgroups.hpp>
 #include <barco/seccomp_profile.hpp>
 
 #include <cstdint>
@@ -97,6 +98,7 @@ struct ContainerConfig {
   std::vector<std::string> readonly_paths;  // bound read-only onto themselves
   std::optional<SeccompProfile> seccomp;    // nullopt: unconfined
   bool seccomp_explicit = false;            // given by the user: kept under --privileged, as docker does
+  std::vector<DeviceRule> device_rules;     // the devices cgroup: what may be created and opened
   bool privileged = false;
 
   [[nodiscard]] bool has_private(Namespace ns) const;

@@ -31,6 +31,14 @@ struct Supervise {
   bool terminal;
   bool relay_stdin;
 };
+struct CreateCgroups {
+  std::vector<std::string> dirs;
+  std::string devices_dir;  // empty when there is no v1 devices hierarchy
+  std::vector<DeviceRule> device_rules;
+};
+struct JoinCgroups {
+  std::vector<std::string> tasks_files;
+};
 struct WaitForIdMaps {};
 struct BecomeRootInUserns {};
 struct SetHostname {
@@ -106,7 +114,7 @@ using Operation =
                  op::PivotRoot, op::RemountRootReadOnly, op::BringUpLoopback, op::EnterCgroupNamespace,
                  op::SetupTerminal, op::CreateSession, op::DetachStdin, op::SetRlimits, op::SetUser, op::ChangeDir,
                  op::CloseFds, op::StartInit, op::Exec, op::MaskPaths, op::ReadonlyPaths, op::LoadSeccomp,
-                 op::DropBoundingCaps, op::SetCapabilities, op::SetNoNewPrivs>;
+                 op::DropBoundingCaps, op::SetCapabilities, op::SetNoNewPrivs, op::CreateCgroups, op::JoinCgroups>;
 
 struct Step {
   std::string name;  // the same name appears in -v logs and in error messages
@@ -130,6 +138,7 @@ struct PlanHost {
   std::string arch = native_seccomp_arch();
   KernelVersion kernel{6, 1};
   int cap_last_cap = 40;  // /proc/sys/kernel/cap_last_cap
+  CgroupHost cgroups;     // parse_cgroup_host of this machine
 };
 
 [[nodiscard]] Plan build_plan(const ContainerConfig& config, const PlanHost& host = {});

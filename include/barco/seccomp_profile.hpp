@@ -62,7 +62,10 @@ struct KernelVersion {
   int major = 0;
   int minor = 0;
   [[nodiscard]] static KernelVersion parse(std::string_view release);  // "6.1.0-18-amd64" -> 6.1
-  auto operator<=>(const KernelVersion&) const = default;
+  [[nodiscard]] bool at_least(const KernelVersion& o) const {
+    return major != o.major ? major > o.major : minor >= o.minor;
+  }
+  bool operator==(const KernelVersion&) const = default;
 };
 
 struct SeccompTarget {

@@ -39,7 +39,14 @@ int run_command(const barco::cli::RunFlags& flags, const std::string& state_root
                    config.seccomp->source, name);
     }
   }
-  const auto plan = barco::build_plan(config, barco::cli::plan_host(host, state_root));
+  const auto plan_host = barco::cli::plan_host(host, state_root);
+  if (!config.device_rules.empty() && plan_host.cgroups.v1_mounts.count("devices") == 0 && !flags.dry_run) {
+    spdlog::warn(
+        "device access is not restricted: this host has no cgroup v1 devices controller ({}), and the cgroup "
+        "v2 device filter is not implemented yet",
+        barco::cgroup_mode_name(plan_host.cgroups.mode));
+  }
+  const auto plan = barco::build_plan(config, plan_host);
   if (flags.dry_run) {
     std::fputs(barco::format_plan(plan).c_str(), stdout);
     return 0;

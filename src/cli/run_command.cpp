@@ -199,6 +199,11 @@ HostView real_host() {
     }
     return out;
   };
+  h.cgroups = [] {
+    const auto mountinfo = read_file("/proc/self/mountinfo");
+    const auto own = read_file("/proc/self/cgroup");
+    return parse_cgroup_host(mountinfo ? *mountinfo : "", own ? *own : "");
+  };
   h.thermal_throttle_paths = [] {
     std::vector<std::string> out;
     std::error_code ec;
@@ -373,8 +378,12 @@ ContainerConfig config_from_flags(const RunFlags& flags, const HostView& host) {
     c.mounts.push_back(parse_tmpfs(t));
   }
   c.devices = default_devices();
+  c.device_rules = default_device_rules();
   for (const auto& d : flags.devices) {
-    c.devices.push_back(device_from_spec(parse_device_spec(d), host));
+    const auto spec = parse_device_spec(d);
+    c.devices.push_back(device_from_spec(spec, host));
+    const auto& dev = c.devices.back();
+    c.device_rules.push_back({true, dev.type, dev.major, dev.minor, spec.permissions});
   }
   c.init = flags.init;
   if (flags.privileged) {
@@ -388,7 +397,8 @@ ContainerConfig config_from_flags(const RunFlags& flags, const HostView& host) {
 }
 
 PlanHost plan_host(const HostView& host, const std::string& state_root) {
-  return PlanHost{state_root, native_seccomp_arch(), KernelVersion::parse(host.kernel_release()), host.cap_last_cap()};
+  return PlanHost{state_root, native_seccomp_arch(), KernelVersion::parse(host.kernel_release()), host.cap_last_cap(),
+                  host.cgroups()};
 }
 
 }  // namespace barco::cli

@@ -67,6 +67,7 @@ struct HostView {
   // The node at `path` as a Device, or nullopt when it is not a char/block device.
   std::function<std::optional<Device>(const std::string&)> device_at;
   std::function<std::vector<std::string>()> thermal_throttle_paths;  // docker masks these too
+  std::function<CgroupHost()> cgroups;                               // this machine's cgroup layout
 };
 
 [[nodiscard]] HostView real_host();

@@ -63,8 +63,14 @@ class PlanBuilder {
     const bool userns = c_.has_private(Namespace::user);
     parent(Where::parent_before_clone, "reserve_id", op::ReserveId{state_root + "/" + c_.id},
            "mkdir is atomic: a second container with the same name is refused before any work");
+    add_cgroup_steps(host);
     parent(Where::parent_before_clone, "clone", op::Clone{plan_.clone_flags},
            "namespaces are created with the process, so it never runs in the host's");
+    if (join_) {
+      child("join_cgroups", *join_,
+            "first, so every later step and the command are confined; the child moves itself, which skips the "
+            "parent-side attach and its RCU wait");
+    }
     if (userns) {
       parent(Where::parent_after_clone, "write_id_maps",
              op::WriteIdMaps{id_map_to_string(c_.uid_mappings), id_map_to_string(c_.gid_mappings)},
@@ -147,6 +153,25 @@ class PlanBuilder {
     }
   }
 
+  // Today: the v1 devices controller (docker's device allow-list). Resource limits and the
+  // cgroup v2 device filter come with the rest of the cgroup work.
+  void add_cgroup_steps(const PlanHost& host) {
+    const auto mount = host.cgroups.v1_mounts.find("devices");
+    if (c_.device_rules.empty() || mount == host.cgroups.v1_mounts.end()) {
+      return;
+    }
+    const auto own = host.cgroups.own_v1.find("devices");
+    std::string base = mount->second + (own == host.cgroups.own_v1.end() ? "" : own->second);
+    while (!base.empty() && base.back() == '/') {
+      base.pop_back();
+    }
+    const std::string dir = base + "/barco/" + c_.id;
+    parent(Where::parent_before_clone, "create_cgroups", op::CreateCgroups{{dir}, dir, c_.device_rules},
+           "before clone, below barco's own cgroup, so the container can never escape limits its caller is under");
+    // The join is inserted as the child's first step by build().
+    join_ = op::JoinCgroups{{dir + "/tasks"}};
+  }
+
   // Seccomp, bounding set, identity, capabilities, no_new_privs: the order is the one
   // minijail documents, because each step needs a privilege that a later one removes.
   void add_privilege_steps(const PlanHost& host) {
@@ -216,6 +241,7 @@ class PlanBuilder {
 
   const ContainerConfig& c_;
   Plan plan_;
+  std::optional<op::JoinCgroups> join_;
 };
 
 }  // namespace

@@ -108,6 +108,21 @@ std::string describe(const Operation& operation) {
             std::string relay = o.terminal ? (o.relay_stdin ? "relay pty (in and out), " : "relay pty output, ") : "";
             return relay + "forward signals, wait for pid 1";
           },
+          [](const op::CreateCgroups& o) {
+            std::string s;
+            for (const auto& d : o.dirs) s += (s.empty() ? "mkdir " : ", ") + d;
+            if (!o.devices_dir.empty()) {
+              s += "; devices:";
+              for (const auto& r : o.device_rules)
+                s += std::string(r.allow ? " allow " : " deny ") + device_rule_text(r);
+            }
+            return s;
+          },
+          [](const op::JoinCgroups& o) {
+            std::string s;
+            for (const auto& t : o.tasks_files) s += (s.empty() ? "write \"0\" > " : ", ") + t;
+            return s;
+          },
           [](const op::WaitForIdMaps&) { return std::string("read maps-written from the sync socket"); },
           [](const op::BecomeRootInUserns&) { return std::string("setresgid(0,0,0) setresuid(0,0,0)"); },
           [](const op::SetHostname& o) { return "sethostname(\"" + o.name + "\")"; },

@@ -13,6 +13,7 @@ ContainerConfig make_privileged(ContainerConfig c, const PrivilegedHost& host) {
   if (!c.seccomp_explicit) {
     c.seccomp.reset();
   }
+  c.device_rules.clear();  // no devices cgroup: every device may be opened
   c.masked_paths.clear();
   c.readonly_paths.clear();
   for (auto& m : c.mounts) {

@@ -149,7 +149,7 @@ class Reader {
     }
     SeccompRule r;
     if (v.contains("names") && v.contains("name")) {
-      fail(path, "use \"names\" or the legacy \"name\", not both");
+      fail(path, R"(use "names" or the legacy "name", not both)");
     }
     if (v.contains("name")) {
       r.names = {string(v["name"], path + ".name")};
@@ -217,13 +217,13 @@ bool applies(const SeccompRule& r, const SeccompTarget& t) {
   if (std::any_of(ex.caps.begin(), ex.caps.end(), [&](const std::string& c) { return cap_in(c, t.bounding); })) {
     return false;
   }
-  if (!ex.min_kernel.empty() && t.kernel >= KernelVersion::parse(ex.min_kernel)) return false;
+  if (!ex.min_kernel.empty() && t.kernel.at_least(KernelVersion::parse(ex.min_kernel))) return false;
   const auto& in = r.includes;
   if (!in.arches.empty() && !arch_listed(in.arches, t.arch)) return false;
   if (!std::all_of(in.caps.begin(), in.caps.end(), [&](const std::string& c) { return cap_in(c, t.bounding); })) {
     return false;
   }
-  return in.min_kernel.empty() || t.kernel >= KernelVersion::parse(in.min_kernel);
+  return in.min_kernel.empty() || t.kernel.at_least(KernelVersion::parse(in.min_kernel));
 }
 
 }  // namespace
@@ -259,7 +259,7 @@ SeccompProfile parse_seccomp_profile(std::string_view json_text, const std::stri
       rd.errno_ret(doc.contains("defaultErrnoRet") ? json{{"errnoRet", doc["defaultErrnoRet"]}} : json::object(),
                    "$.defaultErrnoRet", p.default_action);
   if (doc.contains("architectures") && doc.contains("archMap")) {
-    rd.fail("$", "use \"architectures\" or \"archMap\", not both");
+    rd.fail("$", R"(use "architectures" or "archMap", not both)");
   }
   if (doc.contains("architectures")) {
     const auto arches = rd.strings(doc["architectures"], "$.architectures");

@@ -1,6 +1,7 @@
 #include "runtime/child.hpp"
 
 #include "linux/capabilities.hpp"
+#include "linux/cgroups.hpp"
 #include "linux/devices.hpp"
 #include "linux/mounts.hpp"
 #include "linux/namespaces.hpp"
@@ -51,6 +52,7 @@ Result<void> run_terminal_step(Sys& sys, const SyncChannel& channel) {
 Result<void> run_step(const Step& step, Sys& sys, const SyncChannel& channel, const ChildOptions& options) {
   return std::visit(overloaded{
                         [&](const op::WaitForIdMaps&) { return wait_for_id_maps(channel); },
+                        [&](const op::JoinCgroups& o) { return join_cgroups(sys, o.tasks_files); },
                         [&](const op::BecomeRootInUserns&) { return become_root_in_userns(sys); },
                         [&](const op::SetHostname& o) { return set_hostname(sys, o.name); },
                         [&](const op::MakeRootPrivate&) { return make_root_private(sys); },

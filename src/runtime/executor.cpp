@@ -1,3 +1,4 @@
+#include "linux/cgroups.hpp"
 #include "linux/seccomp.hpp"
 #include "linux/userns.hpp"
 #include "runtime/child.hpp"
@@ -94,11 +95,34 @@ int run_container(const ContainerConfig& config, const Plan& plan, const RunOpti
   info.id = config.id;
   info.rootfs = config.root.path;
   info.command = config.process.args;
+  const auto* cgroup_step = plan.find("create_cgroups");
+  if (cgroup_step != nullptr) {
+    info.cgroups = std::get<op::CreateCgroups>(cgroup_step->op).dirs;
+  }
   spdlog::debug("reserve_id: {}/{}", options.state_root, config.id);
   auto record = StateRecord::reserve(options.state_root, std::move(info));
   if (!record) {
     report(in_step(Result<void>(record.error()), "reserve_id").error());
     return kExitBarcoError;
+  }
+  // Created before clone and removed (by its destructor) only after the child guard below
+  // has killed and reaped the container.
+  std::optional<CgroupDirs> cgroups;
+  if (cgroup_step != nullptr) {
+    const auto& cg = std::get<op::CreateCgroups>(cgroup_step->op);
+    spdlog::debug("create_cgroups: {}", describe(cgroup_step->op));
+    auto created = CgroupDirs::create(cg.dirs);
+    if (!created) {
+      report(in_step(Result<void>(created.error()), "create_cgroups").error());
+      return kExitBarcoError;
+    }
+    cgroups.emplace(std::move(created.value()));
+    if (!cg.devices_dir.empty()) {
+      if (auto r = CgroupDirs::write_device_rules(cg.devices_dir, cg.device_rules); !r) {
+        report(in_step(std::move(r), "create_cgroups").error());
+        return kExitBarcoError;
+      }
+    }
   }
   auto channels = SyncChannel::make_pair();
   if (!channels) {

@@ -1,5 +1,6 @@
 #include "runtime/state.hpp"
 
+#include "linux/cgroups.hpp"
 #include "sys/files.hpp"
 
 #include <sys/stat.h>
@@ -61,7 +62,8 @@ nlohmann::json to_json(const StateInfo& s) {
           {"pid", s.pid},
           {"barco_pid", s.barco_pid},
           {"barco_start_time", s.barco_start_time},
-          {"created", s.created}};
+          {"created", s.created},
+          {"cgroups", s.cgroups}};
 }
 
 StateInfo state_from_json(const nlohmann::json& j) {
@@ -73,6 +75,13 @@ StateInfo state_from_json(const nlohmann::json& j) {
   s.barco_pid = j.value("barco_pid", 0);
   s.barco_start_time = j.value("barco_start_time", 0ULL);
   s.created = j.value("created", "");
+  if (j.contains("cgroups") && j["cgroups"].is_array()) {
+    for (const auto& c : j["cgroups"]) {
+      if (c.is_string() && c.get<std::string>().rfind("/sys/fs/cgroup/", 0) == 0) {
+        s.cgroups.push_back(c.get<std::string>());
+      }
+    }
+  }
   if (j.contains("command") && j["command"].is_array()) {
     for (const auto& a : j["command"]) {
       if (a.is_string()) {
@@ -103,6 +112,24 @@ unsigned long long process_start_time(pid_t pid) {
   return 0;
 }
 
+namespace {
+
+// The container of a dead barco died with it (PDEATHSIG), so its cgroups are empty.
+void remove_cgroups_of(const std::string& dir) {
+  auto text = read_file(dir + "/state.json");
+  if (!text) {
+    return;
+  }
+  const auto j = nlohmann::json::parse(*text, nullptr, false);
+  try {
+    const auto cgroups = j.is_discarded() ? std::vector<std::string>{} : state_from_json(j).cgroups;
+    for (auto it = cgroups.rbegin(); it != cgroups.rend(); ++it) {
+      remove_cgroup_dir(*it);
+    }
+  } catch (const nlohmann::json::exception&) {
+  }
+}
+
 // Records of barco processes that are gone (SIGKILL, a crash, a reboot of /run's tmpfs
 // aside) are removed by the next reservation, so nothing accumulates.
 void remove_stale_records(const std::string& root) {
@@ -115,10 +142,13 @@ void remove_stale_records(const std::string& root) {
         std::filesystem::remove_all(entry.path(), ec);
       }
     } else if (name.front() != '.' && entry.is_directory(ec) && is_stale(entry.path().string())) {
+      remove_cgroups_of(entry.path().string());
       std::filesystem::remove_all(entry.path(), ec);
     }
   }
 }
+
+}  // namespace
 
 Result<StateRecord> StateRecord::reserve(const std::string& root, StateInfo info) {
   if (auto r = make_state_root(root); !r) {

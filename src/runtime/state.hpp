@@ -24,6 +24,7 @@ struct StateInfo {
   pid_t barco_pid = 0;
   unsigned long long barco_start_time = 0;  // /proc/<pid>/stat field 22, to detect pid reuse
   std::string created;                      // RFC 3339, UTC
+  std::vector<std::string> cgroups;         // removed when the record is found stale
 };
 
 [[nodiscard]] nlohmann::json to_json(const StateInfo& s);

@@ -1,3 +1,4 @@
+#include "sys/files.hpp"
 #include "sys/sys.hpp"
 
 #include <climits>
@@ -203,6 +204,10 @@ Result<void> RealSys::set_interface_up(const std::string& name) {
   }
   req.ifr_flags = static_cast<short>(req.ifr_flags | IFF_UP);
   return check(::ioctl(sock.get(), SIOCSIFFLAGS, &req), "ioctl(SIOCSIFFLAGS, " + q(name) + ", IFF_UP)");
+}
+
+Result<void> RealSys::write_file(const std::string& path, const std::string& content) {
+  return barco::write_file(path, content);
 }
 
 Result<struct stat> RealSys::stat(const std::string& path) {

@@ -52,7 +52,8 @@ class Sys {
   virtual Result<void> setsid() = 0;
   virtual Result<void> set_interface_up(const std::string& name) = 0;
 
-  virtual Result<struct stat> stat(const std::string& path) = 0;  // follows symlinks
+  virtual Result<void> write_file(const std::string& path, const std::string& content) = 0;  // one write(2)
+  virtual Result<struct stat> stat(const std::string& path) = 0;                             // follows symlinks
   virtual Result<struct stat> fstat(int fd) = 0;
 
   // Privileges. Capability masks are bit N = capability N.
@@ -95,6 +96,7 @@ class RealSys final : public Sys {
   Result<void> setrlimit(int resource, uint64_t soft, uint64_t hard) override;
   Result<void> setsid() override;
   Result<void> set_interface_up(const std::string& name) override;
+  Result<void> write_file(const std::string& path, const std::string& content) override;
   Result<struct stat> stat(const std::string& path) override;
   Result<struct stat> fstat(int fd) override;
   Result<void> drop_bounding_cap(int cap) override;

@@ -1,5 +1,7 @@
-// The values people type after -e, -u, -v, --tmpfs, --ulimit and --name. The first byte
+// The values people type after -e, -u, -v, --tmpfs, --ulimit, --name, --device,
+// --security-opt and --cap-add. The first byte
 // picks the parser; every input must either parse or throw ConfigError, nothing else.
+#include <barco/capabilities.hpp>
 #include <barco/container_id.hpp>
 #include <barco/parse.hpp>
 #include <barco/result.hpp>
@@ -17,13 +19,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return k == "HOME" ? std::optional<std::string>("/root") : std::nullopt;
   };
   try {
-    switch (data[0] % 7) {
+    switch (data[0] % 10) {
       case 0: (void)barco::parse_env_entry(text, lookup); break;
       case 1: (void)barco::parse_user_spec(text); break;
       case 2: (void)barco::parse_volume(text); break;
       case 3: (void)barco::parse_tmpfs(text); break;
       case 4: (void)barco::parse_ulimit(text); break;
       case 5: barco::validate_container_id(text); break;
+      case 6: (void)barco::parse_device_spec(text); break;
+      case 7: (void)barco::parse_security_options({std::string(text)}); break;
+      case 8: (void)barco::parse_capability(text); break;
       default: (void)barco::parse_id(text); break;
     }
   } catch (const barco::ConfigError&) {

@@ -165,6 +165,12 @@ void BarcoTest::TearDown() {
     EXPECT_EQ(e.path().filename(), ".cache") << "a state record was left: " << e.path();
   }
   EXPECT_TRUE(mounts_under(test_rootfs()).empty()) << "a mount was left under the rootfs";
+  std::error_code ec;
+  for (const auto& hierarchy : std::filesystem::directory_iterator("/sys/fs/cgroup", ec)) {
+    for (const auto& e : std::filesystem::directory_iterator(hierarchy.path() / "barco", ec)) {
+      EXPECT_FALSE(e.is_directory()) << "a cgroup was left: " << e.path();
+    }
+  }
   std::set<pid_t> stray;
   for (int attempt = 0; attempt < 50; ++attempt) {
     stray.clear();

@@ -157,6 +157,23 @@ void paths() {
   report("char_devices", std::to_string(chars));
 }
 
+// mknod of a block device (loop0) in the container's own /dev tmpfs, then open and close it
+// without reading; the node is removed again.
+void devices() {
+  const char* node = "/dev/.barco-probe-blk";
+  const int rc = ::mknod(node, S_IFBLK | 0600, makedev(7, 0));
+  report("mknod_block", outcome(rc));
+  if (rc == 0) {
+    const int fd = ::open(node, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    report("open_block", outcome(fd));
+    if (fd >= 0) ::close(fd);
+    ::unlink(node);
+  }
+  const int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  report("open_null", outcome(null));
+  if (null >= 0) ::close(null);
+}
+
 void fds() {
   std::string list;
   if (DIR* d = ::opendir("/proc/self/fd")) {
@@ -180,5 +197,6 @@ int main(int argc, char** argv) {
   if (what == "syscalls" || what == "all") syscalls();
   if (what == "paths" || what == "all") paths();
   if (what == "fds" || what == "all") fds();
+  if (what == "devices" || what == "all") devices();
   return 0;
 }

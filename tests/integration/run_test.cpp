@@ -339,6 +339,31 @@ TEST_F(BarcoRun, SecondContainerWithTheSameNameIsRefused) {
   (void)run({"--name", "same", "--init", "sleep", "30"}, o);
 }
 
+TEST_F(BarcoRun, KilledBarcoTakesItsContainerAlongAndTheNextRunCleansUp) {
+  std::string cgroup;
+  RunOptions o;
+  o.on_start = [&](pid_t barco) {
+    const pid_t init = container_pid(state_root(), "orphan");
+    ASSERT_GT(init, 0);
+    std::ifstream own("/proc/" + std::to_string(init) + "/cgroup");
+    for (std::string line; std::getline(own, line);) {
+      if (line.find(":devices:") != std::string::npos)
+        cgroup = "/sys/fs/cgroup/devices" + line.substr(line.rfind(':') + 1);
+    }
+    ::kill(barco, SIGKILL);
+    // PR_SET_PDEATHSIG: the container dies with barco.
+    for (int i = 0; i < 200 && ::kill(init, 0) == 0; ++i) std::this_thread::sleep_for(10ms);
+    EXPECT_NE(::kill(init, 0), 0) << "the container outlived barco";
+  };
+  EXPECT_EQ(run({"--name", "orphan", "sleep", "30"}, o).exit_code, 137);
+  EXPECT_TRUE(std::filesystem::exists(state_root() + "/orphan")) << "a SIGKILLed barco cannot clean up itself";
+  ASSERT_FALSE(cgroup.empty());
+  EXPECT_TRUE(std::filesystem::exists(cgroup));
+  EXPECT_EQ(run({"true"}).exit_code, 0);
+  EXPECT_FALSE(std::filesystem::exists(state_root() + "/orphan")) << "the next run removes the stale record";
+  EXPECT_FALSE(std::filesystem::exists(cgroup)) << "...and its cgroup";
+}
+
 TEST_F(BarcoRun, DryRunPrintsThePlanAndTouchesNothing) {
   const auto r = run({"--name", "dry", "--dry-run", "sh", "-c", "echo hi"});
   EXPECT_EQ(r.exit_code, 0);

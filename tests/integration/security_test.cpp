@@ -131,6 +131,16 @@ TEST_F(Security, ProcAndSysAreMaskedAndReadOnly) {
   EXPECT_EQ(f["char_devices"], "6");
 }
 
+TEST_F(Security, DeviceCgroupRefusesBlockDevices) {
+  // CAP_MKNOD is one of docker's 14: the devices cgroup is what stops a disk node.
+  auto f = probe({}, "devices");
+  EXPECT_EQ(f["mknod_block"], "EPERM");
+  EXPECT_EQ(f["open_null"], "OK");
+  auto p = probe({"--privileged"}, "devices");
+  EXPECT_EQ(p["mknod_block"], "OK");
+  EXPECT_NE(p["open_block"], "EPERM");
+}
+
 TEST_F(Security, SystempathsUnconfinedLiftsMasks) {
   auto f = probe({"--security-opt", "systempaths=unconfined"}, "paths");
   EXPECT_EQ(f["/proc/keys"], "visible");

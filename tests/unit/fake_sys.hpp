@@ -78,6 +78,9 @@ class FakeSys final : public Sys {
   }
   Result<void> setsid() override { return record("setsid"); }
   Result<void> set_interface_up(const std::string& name) override { return record("ifup " + name); }
+  Result<void> write_file(const std::string& path, const std::string& content) override {
+    return record("write " + path + " " + content);
+  }
   Result<struct stat> stat(const std::string& path) override {
     if (auto r = record("stat " + path); !r) {
       return r.error();

@@ -131,7 +131,9 @@ TEST(SeccompProfile, KernelVersions) {
   EXPECT_EQ(KernelVersion::parse("6.18.44-fc-v669"), (KernelVersion{6, 18}));
   EXPECT_EQ(KernelVersion::parse("4.8"), (KernelVersion{4, 8}));
   EXPECT_EQ(KernelVersion::parse("garbage"), KernelVersion{});
-  EXPECT_LT((KernelVersion{4, 19}), (KernelVersion{5, 4}));
+  EXPECT_FALSE((KernelVersion{4, 19}).at_least({5, 4}));
+  EXPECT_TRUE((KernelVersion{5, 4}).at_least({5, 4}));
+  EXPECT_TRUE((KernelVersion{6, 0}).at_least({5, 10}));
 }
 
 // The built-in default profile keeps docker's blocks.

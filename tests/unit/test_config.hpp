@@ -60,6 +60,7 @@ struct FakeHost {
       }
       return std::nullopt;
     };
+    h.cgroups = [] { return CgroupHost{}; };
     h.thermal_throttle_paths = [] { return std::vector<std::string>{"/sys/devices/system/cpu/cpu0/thermal_throttle"}; };
     return h;
   }

@@ -1,0 +1,49 @@
+// The cgroup layout of the host, read from /proc/self/mountinfo and /proc/self/cgroup
+// (pure parsing, unit-tested with fake contents), and the device rules a container gets.
+// Hosts come in three shapes: unified (cgroup v2 only), hybrid (controllers on v1
+// hierarchies, a cgroup2 mount beside them: this development machine) and legacy (v1 only).
+// Today barco uses the v1 devices controller; resource limits come with the rest of the
+// cgroup work.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace barco {
+
+enum class CgroupMode { unified, hybrid, legacy, none };
+
+[[nodiscard]] const char* cgroup_mode_name(CgroupMode mode);
+
+struct CgroupHost {
+  CgroupMode mode = CgroupMode::none;
+  std::string unified_mount;                     // where cgroup2 is mounted, if anywhere
+  std::map<std::string, std::string> v1_mounts;  // controller -> mount point
+  std::map<std::string, std::string> own_v1;     // controller -> barco's own cgroup path
+  std::string own_unified;                       // barco's own cgroup2 path
+  bool operator==(const CgroupHost&) const = default;
+};
+
+[[nodiscard]] CgroupHost parse_cgroup_host(std::string_view mountinfo, std::string_view proc_self_cgroup);
+
+// One line of the v1 devices controller ("c 1:3 rwm"); -1 is "*".
+struct DeviceRule {
+  bool allow = true;
+  char type = 'c';  // 'c', 'b' or 'a'
+  int64_t major = -1;
+  int64_t minor = -1;
+  std::string access = "rwm";
+  bool operator==(const DeviceRule&) const = default;
+};
+
+[[nodiscard]] std::string device_rule_text(const DeviceRule& rule);  // "c 1:3 rwm", "a *:* rwm"
+
+// docker's: deny everything, then allow the default nodes (null, zero, full, random,
+// urandom, tty, console, ptmx and the pty slaves) read/write/mknod. Nothing else, so a
+// container that holds CAP_MKNOD still cannot create or open a disk's node.
+[[nodiscard]] std::vector<DeviceRule> default_device_rules();
+
+}  // namespace barco

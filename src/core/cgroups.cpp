@@ -1,0 +1,87 @@
+#include <barco/cgroups.hpp>
+#include <barco/parse.hpp>
+
+#include <sstream>
+
+namespace barco {
+
+const char* cgroup_mode_name(CgroupMode mode) {
+  switch (mode) {
+    case CgroupMode::unified: return "unified (cgroup v2)";
+    case CgroupMode::hybrid: return "hybrid (v1 controllers + cgroup2)";
+    case CgroupMode::legacy: return "legacy (cgroup v1)";
+    case CgroupMode::none: return "none";
+  }
+  return "?";
+}
+
+CgroupHost parse_cgroup_host(std::string_view mountinfo, std::string_view proc_self_cgroup) {
+  CgroupHost host;
+  for (const auto& line : split(mountinfo, '\n')) {
+    // "<id> <parent> <dev> <root> <mount point> <options> [optional...] - <fstype> <source> <super options>"
+    const auto dash = line.find(" - ");
+    if (dash == std::string::npos) {
+      continue;
+    }
+    std::istringstream head(line.substr(0, dash));
+    std::string id, parent, dev, root, mount_point;
+    head >> id >> parent >> dev >> root >> mount_point;
+    std::istringstream tail(line.substr(dash + 3));
+    std::string fstype, source, options;
+    tail >> fstype >> source >> options;
+    if (fstype == "cgroup2" && host.unified_mount.empty()) {
+      host.unified_mount = mount_point;
+    } else if (fstype == "cgroup") {
+      for (const auto& opt : split(options, ',')) {
+        if (opt != "rw" && opt != "ro" && opt.find('=') == std::string::npos && opt.rfind("clone_children", 0) != 0 &&
+            opt != "noprefix" && opt != "xattr" && host.v1_mounts.count(opt) == 0) {
+          host.v1_mounts[opt] = mount_point;
+        }
+      }
+    }
+  }
+  for (const auto& line : split(proc_self_cgroup, '\n')) {
+    // "<hierarchy id>:<controllers>:<path>"
+    const auto first = line.find(':');
+    const auto second = first == std::string::npos ? first : line.find(':', first + 1);
+    if (second == std::string::npos) {
+      continue;
+    }
+    const auto controllers = line.substr(first + 1, second - first - 1);
+    const auto path = line.substr(second + 1);
+    if (controllers.empty()) {
+      host.own_unified = path;
+    }
+    for (const auto& c : split(controllers, ',')) {
+      host.own_v1[c] = path;
+    }
+  }
+  if (!host.v1_mounts.empty()) {
+    host.mode = host.unified_mount.empty() ? CgroupMode::legacy : CgroupMode::hybrid;
+  } else if (!host.unified_mount.empty()) {
+    host.mode = CgroupMode::unified;
+  }
+  return host;
+}
+
+std::string device_rule_text(const DeviceRule& r) {
+  auto number = [](int64_t n) { return n < 0 ? std::string("*") : std::to_string(n); };
+  return std::string(1, r.type) + " " + number(r.major) + ":" + number(r.minor) + " " + r.access;
+}
+
+std::vector<DeviceRule> default_device_rules() {
+  return {
+      {false, 'a', -1, -1, "rwm"},  // deny everything first
+      {true, 'c', 1, 3, "rwm"},     // null
+      {true, 'c', 1, 5, "rwm"},     // zero
+      {true, 'c', 1, 7, "rwm"},     // full
+      {true, 'c', 1, 8, "rwm"},     // random
+      {true, 'c', 1, 9, "rwm"},     // urandom
+      {true, 'c', 5, 0, "rwm"},     // tty
+      {true, 'c', 5, 1, "rwm"},     // console
+      {true, 'c', 5, 2, "rwm"},     // ptmx
+      {true, 'c', 136, -1, "rwm"},  // pty slaves of the container's devpts
+  };
+}
+
+}  // namespace barco

@@ -1,0 +1,44 @@
+// cgroups, the parent's side: the container's cgroup directories are created before clone
+// and removed after the container is gone (an owner object, so every exit path removes
+// them). The child joins them itself, as its first step, by writing "0" to each `tasks`
+// file: a still single-threaded process moving itself needs no global lock, while a parent
+// writing a pid waits for an RCU grace period (10-18 ms on this machine class).
+#pragma once
+
+#include "sys/sys.hpp"
+
+#include <barco/cgroups.hpp>
+#include <barco/result.hpp>
+
+#include <string>
+#include <vector>
+
+namespace barco {
+
+class CgroupDirs {
+ public:
+  CgroupDirs() = default;
+  CgroupDirs(const CgroupDirs&) = delete;
+  CgroupDirs& operator=(const CgroupDirs&) = delete;
+  CgroupDirs(CgroupDirs&& other) noexcept : dirs_(std::move(other.dirs_)) { other.dirs_.clear(); }
+  CgroupDirs& operator=(CgroupDirs&&) = delete;
+  ~CgroupDirs();
+
+  // mkdir each directory (and its missing parents); a directory that exists already is
+  // refused, so two containers never share one.
+  static Result<CgroupDirs> create(const std::vector<std::string>& dirs);
+
+  // Writes the rules to devices.deny / devices.allow of the v1 devices cgroup `dir`.
+  static Result<void> write_device_rules(const std::string& dir, const std::vector<DeviceRule>& rules);
+
+ private:
+  std::vector<std::string> dirs_;
+};
+
+// Removes a cgroup directory left by a barco that died (nothing may be running in it).
+void remove_cgroup_dir(const std::string& dir);
+
+// Child side: the calling process moves itself into each cgroup.
+Result<void> join_cgroups(Sys& sys, const std::vector<std::string>& tasks_files);
+
+}  // namespace barco

@@ -1,0 +1,86 @@
+#include "test_config.hpp"
+
+#include <barco/cgroups.hpp>
+#include <barco/plan.hpp>
+
+#include <gtest/gtest.h>
+
+namespace barco {
+namespace {
+
+constexpr const char* kHybridMountinfo =
+    "31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+    "32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
+    "35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
+    "36 31 0:33 / /sys/fs/cgroup/devices rw,relatime shared:9 - cgroup cgroup rw,devices\n"
+    "40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,xattr,name=systemd\n"
+    "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n";
+constexpr const char* kHybridCgroup = "9:name=systemd:/\n5:devices:/ci/job\n4:memory:/process_api/abc\n1:cpu:/\n0::/\n";
+
+TEST(CgroupHost, Hybrid) {
+  const auto h = parse_cgroup_host(kHybridMountinfo, kHybridCgroup);
+  EXPECT_EQ(h.mode, CgroupMode::hybrid);
+  EXPECT_EQ(h.unified_mount, "/sys/fs/cgroup/unified");
+  EXPECT_EQ(h.v1_mounts.at("devices"), "/sys/fs/cgroup/devices");
+  EXPECT_EQ(h.v1_mounts.at("memory"), "/sys/fs/cgroup/memory");
+  EXPECT_EQ(h.v1_mounts.count("name=systemd"), 0U);
+  EXPECT_EQ(h.own_v1.at("memory"), "/process_api/abc");
+  EXPECT_EQ(h.own_v1.at("devices"), "/ci/job");
+  EXPECT_EQ(h.own_unified, "/");
+}
+
+TEST(CgroupHost, UnifiedLegacyAndNone) {
+  const auto v2 =
+      parse_cgroup_host("30 23 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw,nsdelegate\n", "0::/user.slice\n");
+  EXPECT_EQ(v2.mode, CgroupMode::unified);
+  EXPECT_EQ(v2.own_unified, "/user.slice");
+  EXPECT_TRUE(v2.v1_mounts.empty());
+  const auto v1 =
+      parse_cgroup_host("36 31 0:33 / /sys/fs/cgroup/devices rw - cgroup cgroup rw,devices\n", "5:devices:/\n");
+  EXPECT_EQ(v1.mode, CgroupMode::legacy);
+  EXPECT_EQ(parse_cgroup_host("", "").mode, CgroupMode::none);
+}
+
+TEST(DeviceRules, DockersAllowList) {
+  const auto rules = default_device_rules();
+  ASSERT_FALSE(rules.empty());
+  EXPECT_EQ(device_rule_text(rules.front()), "a *:* rwm");
+  EXPECT_FALSE(rules.front().allow) << "deny everything first";
+  for (size_t i = 1; i < rules.size(); ++i) {
+    EXPECT_TRUE(rules[i].allow);
+    EXPECT_EQ(rules[i].type, 'c') << "no block device is allowed";
+  }
+  EXPECT_EQ(device_rule_text(rules.back()), "c 136:* rwm");
+}
+
+TEST(CgroupPlan, DevicesCgroupBelowBarcosOwnAndJoinedFirst) {
+  PlanHost host;
+  host.cgroups = parse_cgroup_host(kHybridMountinfo, kHybridCgroup);
+  const auto c = testing::config_from_words({"--rootfs", "/r", "--name", "web", "sh"});
+  const auto p = build_plan(c, host);
+  const auto* create = p.find("create_cgroups");
+  ASSERT_NE(create, nullptr);
+  EXPECT_EQ(create->where, Where::parent_before_clone);
+  const auto& op = std::get<op::CreateCgroups>(create->op);
+  EXPECT_EQ(op.dirs, std::vector<std::string>{"/sys/fs/cgroup/devices/ci/job/barco/web"});
+  EXPECT_EQ(op.device_rules, default_device_rules());
+  EXPECT_EQ(p.steps_at(Where::child).front()->name, "join_cgroups");
+  EXPECT_EQ(std::get<op::JoinCgroups>(p.steps_at(Where::child).front()->op).tasks_files,
+            std::vector<std::string>{"/sys/fs/cgroup/devices/ci/job/barco/web/tasks"});
+}
+
+TEST(CgroupPlan, DeviceFlagAddsARuleAndPrivilegedNeedsNoCgroup) {
+  PlanHost host;
+  host.cgroups = parse_cgroup_host(kHybridMountinfo, kHybridCgroup);
+  const auto c = testing::config_from_words({"--rootfs", "/r", "--device", "/dev/fuse:rw", "sh"});
+  EXPECT_EQ(c.device_rules.back(), (DeviceRule{true, 'c', 10, 229, "rw"}));
+  const auto priv = testing::config_from_words({"--rootfs", "/r", "--privileged", "sh"});
+  EXPECT_TRUE(priv.device_rules.empty());
+  EXPECT_EQ(build_plan(priv, host).find("create_cgroups"), nullptr);
+  PlanHost v2;
+  v2.cgroups = parse_cgroup_host("30 23 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n", "0::/\n");
+  EXPECT_EQ(build_plan(c, v2).find("create_cgroups"), nullptr) << "no v1 devices hierarchy: nothing to create yet";
+}
+
+}  // namespace
+}  // namespace barco
