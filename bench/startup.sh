@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # usage: bench/startup.sh [RUNS] [ROOTFS]
 # Median wall time of starting and stopping /bin/true in a fresh container, barco vs crun,
-# interleaved run by run (barco, crun, barco, crun, ...) so both see the same machine load.
+# interleaved run by run so all see the same machine load; a third series runs barco with
+# its compiled-seccomp cache removed before each run (the cost of libseccomp compilation).
 # crun 1.8 refuses hybrid cgroup hosts, so the whole loop runs in a private mount namespace
 # in which an empty tmpfs hides /sys/fs/cgroup/unified (the host's mounts are not touched).
 # Needs root, crun (apt-get install crun) and bash 5 (EPOCHREALTIME: no fork per timestamp).
@@ -29,19 +30,25 @@ export barco rootfs bundle runs work
 unshare --mount --propagation private bash -c '
   set -euo pipefail
   mount -t tmpfs -o size=16m bench-unified-mask /sys/fs/cgroup/unified
-  : > "$work/barco.ms"; : > "$work/crun.ms"
+  : > "$work/barco.ms"; : > "$work/crun.ms"; : > "$work/barco-cold.ms"
   for ((i = 0; i < runs + 5; i++)); do
     t0=$EPOCHREALTIME; "$barco" --root "$work/state" run --rootfs "$rootfs" /bin/true; t1=$EPOCHREALTIME
     crun --root "$work/crun" run -b "$bundle" "bench$i" >/dev/null; t2=$EPOCHREALTIME
+    rm -rf "$work/cold/.cache"   # no compiled seccomp filter: libseccomp builds it again
+    t3=$EPOCHREALTIME; "$barco" --root "$work/cold" run --rootfs "$rootfs" /bin/true; t4=$EPOCHREALTIME
     if ((i >= 5)); then   # the first runs warm caches
       echo "($t1 - $t0) * 1000" | bc -l >> "$work/barco.ms"
       echo "($t2 - $t1) * 1000" | bc -l >> "$work/crun.ms"
+      echo "($t4 - $t3) * 1000" | bc -l >> "$work/barco-cold.ms"
     fi
   done'
 median() { sort -n "$1" | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 b=$(median "$work/barco.ms")
+k=$(median "$work/barco-cold.ms")
 c=$(median "$work/crun.ms")
 printf 'runs: %d each, interleaved, /bin/true in %s\n' "$runs" "$rootfs"
-printf 'barco run  median %6.2f ms\n' "$b"
-printf 'crun run   median %6.2f ms\n' "$c"
-printf 'crun/barco ratio  %6.2f\n' "$(echo "$c / $b" | bc -l)"
+printf 'barco run                        median %6.2f ms\n' "$b"
+printf 'barco run, seccomp not cached    median %6.2f ms\n' "$k"
+printf 'crun run (its spec: no seccomp)  median %6.2f ms\n' "$c"
+printf 'crun/barco ratio                        %6.2f\n' "$(echo "$c / $b" | bc -l)"
+printf 'uncached/cached barco ratio             %6.2f\n' "$(echo "$k / $b" | bc -l)"
