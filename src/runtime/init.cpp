@@ -1,54 +1,53 @@
 #include "runtime/init.hpp"
 
 #include "runtime/signals.hpp"
+#include "sys/sealed_exe.hpp"
 
-#include <sys/wait.h>
+#include <fcntl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <string>
+
+// The static barco-init program, linked in by the generated init_blob.S.
+extern "C" const unsigned char barco_init_blob[];
+extern "C" const unsigned char barco_init_blob_end[];
 
 namespace barco {
 namespace {
 
-int status_to_exit_code(int status) {
-  return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
-}
-
-[[noreturn]] void run_init_loop(pid_t command) {
-  // Signals stay blocked (inherited from the parent's mask) and are taken with sigwaitinfo:
-  // blocked signals reach PID 1 even though it has no handlers.
-  const sigset_t set = supervised_signals();
-  for (;;) {
-    siginfo_t info{};
-    if (::sigwaitinfo(&set, &info) < 0) {
-      continue;
-    }
-    if (info.si_signo != SIGCHLD) {
-      ::kill(command, info.si_signo);
-      continue;
-    }
-    int status = 0;
-    pid_t pid = 0;
-    while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) {
-      if (pid == command) {
-        ::_exit(status_to_exit_code(status));
-      }
-    }
+[[noreturn]] void fail(const SyncChannel& channel, pid_t command, const Error& e) {
+  Error named = e;
+  named.step = "start_init";
+  (void)channel.send(Message::from_error(named));
+  if (command > 0) {
+    ::kill(command, SIGKILL);
   }
+  ::_exit(125);
 }
 
 }  // namespace
 
 void start_init(const SyncChannel& channel) {
+  // Blocked from here on: the signals the parent forwards stay queued for barco-init.
   const SignalBlock block(supervised_signals());
   const pid_t command = ::fork();
   if (command == 0) {
     return;  // the command; it resets the mask before execve
   }
-  // PID 1 keeps no copy of the sync socket, so the parent sees EOF when the command execs.
-  ::close(channel.fd());
   if (command < 0) {
-    ::_exit(125);
+    fail(channel, command, errno_error("fork()"));
   }
-  run_init_loop(command);
+  auto init = sealed_memfd("barco-init", barco_init_blob, static_cast<size_t>(barco_init_blob_end - barco_init_blob));
+  if (!init) {
+    fail(channel, command, init.error());
+  }
+  const std::string pid = std::to_string(command);
+  const char* argv[] = {"barco-init", pid.c_str(), nullptr};
+  const char* envp[] = {nullptr};
+  // The sync socket is close-on-exec: the parent sees EOF once the command has exec'd too.
+  ::syscall(SYS_execveat, init->get(), "", argv, envp, AT_EMPTY_PATH);
+  fail(channel, command, errno_error("execveat(memfd:barco-init, AT_EMPTY_PATH)"));
 }
 
 }  // namespace barco

@@ -115,6 +115,19 @@ std::set<pid_t> foreign_mount_ns_pids() {
   return out;
 }
 
+std::set<std::string> barco_cgroups() {
+  std::set<std::string> out;
+  std::error_code ec;
+  for (const auto& hierarchy : std::filesystem::directory_iterator("/sys/fs/cgroup", ec)) {
+    for (const auto& e : std::filesystem::directory_iterator(hierarchy.path() / "barco", ec)) {
+      if (e.is_directory()) {
+        out.insert(e.path().string());
+      }
+    }
+  }
+  return out;
+}
+
 std::vector<std::string> mounts_under(const std::string& path) {
   std::ifstream in("/proc/self/mountinfo");
   std::vector<std::string> out;
@@ -154,6 +167,7 @@ void BarcoTest::SetUp() {
   }
   state_root_ = scratch_dir();
   foreign_before_ = foreign_mount_ns_pids();
+  cgroups_before_ = barco_cgroups();
 }
 
 void BarcoTest::TearDown() {
@@ -165,11 +179,8 @@ void BarcoTest::TearDown() {
     EXPECT_EQ(e.path().filename(), ".cache") << "a state record was left: " << e.path();
   }
   EXPECT_TRUE(mounts_under(test_rootfs()).empty()) << "a mount was left under the rootfs";
-  std::error_code ec;
-  for (const auto& hierarchy : std::filesystem::directory_iterator("/sys/fs/cgroup", ec)) {
-    for (const auto& e : std::filesystem::directory_iterator(hierarchy.path() / "barco", ec)) {
-      EXPECT_FALSE(e.is_directory()) << "a cgroup was left: " << e.path();
-    }
+  for (const auto& dir : barco_cgroups()) {
+    EXPECT_EQ(cgroups_before_.count(dir), 1U) << "a cgroup was left: " << dir;
   }
   std::set<pid_t> stray;
   for (int attempt = 0; attempt < 50; ++attempt) {

@@ -36,6 +36,9 @@ struct RunOptions {
 
 // Pids of processes whose mount namespace is not ours.
 [[nodiscard]] std::set<pid_t> foreign_mount_ns_pids();
+// Container cgroups (<hierarchy>/barco/<id>) that exist now; other barco runs on the same
+// machine may own some, so tests compare before and after.
+[[nodiscard]] std::set<std::string> barco_cgroups();
 // Mount points at or below `path` in our mount table.
 [[nodiscard]] std::vector<std::string> mounts_under(const std::string& path);
 
@@ -56,6 +59,7 @@ class BarcoTest : public ::testing::Test {
   std::string state_root_;
   std::vector<std::string> scratch_;
   std::set<pid_t> foreign_before_;
+  std::set<std::string> cgroups_before_;
 };
 
 // Lines of `text`, without empty ones.

@@ -198,6 +198,19 @@ TEST_F(Security, ProfileTypoIsReported) {
   EXPECT_NE(r.err.find("'kexec_lod' is not a syscall on any architecture"), std::string::npos) << r.err;
 }
 
+TEST_F(Security, InitNeverExposesTheHostBinary) {
+  // CVE-2019-5736: barco's PID 1 must not be the host's barco file, or container root could
+  // rewrite it through /proc/1/exe once barco exits.
+  const auto r = run({"--init", "sh", "-c",
+                      "readlink /proc/1/exe; (echo x >> /proc/1/exe) 2>/dev/null && echo wrote || echo refused"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const auto l = lines(r.out);
+  ASSERT_EQ(l.size(), 2U) << r.out;
+  EXPECT_EQ(l[0], "/memfd:barco-init (deleted)");
+  EXPECT_EQ(l[0].find(barco_binary()), std::string::npos);
+  EXPECT_EQ(l[1], "refused");
+}
+
 TEST_F(Security, WorkdirThroughProcFdIsRefused) {
   // CVE-2024-21626: a cwd of /proc/self/fd/N could point at a leaked host directory.
   for (int n = 3; n <= 32; ++n) {
