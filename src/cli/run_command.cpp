@@ -91,12 +91,24 @@ Device device_from_spec(const DeviceSpec& spec, const HostView& host) {
 
 void apply_security(ContainerConfig& c, const RunFlags& flags, const HostView& host) {
   const auto opts = parse_security_options(flags.security_opts);
+  CapMask caps = 0;
+  CapMask added = 0;
   try {
-    const CapMask caps = apply_cap_flags(docker_default_caps(), flags.cap_add, flags.cap_drop);
-    c.process.capabilities = capabilities_for(caps, cap_mask_of(flags.cap_add), c.process.user.uid);
+    caps = apply_cap_flags(docker_default_caps(), flags.cap_add, flags.cap_drop);
+    added = cap_mask_of(flags.cap_add);
   } catch (const ConfigError& e) {
     throw ConfigError("--cap-add/--cap-drop: " + e.error().call, e.error().hint);
   }
+  // A process can only hand out capabilities it may hold itself.
+  const CapMask own = host.caller_bounding();
+  if ((added & ~own) != 0) {
+    throw ConfigError(
+        "--cap-add: barco itself does not hold " + capability_names(added & ~own),
+        "its capability bounding set lacks it (see CapBnd in /proc/self/status), so no container it starts "
+        "can have it");
+  }
+  caps &= own;
+  c.process.capabilities = capabilities_for(caps, added, c.process.user.uid);
   c.process.no_new_privileges = opts.no_new_privileges;
   if (!opts.systempaths_unconfined) {
     c.masked_paths = default_masked_paths();

@@ -187,6 +187,10 @@ TEST(CliToConfig, SecurityFlags) {
       std::string::npos);
   EXPECT_NE(config_error({"--rootfs", "/r", "--security-opt", "seccomp=/missing.json", "sh"}).find("cannot be read"),
             std::string::npos);
+  // the fake host, like this machine, lacks CAP_SYS_RESOURCE
+  EXPECT_NE(config_error({"--rootfs", "/r", "--cap-add", "SYS_RESOURCE", "sh"})
+                .find("--cap-add: barco itself does not hold CAP_SYS_RESOURCE"),
+            std::string::npos);
 }
 
 TEST(CommandSplit, UnknownFlagIsLeftToCli11) {
