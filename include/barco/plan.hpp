@@ -33,7 +33,8 @@ struct Supervise {
 };
 struct CreateCgroups {
   std::vector<std::string> dirs;
-  std::string devices_dir;  // empty when there is no v1 devices hierarchy
+  std::string devices_dir;      // v1 devices cgroup, or empty
+  std::string bpf_devices_dir;  // cgroup v2 directory that gets the eBPF device filter, or empty
   std::vector<DeviceRule> device_rules;
 };
 struct JoinCgroups {

@@ -42,11 +42,8 @@ int run_command(const barco::cli::RunFlags& flags, const std::string& state_root
     }
   }
   const auto plan_host = barco::cli::plan_host(host, state_root);
-  if (!config.device_rules.empty() && plan_host.cgroups.v1_mounts.count("devices") == 0 && !flags.dry_run) {
-    spdlog::warn(
-        "device access is not restricted: this host has no cgroup v1 devices controller ({}), and the cgroup "
-        "v2 device filter is not implemented yet",
-        barco::cgroup_mode_name(plan_host.cgroups.mode));
+  if (!config.device_rules.empty() && plan_host.cgroups.mode == barco::CgroupMode::none && !flags.dry_run) {
+    spdlog::warn("device access is not restricted: this host has no cgroup filesystem mounted");
   }
   const auto plan = barco::build_plan(config, plan_host);
   if (flags.dry_run) {

@@ -17,6 +17,9 @@ const char* cgroup_mode_name(CgroupMode mode) {
 
 CgroupHost parse_cgroup_host(std::string_view mountinfo, std::string_view proc_self_cgroup) {
   CgroupHost host;
+  // A later mount on the same mount point hides an earlier one: only the last counts.
+  std::map<std::string, std::pair<std::string, std::string>> visible;  // mount point -> (fstype, super options)
+  std::vector<std::string> order;
   for (const auto& line : split(mountinfo, '\n')) {
     // "<id> <parent> <dev> <root> <mount point> <options> [optional...] - <fstype> <source> <super options>"
     const auto dash = line.find(" - ");
@@ -29,6 +32,16 @@ CgroupHost parse_cgroup_host(std::string_view mountinfo, std::string_view proc_s
     std::istringstream tail(line.substr(dash + 3));
     std::string fstype, source, options;
     tail >> fstype >> source >> options;
+    if (mount_point.empty() || mount_point.front() != '/') {
+      continue;  // not a mountinfo line
+    }
+    if (visible.count(mount_point) == 0) {
+      order.push_back(mount_point);
+    }
+    visible[mount_point] = {fstype, options};
+  }
+  for (const auto& mount_point : order) {
+    const auto& [fstype, options] = visible[mount_point];
     if (fstype == "cgroup2" && host.unified_mount.empty()) {
       host.unified_mount = mount_point;
     } else if (fstype == "cgroup") {

@@ -153,23 +153,40 @@ class PlanBuilder {
     }
   }
 
-  // Today: the v1 devices controller (docker's device allow-list). Resource limits and the
-  // cgroup v2 device filter come with the rest of the cgroup work.
+  // Today: docker's device allow-list, through the v1 devices controller where the host has
+  // one, else through an eBPF filter on a cgroup v2 directory. Resource limits come with the
+  // rest of the cgroup work.
   void add_cgroup_steps(const PlanHost& host) {
-    const auto mount = host.cgroups.v1_mounts.find("devices");
-    if (c_.device_rules.empty() || mount == host.cgroups.v1_mounts.end()) {
-      return;
+    if (c_.device_rules.empty()) {
+      return;  // --privileged: no device restrictions, nothing to create
     }
-    const auto own = host.cgroups.own_v1.find("devices");
-    std::string base = mount->second + (own == host.cgroups.own_v1.end() ? "" : own->second);
+    const auto& cg = host.cgroups;
+    op::CreateCgroups create;
+    create.device_rules = c_.device_rules;
+    op::JoinCgroups join;
+    if (const auto mount = cg.v1_mounts.find("devices"); mount != cg.v1_mounts.end()) {
+      const auto own = cg.own_v1.find("devices");
+      create.devices_dir = container_dir(mount->second, own == cg.own_v1.end() ? "" : own->second);
+      create.dirs.push_back(create.devices_dir);
+      join.tasks_files.push_back(create.devices_dir + "/tasks");
+    } else if (!cg.unified_mount.empty()) {
+      create.bpf_devices_dir = container_dir(cg.unified_mount, cg.own_unified);
+      create.dirs.push_back(create.bpf_devices_dir);
+      join.tasks_files.push_back(create.bpf_devices_dir + "/cgroup.procs");
+    } else {
+      return;  // no cgroups at all: the CLI warns
+    }
+    parent(Where::parent_before_clone, "create_cgroups", std::move(create),
+           "before clone, below barco's own cgroup, so the container can never escape limits its caller is under");
+    join_ = std::move(join);  // the child's first step, added by build()
+  }
+
+  [[nodiscard]] std::string container_dir(const std::string& mount, const std::string& own) const {
+    std::string base = mount + own;
     while (!base.empty() && base.back() == '/') {
       base.pop_back();
     }
-    const std::string dir = base + "/barco/" + c_.id;
-    parent(Where::parent_before_clone, "create_cgroups", op::CreateCgroups{{dir}, dir, c_.device_rules},
-           "before clone, below barco's own cgroup, so the container can never escape limits its caller is under");
-    // The join is inserted as the child's first step by build().
-    join_ = op::JoinCgroups{{dir + "/tasks"}};
+    return base + "/barco/" + c_.id;
   }
 
   // Seccomp, bounding set, identity, capabilities, no_new_privs: the order is the one

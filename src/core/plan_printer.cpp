@@ -111,6 +111,11 @@ std::string describe(const Operation& operation) {
           [](const op::CreateCgroups& o) {
             std::string s;
             for (const auto& d : o.dirs) s += (s.empty() ? "mkdir " : ", ") + d;
+            if (!o.bpf_devices_dir.empty()) {
+              s += "; eBPF device filter on " + o.bpf_devices_dir + ":";
+              for (const auto& r : o.device_rules)
+                s += std::string(r.allow ? " allow " : " deny ") + device_rule_text(r);
+            }
             if (!o.devices_dir.empty()) {
               s += "; devices:";
               for (const auto& r : o.device_rules)

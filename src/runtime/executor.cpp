@@ -1,4 +1,5 @@
 #include "linux/cgroups.hpp"
+#include "linux/device_filter.hpp"
 #include "linux/seccomp.hpp"
 #include "linux/userns.hpp"
 #include "runtime/child.hpp"
@@ -120,6 +121,14 @@ int run_container(const ContainerConfig& config, const Plan& plan, const RunOpti
     if (!cg.devices_dir.empty()) {
       if (auto r = CgroupDirs::write_device_rules(cg.devices_dir, cg.device_rules); !r) {
         report(in_step(std::move(r), "create_cgroups").error());
+        return kExitBarcoError;
+      }
+    }
+    if (!cg.bpf_devices_dir.empty()) {
+      auto program = device_filter_program(cg.device_rules);
+      auto attached = program ? attach_device_filter(cg.bpf_devices_dir, *program) : Result<void>(program.error());
+      if (!attached) {
+        report(in_step(std::move(attached), "create_cgroups").error());
         return kExitBarcoError;
       }
     }

@@ -218,6 +218,10 @@ RunResult BarcoTest::run(const std::vector<std::string>& args, const RunOptions&
   return spawn(argv, options);
 }
 
+RunResult BarcoTest::command(const std::vector<std::string>& argv, const RunOptions& options) {
+  return spawn(argv, options);
+}
+
 RunResult BarcoTest::barco(const std::vector<std::string>& args, const RunOptions& options) {
   std::vector<std::string> argv{barco_binary()};
   argv.insert(argv.end(), args.begin(), args.end());

@@ -51,6 +51,8 @@ class BarcoTest : public ::testing::Test {
   RunResult run(const std::vector<std::string>& args, const RunOptions& options = {});
   // barco <args...> with no implicit run/--rootfs.
   RunResult barco(const std::vector<std::string>& args, const RunOptions& options = {});
+  // Any command line (argv[0] a full path).
+  RunResult command(const std::vector<std::string>& argv, const RunOptions& options = {});
 
   [[nodiscard]] const std::string& state_root() const { return state_root_; }
   [[nodiscard]] std::string scratch_dir();  // removed in TearDown

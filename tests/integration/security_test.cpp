@@ -141,6 +141,40 @@ TEST_F(Security, DeviceCgroupRefusesBlockDevices) {
   EXPECT_NE(p["open_block"], "EPERM");
 }
 
+// The cgroup v2 path: in a private mount namespace the v1 devices hierarchy is hidden under a
+// tmpfs (the host's mounts are untouched), so barco attaches its eBPF device filter to a
+// directory of the cgroup2 mount instead.
+TEST_F(Security, EbpfDeviceFilterOnCgroupV2RefusesBlockDevices) {
+  if (!std::filesystem::exists("/sys/fs/cgroup/devices/devices.list")) {
+    GTEST_SKIP() << "no v1 devices hierarchy to hide: the default run already takes the cgroup v2 path";
+  }
+  const std::string script = "mount -t tmpfs barco-test-hide /sys/fs/cgroup/devices && exec \"$@\"";
+  std::vector<std::string> argv{"/usr/bin/unshare",
+                                "--mount",
+                                "--propagation",
+                                "private",
+                                "/bin/sh",
+                                "-c",
+                                script,
+                                "sh",
+                                barco_binary(),
+                                "--root",
+                                state_root(),
+                                "-v",
+                                "run",
+                                "--rootfs",
+                                test_rootfs(),
+                                "-v",
+                                probe_dir_ + ":/mnt:ro",
+                                "/mnt/barco-probe",
+                                "devices"};
+  const auto r = command(argv);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("eBPF device filter on"), std::string::npos) << "the v2 path was not taken: " << r.err;
+  EXPECT_NE(r.out.find("mknod_block=EPERM"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("open_null=OK"), std::string::npos) << r.out;
+}
+
 TEST_F(Security, SystempathsUnconfinedLiftsMasks) {
   auto f = probe({"--security-opt", "systempaths=unconfined"}, "paths");
   EXPECT_EQ(f["/proc/keys"], "visible");

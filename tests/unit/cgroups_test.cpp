@@ -41,6 +41,25 @@ TEST(CgroupHost, UnifiedLegacyAndNone) {
   EXPECT_EQ(parse_cgroup_host("", "").mode, CgroupMode::none);
 }
 
+TEST(CgroupHost, AHiddenHierarchyDoesNotCount) {
+  const std::string mountinfo =
+      std::string(kHybridMountinfo) + "90 36 0:50 / /sys/fs/cgroup/devices rw,relatime - tmpfs hide rw\n";
+  const auto h = parse_cgroup_host(mountinfo, kHybridCgroup);
+  EXPECT_EQ(h.v1_mounts.count("devices"), 0U);
+  EXPECT_EQ(h.v1_mounts.count("memory"), 1U);
+}
+
+TEST(CgroupPlan, WithoutAV1DevicesHierarchyTheEbpfFilterOnCgroup2IsUsed) {
+  PlanHost host;
+  host.cgroups = parse_cgroup_host("30 23 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n", "0::/user.slice/x\n");
+  const auto p = build_plan(testing::config_from_words({"--rootfs", "/r", "--name", "c1", "sh"}), host);
+  const auto& op = std::get<op::CreateCgroups>(p.find("create_cgroups")->op);
+  EXPECT_EQ(op.bpf_devices_dir, "/sys/fs/cgroup/user.slice/x/barco/c1");
+  EXPECT_TRUE(op.devices_dir.empty());
+  EXPECT_EQ(std::get<op::JoinCgroups>(p.find("join_cgroups")->op).tasks_files,
+            std::vector<std::string>{"/sys/fs/cgroup/user.slice/x/barco/c1/cgroup.procs"});
+}
+
 TEST(DeviceRules, DockersAllowList) {
   const auto rules = default_device_rules();
   ASSERT_FALSE(rules.empty());
@@ -77,9 +96,8 @@ TEST(CgroupPlan, DeviceFlagAddsARuleAndPrivilegedNeedsNoCgroup) {
   const auto priv = testing::config_from_words({"--rootfs", "/r", "--privileged", "sh"});
   EXPECT_TRUE(priv.device_rules.empty());
   EXPECT_EQ(build_plan(priv, host).find("create_cgroups"), nullptr);
-  PlanHost v2;
-  v2.cgroups = parse_cgroup_host("30 23 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n", "0::/\n");
-  EXPECT_EQ(build_plan(c, v2).find("create_cgroups"), nullptr) << "no v1 devices hierarchy: nothing to create yet";
+  PlanHost none;
+  EXPECT_EQ(build_plan(c, none).find("create_cgroups"), nullptr) << "no cgroup filesystem: nothing to create";
 }
 
 }  // namespace

@@ -1,0 +1,163 @@
+#include "linux/device_filter.hpp"
+
+#include "sys/unique_fd.hpp"
+
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstring>
+
+namespace barco {
+namespace {
+
+// The few instruction shapes the program needs (the kernel's BPF_* helper macros are not
+// in the uapi headers).
+bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm) {
+  bpf_insn i{};
+  i.code = code;
+  i.dst_reg = dst & 0xf;
+  i.src_reg = src & 0xf;
+  i.off = off;
+  i.imm = imm;
+  return i;
+}
+bpf_insn load_word(uint8_t dst, uint8_t src, int16_t off) {
+  return insn(BPF_LDX | BPF_MEM | BPF_W, dst, src, off, 0);
+}
+bpf_insn mov_reg(uint8_t dst, uint8_t src) {
+  return insn(BPF_ALU64 | BPF_MOV | BPF_X, dst, src, 0, 0);
+}
+bpf_insn mov_imm(uint8_t dst, int32_t imm) {
+  return insn(BPF_ALU64 | BPF_MOV | BPF_K, dst, 0, 0, imm);
+}
+bpf_insn and_imm(uint8_t dst, int32_t imm) {
+  return insn(BPF_ALU64 | BPF_AND | BPF_K, dst, 0, 0, imm);
+}
+bpf_insn rsh_imm(uint8_t dst, int32_t imm) {
+  return insn(BPF_ALU64 | BPF_RSH | BPF_K, dst, 0, 0, imm);
+}
+bpf_insn jne_imm(uint8_t dst, int32_t imm, int16_t off) {
+  return insn(BPF_JMP | BPF_JNE | BPF_K, dst, 0, off, imm);
+}
+bpf_insn exit_insn() {
+  return insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+}
+
+constexpr uint8_t kType = 3;    // r3: BPF_DEVCG_DEV_BLOCK or BPF_DEVCG_DEV_CHAR
+constexpr uint8_t kAccess = 4;  // r4: BPF_DEVCG_ACC_* bits asked for
+constexpr uint8_t kMajor = 5;
+constexpr uint8_t kMinor = 6;
+constexpr uint8_t kScratch = 7;
+
+int32_t access_bits(const std::string& access) {
+  int32_t bits = 0;
+  for (const char c : access) {
+    bits |= c == 'm' ? BPF_DEVCG_ACC_MKNOD : c == 'r' ? BPF_DEVCG_ACC_READ : c == 'w' ? BPF_DEVCG_ACC_WRITE : 0;
+  }
+  return bits;
+}
+
+// "if (matches rule) return 1;" as a block whose failed tests jump past its end.
+std::vector<bpf_insn> allow_block(const DeviceRule& r) {
+  std::vector<std::pair<bpf_insn, bool>> block;  // bool: a jump to the end of the block
+  if (r.type != 'a') {
+    block.push_back({jne_imm(kType, r.type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR, 0), true});
+  }
+  if (r.major >= 0) {
+    block.push_back({jne_imm(kMajor, static_cast<int32_t>(r.major), 0), true});
+  }
+  if (r.minor >= 0) {
+    block.push_back({jne_imm(kMinor, static_cast<int32_t>(r.minor), 0), true});
+  }
+  // Every access asked for must be one the rule grants.
+  block.push_back({mov_reg(kScratch, kAccess), false});
+  block.push_back({and_imm(kScratch, ~access_bits(r.access) & 0x7), false});
+  block.push_back({jne_imm(kScratch, 0, 0), true});
+  block.push_back({mov_imm(0, 1), false});
+  block.push_back({exit_insn(), false});
+  std::vector<bpf_insn> out;
+  const auto size = static_cast<int16_t>(block.size());
+  for (int16_t i = 0; i < size; ++i) {
+    auto [ins, jumps_to_end] = block[static_cast<size_t>(i)];
+    if (jumps_to_end) {
+      ins.off = static_cast<int16_t>(size - i - 1);
+    }
+    out.push_back(ins);
+  }
+  return out;
+}
+
+long bpf(int cmd, bpf_attr& attr) {
+  return ::syscall(SYS_bpf, cmd, &attr, sizeof attr);
+}
+
+}  // namespace
+
+Result<std::vector<bpf_insn>> device_filter_program(const std::vector<DeviceRule>& rules) {
+  // ctx is struct bpf_cgroup_dev_ctx { u32 access_type (access << 16 | type); u32 major; u32 minor; }
+  std::vector<bpf_insn> prog{load_word(2, 1, 0),   mov_reg(kType, 2),       and_imm(kType, 0xffff), mov_reg(kAccess, 2),
+                             rsh_imm(kAccess, 16), load_word(kMajor, 1, 4), load_word(kMinor, 1, 8)};
+  for (size_t i = 0; i < rules.size(); ++i) {
+    const auto& r = rules[i];
+    if (!r.allow) {
+      if (i == 0 && r.type == 'a') {
+        continue;  // the default the program ends with
+      }
+      return plain_error("device rule \"deny " + device_rule_text(r) + "\"",
+                         "the cgroup v2 device filter supports allow rules after a leading deny-all only");
+    }
+    const auto block = allow_block(r);
+    prog.insert(prog.end(), block.begin(), block.end());
+  }
+  prog.push_back(mov_imm(0, 0));
+  prog.push_back(exit_insn());
+  return prog;
+}
+
+namespace {
+
+int load_program(const std::vector<bpf_insn>& program, std::vector<char>* log) {
+  bpf_attr load{};
+  load.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+  load.insns = reinterpret_cast<uint64_t>(program.data());
+  load.insn_cnt = static_cast<uint32_t>(program.size());
+  static const char kLicense[] = "Apache-2.0";
+  load.license = reinterpret_cast<uint64_t>(kLicense);
+  if (log != nullptr) {
+    load.log_buf = reinterpret_cast<uint64_t>(log->data());
+    load.log_size = static_cast<uint32_t>(log->size());
+    load.log_level = 1;
+  }
+  return static_cast<int>(bpf(BPF_PROG_LOAD, load));
+}
+
+}  // namespace
+
+Result<void> attach_device_filter(const std::string& cgroup_dir, const std::vector<bpf_insn>& program) {
+  const UniqueFd prog(load_program(program, nullptr));
+  if (!prog.valid()) {
+    Error e = errno_error("bpf(BPF_PROG_LOAD, CGROUP_DEVICE, " + std::to_string(program.size()) + " insns)");
+    // Only on failure: ask again with the verifier's log, for the hint.
+    std::vector<char> log(1 << 16);
+    if (load_program(program, &log) < 0) {
+      e.hint = "the kernel's verifier said: " + std::string(log.data());
+    }
+    return e;
+  }
+  const UniqueFd dir(::open(cgroup_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir.valid()) {
+    return errno_error("open(\"" + cgroup_dir + "\")");
+  }
+  bpf_attr attach{};
+  attach.target_fd = static_cast<uint32_t>(dir.get());
+  attach.attach_bpf_fd = static_cast<uint32_t>(prog.get());
+  attach.attach_type = BPF_CGROUP_DEVICE;
+  if (bpf(BPF_PROG_ATTACH, attach) < 0) {
+    return errno_error("bpf(BPF_PROG_ATTACH, \"" + cgroup_dir + "\", BPF_CGROUP_DEVICE)");
+  }
+  return {};
+}
+
+}  // namespace barco
