@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -13,9 +14,7 @@ namespace barco {
 
 CgroupDirs::~CgroupDirs() {
   // Deepest first; a just-emptied cgroup can stay busy for a moment after its last task exits.
-  for (auto it = dirs_.rbegin(); it != dirs_.rend(); ++it) {
-    remove_cgroup_dir(*it);
-  }
+  std::for_each(dirs_.rbegin(), dirs_.rend(), remove_cgroup_dir);
 }
 
 void remove_cgroup_dir(const std::string& dir) {

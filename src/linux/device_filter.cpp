@@ -63,20 +63,20 @@ int32_t access_bits(const std::string& access) {
 std::vector<bpf_insn> allow_block(const DeviceRule& r) {
   std::vector<std::pair<bpf_insn, bool>> block;  // bool: a jump to the end of the block
   if (r.type != 'a') {
-    block.push_back({jne_imm(kType, r.type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR, 0), true});
+    block.emplace_back(jne_imm(kType, r.type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR, 0), true);
   }
   if (r.major >= 0) {
-    block.push_back({jne_imm(kMajor, static_cast<int32_t>(r.major), 0), true});
+    block.emplace_back(jne_imm(kMajor, static_cast<int32_t>(r.major), 0), true);
   }
   if (r.minor >= 0) {
-    block.push_back({jne_imm(kMinor, static_cast<int32_t>(r.minor), 0), true});
+    block.emplace_back(jne_imm(kMinor, static_cast<int32_t>(r.minor), 0), true);
   }
   // Every access asked for must be one the rule grants.
-  block.push_back({mov_reg(kScratch, kAccess), false});
-  block.push_back({and_imm(kScratch, ~access_bits(r.access) & 0x7), false});
-  block.push_back({jne_imm(kScratch, 0, 0), true});
-  block.push_back({mov_imm(0, 1), false});
-  block.push_back({exit_insn(), false});
+  block.emplace_back(mov_reg(kScratch, kAccess), false);
+  block.emplace_back(and_imm(kScratch, ~access_bits(r.access) & 0x7), false);
+  block.emplace_back(jne_imm(kScratch, 0, 0), true);
+  block.emplace_back(mov_imm(0, 1), false);
+  block.emplace_back(exit_insn(), false);
   std::vector<bpf_insn> out;
   const auto size = static_cast<int16_t>(block.size());
   for (int16_t i = 0; i < size; ++i) {

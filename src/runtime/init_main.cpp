@@ -5,10 +5,10 @@
 // to the command, reaps every child, and exits with the command's status (128+N if signal N
 // killed it). Signals arrive blocked (the mask survives execve) and are taken with
 // sigwaitinfo: blocked signals reach PID 1 even though it has no handlers.
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <initializer_list>
 
@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
   if (argc != 2) {
     return 125;
   }
-  const pid_t command = static_cast<pid_t>(std::atoi(argv[1]));
+  const auto command = static_cast<pid_t>(std::atoi(argv[1]));
   sigset_t set;
   sigemptyset(&set);
   for (const int s : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGALRM, SIGCHLD}) {

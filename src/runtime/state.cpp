@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
@@ -123,9 +124,7 @@ void remove_cgroups_of(const std::string& dir) {
   const auto j = nlohmann::json::parse(*text, nullptr, false);
   try {
     const auto cgroups = j.is_discarded() ? std::vector<std::string>{} : state_from_json(j).cgroups;
-    for (auto it = cgroups.rbegin(); it != cgroups.rend(); ++it) {
-      remove_cgroup_dir(*it);
-    }
+    std::for_each(cgroups.rbegin(), cgroups.rend(), remove_cgroup_dir);
   } catch (const nlohmann::json::exception&) {
   }
 }
