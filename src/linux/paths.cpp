@@ -4,21 +4,26 @@
 #include <sys/mount.h>
 #include <sys/sysmacros.h>
 
-#include <optional>
-
 namespace barco {
 namespace {
 
-// nullopt: the path does not exist (nothing to protect).
-Result<std::optional<struct stat>> stat_if_exists(Sys& sys, const std::string& path) {
-  auto st = sys.stat(path);
-  if (st) {
-    return std::optional<struct stat>(*st);
+// Calls `apply(path, stat)` for each path that exists; a path that does not exist has
+// nothing to protect and is skipped.
+template <typename Apply>
+Result<void> for_each_existing(Sys& sys, const std::vector<std::string>& paths, Apply apply) {
+  for (const auto& path : paths) {
+    auto st = sys.stat(path);
+    if (!st) {
+      if (st.error().err == ENOENT) {
+        continue;
+      }
+      return st.error();
+    }
+    if (auto r = apply(path, *st); !r) {
+      return r;
+    }
   }
-  if (st.error().err == ENOENT) {
-    return std::optional<struct stat>();
-  }
-  return st.error();
+  return {};
 }
 
 }  // namespace
@@ -42,43 +47,20 @@ Result<void> mask_paths(Sys& sys, const std::vector<std::string>& paths) {
   }
   // Bind through the verified descriptor, not the path, so nothing can swap it in between.
   const std::string source = "/proc/self/fd/" + std::to_string(null->get());
-  for (const auto& path : paths) {
-    auto target = stat_if_exists(sys, path);
-    if (!target) {
-      return target.error();
-    }
-    if (!*target) {
-      continue;
-    }
-    auto r = S_ISDIR((*target)->st_mode) ? sys.mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=0")
-                                         : sys.mount(source, path, "", MS_BIND, "");
-    if (!r) {
-      return r;
-    }
-  }
-  return {};
+  return for_each_existing(sys, paths, [&](const std::string& path, const struct stat& target) {
+    return S_ISDIR(target.st_mode) ? sys.mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=0")
+                                   : sys.mount(source, path, "", MS_BIND, "");
+  });
 }
 
 Result<void> make_paths_read_only(Sys& sys, const std::vector<std::string>& paths) {
-  for (const auto& path : paths) {
-    auto target = stat_if_exists(sys, path);
-    if (!target) {
-      return target.error();
-    }
-    if (!*target) {
-      continue;
-    }
+  return for_each_existing(sys, paths, [&](const std::string& path, const struct stat&) -> Result<void> {
     if (auto r = sys.mount(path, path, "", MS_BIND | MS_REC, ""); !r) {
       return r;
     }
     // /proc's nosuid,nodev,noexec are locked in a user namespace: a remount must keep them.
-    if (auto r =
-            sys.mount(path, path, "", MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | MS_NOSUID | MS_NODEV | MS_NOEXEC, "");
-        !r) {
-      return r;
-    }
-  }
-  return {};
+    return sys.mount(path, path, "", MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | MS_NOSUID | MS_NODEV | MS_NOEXEC, "");
+  });
 }
 
 }  // namespace barco
