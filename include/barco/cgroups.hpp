@@ -46,4 +46,9 @@ struct DeviceRule {
 // container that holds CAP_MKNOD still cannot create or open a disk's node.
 [[nodiscard]] std::vector<DeviceRule> default_device_rules();
 
+// cgroup v2's cpu.weight (1-10000, default 100) to v1's cpu.shares (2-262144, default 1024)
+// and back, the conversion runc and crun use.
+[[nodiscard]] int64_t cpu_weight_to_shares(int64_t weight);
+[[nodiscard]] int64_t cpu_shares_to_weight(int64_t shares);
+
 }  // namespace barco

@@ -83,6 +83,25 @@ struct Root {
   bool readonly = false;
 };
 
+// linux.resources of the OCI spec, in docker's units.
+struct Resources {
+  std::optional<int64_t> memory;              // bytes (memory.max / memory.limit_in_bytes)
+  std::optional<int64_t> memory_swap;         // memory + swap, bytes; -1 unlimited
+  std::optional<int64_t> memory_reservation;  // soft limit, bytes
+  std::optional<double> cpus;                 // CFS quota / period
+  std::optional<int64_t> cpu_shares;          // v1 cpu.shares (2-262144)
+  std::optional<int64_t> cpu_weight;          // v2 cpu.weight (1-10000)
+  std::optional<int64_t> pids_limit;          // -1 unlimited
+  std::string cpuset_cpus;
+  std::string cpuset_mems;
+  std::optional<int64_t> blkio_weight;  // 10-1000
+  [[nodiscard]] bool any() const {
+    return memory || memory_swap || memory_reservation || cpus || cpu_shares || cpu_weight || pids_limit ||
+           !cpuset_cpus.empty() || !cpuset_mems.empty() || blkio_weight;
+  }
+  bool operator==(const Resources&) const = default;
+};
+
 struct ContainerConfig {
   std::string id;
   Process process;
@@ -99,6 +118,9 @@ struct ContainerConfig {
   std::optional<SeccompProfile> seccomp;    // nullopt: unconfined
   bool seccomp_explicit = false;            // given by the user: kept under --privileged, as docker does
   std::vector<DeviceRule> device_rules;     // the devices cgroup: what may be created and opened
+  Resources resources;
+  std::string cgroup_parent;                // below barco's own cgroup; default "barco"
+  bool strict_cgroups = false;              // a limit the host cannot enforce is an error, not a warning
   bool privileged = false;
 
   [[nodiscard]] bool has_private(Namespace ns) const;

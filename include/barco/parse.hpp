@@ -60,6 +60,19 @@ struct SecurityOptions {
 // systempaths=unconfined. Later values override earlier ones.
 [[nodiscard]] SecurityOptions parse_security_options(const std::vector<std::string>& values);
 
+// docker's size syntax for --memory and friends: a number with an optional unit b, k, m, g, t
+// (any case, an optional trailing "b": 64m, 64MB, 1.5g). -1 means unlimited where allowed.
+[[nodiscard]] int64_t parse_size(std::string_view text, std::string_view flag, bool allow_unlimited = false);
+
+// --cpus 0.5 -> 0.5; must be > 0 and at most `host_cpus`.
+[[nodiscard]] double parse_cpus(std::string_view text, int host_cpus);
+
+// --cpuset-cpus / --cpuset-mems "0-2,4": every number must be in [0, available).
+[[nodiscard]] std::string parse_cpu_list(std::string_view text, std::string_view flag, int available);
+
+// An integer in [min, max] for flags such as --cpu-shares, --pids-limit, --blkio-weight.
+[[nodiscard]] int64_t parse_int_in(std::string_view text, std::string_view flag, int64_t min, int64_t max);
+
 // /etc/subuid or /etc/subgid content: the first range of `owner` ("name:start:count").
 [[nodiscard]] std::optional<IdMapping> find_subid_range(std::string_view content, std::string_view owner);
 

@@ -31,8 +31,17 @@ struct Supervise {
   bool terminal;
   bool relay_stdin;
 };
+// One limit written into a cgroup file before clone.
+struct CgroupWrite {
+  std::string file;
+  std::string value;
+  std::string flag;       // the flag it comes from, for messages
+  bool optional = false;  // a missing file (no swap accounting, no BFQ) is a warning, not an error
+  bool operator==(const CgroupWrite&) const = default;
+};
 struct CreateCgroups {
   std::vector<std::string> dirs;
+  std::vector<CgroupWrite> writes;
   std::string devices_dir;      // v1 devices cgroup, or empty
   std::string bpf_devices_dir;  // cgroup v2 directory that gets the eBPF device filter, or empty
   std::vector<DeviceRule> device_rules;
@@ -128,6 +137,9 @@ struct Plan {
   std::string id;
   unsigned long clone_flags = 0;
   std::vector<Step> steps;
+  // Limits this host cannot enforce ("--pids-limit ignored: no pids controller"): warnings,
+  // or errors with --strict-cgroups.
+  std::vector<std::string> unenforced;
 
   [[nodiscard]] std::vector<const Step*> steps_at(Where w) const;
   [[nodiscard]] const Step* find(const std::string& name) const;

@@ -46,6 +46,12 @@ int run_command(const barco::cli::RunFlags& flags, const std::string& state_root
     spdlog::warn("device access is not restricted: this host has no cgroup filesystem mounted");
   }
   const auto plan = barco::build_plan(config, plan_host);
+  for (const auto& problem : plan.unenforced) {
+    if (config.strict_cgroups) {
+      throw barco::ConfigError(problem, "--strict-cgroups makes a limit that cannot be enforced an error");
+    }
+    spdlog::warn("{}", problem);
+  }
   if (flags.dry_run) {
     std::fputs(barco::format_plan(plan).c_str(), stdout);
     return 0;

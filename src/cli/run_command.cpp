@@ -79,6 +79,52 @@ std::vector<IdMapping> userns_range(const HostView& host, const std::string& fil
   return {range.value_or(kDefaultUsernsRange)};
 }
 
+Resources resources_from_flags(const RunFlags& f, const HostView& host) {
+  Resources r;
+  constexpr int64_t kMinMemory = 6 * 1024 * 1024;  // docker's minimum
+  if (!f.memory.empty()) {
+    r.memory = parse_size(f.memory, "--memory");
+    if (*r.memory < kMinMemory) {
+      throw ConfigError("--memory '" + f.memory + "': below the minimum of 6m", "a container needs at least 6 MiB");
+    }
+  }
+  if (!f.memory_swap.empty()) {
+    r.memory_swap = parse_size(f.memory_swap, "--memory-swap", true);
+    if (!r.memory) {
+      throw ConfigError("--memory-swap without --memory", "set --memory too: --memory-swap is memory plus swap");
+    }
+    if (*r.memory_swap != -1 && *r.memory_swap < *r.memory) {
+      throw ConfigError("--memory-swap '" + f.memory_swap + "': smaller than --memory",
+                        "--memory-swap is the total of memory and swap, so it is at least --memory");
+    }
+  }
+  if (!f.memory_reservation.empty()) {
+    r.memory_reservation = parse_size(f.memory_reservation, "--memory-reservation");
+  }
+  if (!f.cpus.empty()) {
+    r.cpus = parse_cpus(f.cpus, host.online_cpus());
+  }
+  if (!f.cpu_shares.empty()) {
+    r.cpu_shares = parse_int_in(f.cpu_shares, "--cpu-shares", 2, 262144);
+  }
+  if (!f.cpu_weight.empty()) {
+    r.cpu_weight = parse_int_in(f.cpu_weight, "--cpu-weight", 1, 10000);
+  }
+  if (!f.pids_limit.empty()) {
+    r.pids_limit = f.pids_limit == "-1" ? -1 : parse_int_in(f.pids_limit, "--pids-limit", 1, int64_t{1} << 31);
+  }
+  if (!f.cpuset_cpus.empty()) {
+    r.cpuset_cpus = parse_cpu_list(f.cpuset_cpus, "--cpuset-cpus", host.online_cpus());
+  }
+  if (!f.cpuset_mems.empty()) {
+    r.cpuset_mems = parse_cpu_list(f.cpuset_mems, "--cpuset-mems", host.memory_nodes());
+  }
+  if (!f.blkio_weight.empty()) {
+    r.blkio_weight = parse_int_in(f.blkio_weight, "--blkio-weight", 10, 1000);
+  }
+  return r;
+}
+
 Device device_from_spec(const DeviceSpec& spec, const HostView& host) {
   auto d = host.device_at(spec.host_path);
   if (!d) {
@@ -131,6 +177,17 @@ void apply_security(ContainerConfig& c, const RunFlags& flags, const HostView& h
   } else {
     c.seccomp = parse_seccomp_profile(builtin_seccomp_profile(), "profiles/default.json (built in)");
   }
+}
+
+// "0-1" or "0,2-3" (a kernel list file): the highest number + 1, or `fallback`.
+int highest_listed_plus_one(const char* path, long fallback) {
+  const auto text = read_file(path);
+  const auto last = text ? text->find_last_of("0123456789") : std::string::npos;
+  if (last == std::string::npos) {
+    return static_cast<int>(fallback);
+  }
+  const auto before = text->find_last_not_of("0123456789", last);
+  return std::atoi(text->c_str() + (before == std::string::npos ? 0 : before + 1)) + 1;
 }
 
 }  // namespace
@@ -216,6 +273,10 @@ HostView real_host() {
     const auto own = read_file("/proc/self/cgroup");
     return parse_cgroup_host(mountinfo ? *mountinfo : "", own ? *own : "");
   };
+  h.online_cpus = [] {
+    return highest_listed_plus_one("/sys/devices/system/cpu/online", ::sysconf(_SC_NPROCESSORS_ONLN));
+  };
+  h.memory_nodes = [] { return highest_listed_plus_one("/sys/devices/system/node/online", 1); };
   h.thermal_throttle_paths = [] {
     std::vector<std::string> out;
     std::error_code ec;
@@ -259,6 +320,18 @@ void add_run_flags(CLI::App& run, RunFlags& f) {
   run.add_option("--security-opt", f.security_opts,
                  "no-new-privileges, seccomp=FILE|unconfined, systempaths=unconfined");
   run.add_option("--device", f.devices, "Add a host device: HOST[:CONTAINER][:PERMISSIONS]");
+  run.add_option("-m,--memory", f.memory, "Memory limit (64m, 1g, ...)");
+  run.add_option("--memory-swap", f.memory_swap, "Memory + swap limit (-1: unlimited swap)");
+  run.add_option("--memory-reservation", f.memory_reservation, "Memory soft limit");
+  run.add_option("--cpus", f.cpus, "CPU quota in CPUs (0.5 = half of one CPU)");
+  run.add_option("-c,--cpu-shares", f.cpu_shares, "Relative CPU weight, docker's scale (2-262144, default 1024)");
+  run.add_option("--cpu-weight", f.cpu_weight, "Relative CPU weight, cgroup v2's scale (1-10000, default 100)");
+  run.add_option("--pids-limit", f.pids_limit, "Maximum number of processes (-1: unlimited)");
+  run.add_option("--cpuset-cpus", f.cpuset_cpus, "CPUs the container may run on (0-1,3)");
+  run.add_option("--cpuset-mems", f.cpuset_mems, "Memory nodes the container may use");
+  run.add_option("--blkio-weight", f.blkio_weight, "Relative block I/O weight (10-1000)");
+  run.add_option("--cgroup-parent", f.cgroup_parent, "Parent cgroup, below barco's own (default: barco)");
+  run.add_flag("--strict-cgroups", f.strict_cgroups, "Fail instead of warning when a limit cannot be enforced");
   run.add_flag(
       "--privileged", f.privileged,
       "Turn off docker's protections: all capabilities, no seccomp, no masked paths, /sys writable, host devices");
@@ -398,6 +471,13 @@ ContainerConfig config_from_flags(const RunFlags& flags, const HostView& host) {
     c.device_rules.push_back({true, dev.type, dev.major, dev.minor, spec.permissions});
   }
   c.init = flags.init;
+  c.resources = resources_from_flags(flags, host);
+  c.cgroup_parent = flags.cgroup_parent.empty() ? "barco" : flags.cgroup_parent;
+  if (c.cgroup_parent.front() == '/' || c.cgroup_parent.find("..") != std::string::npos) {
+    throw ConfigError("--cgroup-parent '" + c.cgroup_parent + "': must be a relative path without ..",
+                      "it is created below barco's own cgroup, e.g. --cgroup-parent ci/jobs");
+  }
+  c.strict_cgroups = flags.strict_cgroups;
   if (flags.privileged) {
     if (c.has_private(Namespace::user)) {
       throw ConfigError("--privileged with --userns private",

@@ -43,6 +43,9 @@ struct RunFlags {
   std::vector<std::string> security_opts;
   std::vector<std::string> devices;
   bool privileged = false;
+  std::string memory, memory_swap, memory_reservation, cpus, cpu_shares, cpu_weight, pids_limit;
+  std::string cpuset_cpus, cpuset_mems, blkio_weight, cgroup_parent;
+  bool strict_cgroups = false;
   bool dry_run = false;
   std::vector<std::string> command;
 };
@@ -68,6 +71,8 @@ struct HostView {
   std::function<std::optional<Device>(const std::string&)> device_at;
   std::function<std::vector<std::string>()> thermal_throttle_paths;  // docker masks these too
   std::function<CgroupHost()> cgroups;                               // this machine's cgroup layout
+  std::function<int()> online_cpus;                                  // highest online CPU + 1
+  std::function<int()> memory_nodes;                                 // NUMA nodes
 };
 
 [[nodiscard]] HostView real_host();

@@ -5,6 +5,8 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstdlib>
 #include <array>
 #include <charconv>
 #include <limits>
@@ -309,6 +311,94 @@ SecurityOptions parse_security_options(const std::vector<std::string>& values) {
     }
   }
   return o;
+}
+
+int64_t parse_size(std::string_view text, std::string_view flag, bool allow_unlimited) {
+  const std::string whole(text);
+  auto bad = [&]() -> int64_t {
+    fail(std::string(flag) + " '" + whole + "': not a size",
+         "write a number with an optional unit b, k, m or g, e.g. " + std::string(flag) + " 64m" +
+             (allow_unlimited ? " (-1 for unlimited)" : ""));
+  };
+  if (allow_unlimited && text == "-1") {
+    return -1;
+  }
+  size_t digits = 0;
+  while (digits < text.size() && (std::isdigit(static_cast<unsigned char>(text[digits])) != 0 || text[digits] == '.')) {
+    ++digits;
+  }
+  if (digits == 0 || std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(digits), '.') > 1) {
+    return bad();
+  }
+  std::string unit(text.substr(digits));
+  std::transform(unit.begin(), unit.end(), unit.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (unit.size() == 2 && unit[1] == 'b') {
+    unit.pop_back();
+  }
+  static const std::array<std::pair<std::string_view, double>, 6> kUnits{
+      {{"", 1.0}, {"b", 1.0}, {"k", 1024.0}, {"m", 1024.0 * 1024}, {"g", 1024.0 * 1024 * 1024}, {"t", 1024.0 * 1024 * 1024 * 1024}}};
+  const auto* u = std::find_if(kUnits.begin(), kUnits.end(), [&](const auto& e) { return e.first == unit; });
+  if (u == kUnits.end()) {
+    return bad();
+  }
+  const double value = std::strtod(std::string(text.substr(0, digits)).c_str(), nullptr) * u->second;
+  if (!(value >= 0) || value > 9.2e18) {
+    return bad();
+  }
+  return static_cast<int64_t>(value);
+}
+
+double parse_cpus(std::string_view text, int host_cpus) {
+  const std::string s(text);
+  char* end = nullptr;
+  const double v = std::strtod(s.c_str(), &end);
+  if (s.empty() || end != s.c_str() + s.size() || !(v > 0)) {
+    fail("--cpus '" + s + "': expected a positive number of CPUs", "for example --cpus 0.5 or --cpus 2");
+  }
+  if (v > host_cpus) {
+    fail("--cpus '" + s + "': more than the " + std::to_string(host_cpus) + " CPUs this host has",
+         "use at most --cpus " + std::to_string(host_cpus));
+  }
+  return v;
+}
+
+std::string parse_cpu_list(std::string_view text, std::string_view flag, int available) {
+  const std::string whole(text);
+  auto check = [&](std::string_view n) {
+    const auto v = parse_u64(n);
+    if (!v) {
+      fail(std::string(flag) + " '" + whole + "': expected a list like 0-2,4", "numbers and ranges, comma separated");
+    }
+    if (*v >= static_cast<uint64_t>(available)) {
+      fail(std::string(flag) + " '" + whole + "': " + std::to_string(*v) + " is not available on this host",
+           "this host has 0-" + std::to_string(available - 1));
+    }
+    return *v;
+  };
+  if (text.empty()) {
+    check("");
+  }
+  for (const auto& item : split(text, ',')) {
+    const auto dash = item.find('-');
+    if (dash == std::string::npos) {
+      check(item);
+    } else if (check(std::string_view(item).substr(0, dash)) > check(std::string_view(item).substr(dash + 1))) {
+      fail(std::string(flag) + " '" + whole + "': the range " + item + " runs backwards", "write low-high, e.g. 0-1");
+    }
+  }
+  return whole;
+}
+
+int64_t parse_int_in(std::string_view text, std::string_view flag, int64_t min, int64_t max) {
+  int64_t v = 0;
+  const auto* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, v);
+  if (text.empty() || ec != std::errc{} || ptr != end || v < min || v > max) {
+    fail(std::string(flag) + " '" + std::string(text) + "': expected a whole number from " + std::to_string(min) + " to " +
+             std::to_string(max),
+         "");
+  }
+  return v;
 }
 
 std::optional<IdMapping> find_subid_range(std::string_view content, std::string_view owner) {

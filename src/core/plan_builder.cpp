@@ -153,32 +153,95 @@ class PlanBuilder {
     }
   }
 
-  // Today: docker's device allow-list, through the v1 devices controller where the host has
-  // one, else through an eBPF filter on a cgroup v2 directory. Resource limits come with the
-  // rest of the cgroup work.
+  // The container's cgroups: docker's device allow-list (the v1 devices controller where the
+  // host has one, else an eBPF filter on a cgroup v2 directory) and, on v1/hybrid hosts, the
+  // resource limits, one hierarchy per controller.
   void add_cgroup_steps(const PlanHost& host) {
-    if (c_.device_rules.empty()) {
-      return;  // --privileged: no device restrictions, nothing to create
-    }
     const auto& cg = host.cgroups;
+    const auto& r = c_.resources;
     op::CreateCgroups create;
     create.device_rules = c_.device_rules;
     op::JoinCgroups join;
-    if (const auto mount = cg.v1_mounts.find("devices"); mount != cg.v1_mounts.end()) {
-      const auto own = cg.own_v1.find("devices");
-      create.devices_dir = container_dir(mount->second, own == cg.own_v1.end() ? "" : own->second);
-      create.dirs.push_back(create.devices_dir);
-      join.tasks_files.push_back(create.devices_dir + "/tasks");
-    } else if (!cg.unified_mount.empty()) {
-      create.bpf_devices_dir = container_dir(cg.unified_mount, cg.own_unified);
-      create.dirs.push_back(create.bpf_devices_dir);
-      join.tasks_files.push_back(create.bpf_devices_dir + "/cgroup.procs");
-    } else {
-      return;  // no cgroups at all: the CLI warns
+    auto dir_for = [&](const std::string& controller) -> std::string {
+      const auto mount = cg.v1_mounts.find(controller);
+      if (mount == cg.v1_mounts.end()) {
+        return {};
+      }
+      const auto own = cg.own_v1.find(controller);
+      const auto dir = container_dir(mount->second, own == cg.own_v1.end() ? "" : own->second);
+      if (std::find(create.dirs.begin(), create.dirs.end(), dir) == create.dirs.end()) {
+        create.dirs.push_back(dir);
+        join.tasks_files.push_back(dir + "/tasks");
+      }
+      return dir;
+    };
+    auto limit = [&](const std::string& controller, const std::string& file, const std::string& value,
+                     const std::string& flag, bool optional = false) {
+      const auto dir = dir_for(controller);
+      if (dir.empty()) {
+        plan_.unenforced.push_back(flag + " ignored: no " + controller + " controller on this host (" +
+                                   cgroup_mode_name(cg.mode) + ")");
+        return;
+      }
+      create.writes.push_back({dir + "/" + file, value, flag, optional});
+    };
+    if (!c_.device_rules.empty()) {
+      if (!dir_for("devices").empty()) {
+        create.devices_dir = dir_for("devices");
+      } else if (!cg.unified_mount.empty()) {
+        create.bpf_devices_dir = container_dir(cg.unified_mount, cg.own_unified);
+        create.dirs.push_back(create.bpf_devices_dir);
+        join.tasks_files.push_back(create.bpf_devices_dir + "/cgroup.procs");
+      }
+    }
+    if (r.any() && cg.mode == CgroupMode::unified) {
+      plan_.unenforced.emplace_back("resource limits ignored: limits on a pure cgroup v2 host are not implemented yet");
+    } else if (r.any()) {
+      add_v1_limits(r, c_.strict_cgroups, limit);
+    }
+    if (create.dirs.empty()) {
+      return;  // --privileged without limits, or no cgroup filesystem at all
     }
     parent(Where::parent_before_clone, "create_cgroups", std::move(create),
            "before clone, below barco's own cgroup, so the container can never escape limits its caller is under");
     join_ = std::move(join);  // the child's first step, added by build()
+  }
+
+  template <typename Limit>
+  static void add_v1_limits(const Resources& r, bool strict, Limit& limit) {
+    if (r.memory) {
+      limit("memory", "memory.limit_in_bytes", std::to_string(*r.memory), "--memory");
+      // docker: without --memory-swap the container may swap as much as its memory limit.
+      const int64_t swap = r.memory_swap.value_or(2 * *r.memory);
+      limit("memory", "memory.memsw.limit_in_bytes", std::to_string(swap), "--memory-swap",
+            !r.memory_swap || !strict);  // needs swap accounting in the kernel
+    }
+    if (r.memory_reservation) {
+      limit("memory", "memory.soft_limit_in_bytes", std::to_string(*r.memory_reservation), "--memory-reservation");
+    }
+    if (r.cpus) {
+      constexpr int64_t kPeriod = 100000;
+      limit("cpu", "cpu.cfs_period_us", std::to_string(kPeriod), "--cpus");
+      limit("cpu", "cpu.cfs_quota_us", std::to_string(static_cast<int64_t>(*r.cpus * kPeriod)), "--cpus");
+    }
+    if (r.cpu_shares) {
+      limit("cpu", "cpu.shares", std::to_string(*r.cpu_shares), "--cpu-shares");
+    } else if (r.cpu_weight) {
+      limit("cpu", "cpu.shares", std::to_string(cpu_weight_to_shares(*r.cpu_weight)), "--cpu-weight");
+    }
+    if (r.pids_limit) {
+      limit("pids", "pids.max", *r.pids_limit < 0 ? "max" : std::to_string(*r.pids_limit), "--pids-limit");
+    }
+    if (!r.cpuset_cpus.empty()) {
+      limit("cpuset", "cpuset.cpus", r.cpuset_cpus, "--cpuset-cpus");
+    }
+    if (!r.cpuset_mems.empty()) {
+      limit("cpuset", "cpuset.mems", r.cpuset_mems, "--cpuset-mems");
+    }
+    if (r.blkio_weight) {
+      // blkio.weight exists only with the BFQ scheduler: a warning, unless --strict-cgroups.
+      limit("blkio", "blkio.weight", std::to_string(*r.blkio_weight), "--blkio-weight", !strict);
+    }
   }
 
   [[nodiscard]] std::string container_dir(const std::string& mount, const std::string& own) const {
@@ -186,7 +249,7 @@ class PlanBuilder {
     while (!base.empty() && base.back() == '/') {
       base.pop_back();
     }
-    return base + "/barco/" + c_.id;
+    return base + "/" + c_.cgroup_parent + "/" + c_.id;
   }
 
   // Seccomp, bounding set, identity, capabilities, no_new_privs: the order is the one

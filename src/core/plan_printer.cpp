@@ -111,6 +111,7 @@ std::string describe(const Operation& operation) {
           [](const op::CreateCgroups& o) {
             std::string s;
             for (const auto& d : o.dirs) s += (s.empty() ? "mkdir " : ", ") + d;
+            for (const auto& w : o.writes) s += "; write " + w.file + "=" + w.value;
             if (!o.bpf_devices_dir.empty()) {
               s += "; eBPF device filter on " + o.bpf_devices_dir + ":";
               for (const auto& r : o.device_rules)

@@ -6,18 +6,57 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <chrono>
+#include <cstdlib>
+#include <sstream>
 #include <filesystem>
 #include <thread>
 
 namespace barco {
 
-CgroupDirs::~CgroupDirs() {
-  // Deepest first; a just-emptied cgroup can stay busy for a moment after its last task exits.
-  std::for_each(dirs_.rbegin(), dirs_.rend(), remove_cgroup_dir);
+CgroupDirs::~CgroupDirs() { std::for_each(dirs_.rbegin(), dirs_.rend(), remove_cgroup_dir); }
+
+namespace {
+
+// Kills whatever is still in the cgroup (possible with --pid host, where the container's
+// processes do not die with its PID 1).
+void kill_remaining(const std::string& dir) {
+  for (int round = 0; round < 20; ++round) {
+    auto procs = read_file(dir + "/cgroup.procs");
+    if (!procs || procs->empty()) {
+      return;
+    }
+    std::istringstream in(*procs);
+    for (pid_t pid = 0; in >> pid;) {
+      ::kill(pid, SIGKILL);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
 }
 
+// A new v1 cpuset cgroup starts with no CPUs and no memory nodes, and no task may join it
+// until both are set: copy them from the parent where they are empty.
+void inherit_cpuset(const std::filesystem::path& dir) {
+  for (const char* file : {"cpuset.cpus", "cpuset.mems"}) {
+    auto own = read_file((dir / file).string());
+    auto parent = read_file((dir.parent_path() / file).string());
+    if (own && parent && (own->empty() || *own == "\n")) {
+      (void)write_file((dir / file).string(), *parent);
+    }
+  }
+}
+
+bool is_empty_cgroup(const std::string& dir) {
+  auto procs = read_file(dir + "/cgroup.procs");
+  return procs && procs->empty();
+}
+
+}  // namespace
+
 void remove_cgroup_dir(const std::string& dir) {
+  kill_remaining(dir);
+  // A just-emptied cgroup can stay busy for a moment after its last task exits.
   for (int attempt = 0; attempt < 50; ++attempt) {
     if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) {
       return;
@@ -32,21 +71,63 @@ void remove_cgroup_dir(const std::string& dir) {
 Result<CgroupDirs> CgroupDirs::create(const std::vector<std::string>& dirs) {
   CgroupDirs out;
   for (const auto& dir : dirs) {
-    std::error_code ec;
-    std::filesystem::create_directories(std::filesystem::path(dir).parent_path(), ec);
-    if (ec) {
-      return Error{ec.value(), {}, "mkdir(\"" + std::filesystem::path(dir).parent_path().string() + "\")", {}};
+    // Parents (barco/ or --cgroup-parent) are shared by containers and stay.
+    std::filesystem::path parent = std::filesystem::path(dir).parent_path();
+    std::vector<std::filesystem::path> missing;
+    for (auto p = parent; !std::filesystem::exists(p) && p.has_relative_path(); p = p.parent_path()) {
+      missing.insert(missing.begin(), p);
     }
-    if (::mkdir(dir.c_str(), 0755) < 0) {
+    for (const auto& p : missing) {
+      if (::mkdir(p.c_str(), 0755) < 0 && errno != EEXIST) {
+        return errno_error("mkdir(\"" + p.string() + "\")");
+      }
+      if (std::filesystem::exists(p / "cpuset.cpus")) {
+        inherit_cpuset(p);
+      }
+    }
+    // An empty cgroup of this name is debris of a barco that died with another state
+    // directory (--root): it is reused. One with processes belongs to a live container.
+    if (::mkdir(dir.c_str(), 0755) < 0 && !(errno == EEXIST && is_empty_cgroup(dir))) {
       Error e = errno_error("mkdir(\"" + dir + "\")");
       if (e.err == EEXIST) {
-        e.hint = "a cgroup of that name exists; another container may be using this id";
+        e.hint = "a running container already uses this cgroup; choose another --name";
       }
       return e;
     }
     out.dirs_.push_back(dir);
+    if (std::filesystem::exists(std::filesystem::path(dir) / "cpuset.cpus")) {
+      inherit_cpuset(dir);
+    }
   }
   return out;
+}
+
+Result<bool> CgroupDirs::write_limit(const std::string& file, const std::string& value, bool optional) {
+  if (optional && !std::filesystem::exists(file)) {
+    return false;
+  }
+  auto r = write_file(file, value);
+  if (!r) {
+    r.error().call += " <- \"" + value + "\"";
+    if (r.error().err == EBUSY && file.find("memory") != std::string::npos) {
+      r.error().hint = "the limit is below what the cgroup already uses";
+    } else if (r.error().err == EINVAL) {
+      r.error().hint = "the kernel refused the value; check the flag's range";
+    } else if (r.error().err == EACCES || r.error().err == EPERM) {
+      r.error().hint = "barco may not write cgroup files here (not root, or the hierarchy is not delegated)";
+    }
+    return r.error();
+  }
+  return true;
+}
+
+uint64_t CgroupDirs::oom_kills(const std::string& dir) {
+  auto text = read_file(dir + "/memory.oom_control");
+  if (!text) {
+    return 0;
+  }
+  const auto at = text->find("oom_kill ");
+  return at == std::string::npos ? 0 : std::strtoull(text->c_str() + at + 9, nullptr, 10);
 }
 
 Result<void> CgroupDirs::write_device_rules(const std::string& dir, const std::vector<DeviceRule>& rules) {

@@ -31,6 +31,15 @@ class CgroupDirs {
   // Writes the rules to devices.deny / devices.allow of the v1 devices cgroup `dir`.
   static Result<void> write_device_rules(const std::string& dir, const std::vector<DeviceRule>& rules);
 
+  // Writes `value` into `file`, with a hint when the kernel refuses it. Returns false (and
+  // no error) for an optional file that does not exist.
+  static Result<bool> write_limit(const std::string& file, const std::string& value, bool optional);
+
+  // How many times the kernel's OOM killer acted in the v1 memory cgroup `dir`.
+  [[nodiscard]] static uint64_t oom_kills(const std::string& dir);
+
+  [[nodiscard]] const std::vector<std::string>& dirs() const { return dirs_; }
+
  private:
   std::vector<std::string> dirs_;
 };

@@ -85,6 +85,35 @@ Result<ChildReport> collect_child_messages(const SyncChannel& channel, StateReco
   }
 }
 
+std::string human_size(int64_t bytes) {
+  static constexpr const char* kUnits[] = {"", "K", "M", "G", "T"};
+  int unit = 0;
+  auto value = static_cast<double>(bytes);
+  while (value >= 1024 && unit < 4) {
+    value /= 1024;
+    ++unit;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, value == static_cast<int64_t>(value) ? "%.0f%s" : "%.1f%s", value, kUnits[unit]);
+  return buf;
+}
+
+// A SIGKILL that the OOM killer sent says so, instead of a bare 137.
+void report_oom_kill(int status, const Step* cgroup_step) {
+  if (status != 128 + SIGKILL || cgroup_step == nullptr) {
+    return;
+  }
+  for (const auto& w : std::get<op::CreateCgroups>(cgroup_step->op).writes) {
+    if (w.file.ends_with("/memory.limit_in_bytes")) {
+      const auto dir = w.file.substr(0, w.file.rfind('/'));
+      if (CgroupDirs::oom_kills(dir) > 0) {
+        std::fprintf(stderr, "barco: container killed: out of memory (limit %s)\n",
+                     human_size(std::stoll(w.value)).c_str());
+      }
+    }
+  }
+}
+
 int exit_code_for(const Error& e) {
   return e.step == "exec" ? exit_code_for_exec_error(e.err) : kExitBarcoError;
 }
@@ -118,6 +147,17 @@ int run_container(const ContainerConfig& config, const Plan& plan, const RunOpti
       return kExitBarcoError;
     }
     cgroups.emplace(std::move(created.value()));
+    for (const auto& w : cg.writes) {
+      auto written = CgroupDirs::write_limit(w.file, w.value, w.optional);
+      if (!written) {
+        written.error().call = w.flag + ": " + written.error().call;
+        report(in_step(Result<void>(written.error()), "create_cgroups").error());
+        return kExitBarcoError;
+      }
+      if (!*written) {
+        spdlog::warn("{} ignored: this kernel has no {}", w.flag, w.file.substr(w.file.rfind('/') + 1));
+      }
+    }
     if (!cg.devices_dir.empty()) {
       if (auto r = CgroupDirs::write_device_rules(cg.devices_dir, cg.device_rules); !r) {
         report(in_step(std::move(r), "create_cgroups").error());
@@ -214,6 +254,7 @@ int run_container(const ContainerConfig& config, const Plan& plan, const RunOpti
   Supervision supervision{*pid, signal_fd.get(), std::move(child_report->pty_master), supervise_op.relay_stdin};
   const int status = supervise(supervision);
   guard.release();
+  report_oom_kill(status, cgroup_step);
   return status;
 }
 

@@ -116,10 +116,19 @@ std::set<pid_t> foreign_mount_ns_pids() {
 }
 
 std::set<std::string> barco_cgroups() {
+  // <hierarchy mount><our own cgroup>/barco/<id>, for every hierarchy we are in.
   std::set<std::string> out;
-  std::error_code ec;
-  for (const auto& hierarchy : std::filesystem::directory_iterator("/sys/fs/cgroup", ec)) {
-    for (const auto& e : std::filesystem::directory_iterator(hierarchy.path() / "barco", ec)) {
+  std::ifstream own("/proc/self/cgroup");
+  for (std::string line; std::getline(own, line);) {
+    const auto first = line.find(':');
+    const auto second = line.find(':', first + 1);
+    auto controllers = line.substr(first + 1, second - first - 1);
+    const auto path = line.substr(second + 1);
+    controllers = controllers.substr(0, controllers.find(','));
+    if (controllers.rfind("name=", 0) == 0) controllers = controllers.substr(5);
+    const std::string mount = controllers.empty() ? "/sys/fs/cgroup/unified" : "/sys/fs/cgroup/" + controllers;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(mount + (path == "/" ? "" : path) + "/barco", ec)) {
       if (e.is_directory()) {
         out.insert(e.path().string());
       }

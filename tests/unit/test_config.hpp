@@ -61,6 +61,8 @@ struct FakeHost {
       return std::nullopt;
     };
     h.cgroups = [] { return CgroupHost{}; };
+    h.online_cpus = [] { return 2; };
+    h.memory_nodes = [] { return 1; };
     h.thermal_throttle_paths = [] { return std::vector<std::string>{"/sys/devices/system/cpu/cpu0/thermal_throttle"}; };
     return h;
   }

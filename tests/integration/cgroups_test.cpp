@@ -1,0 +1,131 @@
+// Resource limits enforced for real on this host's cgroup v1 hierarchies (hybrid). The
+// container's cgroup is looked up from the host side through its PID 1.
+#include "harness.hpp"
+
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+namespace barco::it {
+namespace {
+
+using namespace std::chrono_literals;
+
+class Limits : public BarcoTest {
+ protected:
+  void SetUp() override {
+    BarcoTest::SetUp();
+    if (!IsSkipped() && !std::filesystem::exists("/sys/fs/cgroup/memory/memory.limit_in_bytes")) {
+      GTEST_SKIP() << "needs the cgroup v1 memory hierarchy (the pure cgroup v2 path is tested in the VM)";
+    }
+  }
+
+  // The host path of a running container's cgroup in hierarchy `controller` (waits until the
+  // container runs, so its processes are in it).
+  std::string cgroup_of(const std::string& id, const std::string& controller) {
+    for (int i = 0; i < 300; ++i) {
+      std::ifstream state(state_root() + "/" + id + "/state.json");
+      std::string text((std::istreambuf_iterator<char>(state)), {});
+      const auto at = text.find("/sys/fs/cgroup/" + controller + "/");
+      if (at != std::string::npos && text.find("\"running\"") != std::string::npos) {
+        const auto end = text.find('"', at);
+        return text.substr(at, end - at);
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    return {};
+  }
+
+  static std::string read(const std::string& path) {
+    std::ifstream in(path);
+    return std::string((std::istreambuf_iterator<char>(in)), {});
+  }
+};
+
+TEST_F(Limits, MemoryLimitOomKillsWithAClearMessage) {
+  // 100 MB into a shell variable under a 32 MiB limit.
+  const auto r = run({"--memory", "32m", "sh", "-c", "x=$(head -c 100000000 /dev/zero | tr '\\0' a); echo survived"});
+  EXPECT_EQ(r.exit_code, 137);
+  EXPECT_EQ(r.out.find("survived"), std::string::npos);
+  EXPECT_NE(r.err.find("barco: container killed: out of memory (limit 32M)"), std::string::npos) << r.err;
+  const auto fine = run({"--memory", "32m", "sh", "-c", "x=$(head -c 1000000 /dev/zero | tr '\\0' a); echo survived"});
+  EXPECT_EQ(fine.exit_code, 0);
+  EXPECT_EQ(fine.err, "");
+}
+
+TEST_F(Limits, PidsLimitStopsAForkLoopAndTheContainerSurvives) {
+  // An inner shell forks until the kernel refuses (ash gives up then); the outer one counts
+  // the processes with a glob (at the limit it cannot fork either) and is still there.
+  const auto r = run({"--pids-limit", "16", "sh", "-c",
+                      "sh -c 'i=0; while [ $i -lt 40 ]; do i=$((i+1)); sleep 2 & done' 2>/dev/null; "
+                      "set -- /proc/[0-9]*; echo started=$#; echo alive"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("alive"), std::string::npos);
+  const auto at = r.out.find("started=");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_LE(std::stoi(r.out.substr(at + 8)), 16) << r.out;
+}
+
+TEST_F(Limits, CpuQuotaThrottles) {
+  std::string stat;
+  RunOptions o;
+  o.on_start = [&](pid_t) {
+    const auto dir = cgroup_of("busy", "cpu");
+    ASSERT_FALSE(dir.empty());
+    EXPECT_EQ(read(dir + "/cpu.cfs_quota_us"), "20000\n");
+    std::this_thread::sleep_for(800ms);
+    stat = read(dir + "/cpu.stat");
+  };
+  // --init: busybox timeout signals the command with SIGTERM, which a PID 1 would ignore.
+  const auto r =
+      run({"--name", "busy", "--init", "--cpus", "0.2", "timeout", "1", "sh", "-c", "while :; do :; done"}, o);
+  const auto at = stat.find("nr_throttled ");
+  ASSERT_NE(at, std::string::npos) << stat;
+  EXPECT_GT(std::stoll(stat.substr(at + 13)), 0) << "a busy loop under --cpus 0.2 must be throttled: " << stat;
+  EXPECT_EQ(r.exit_code, 143) << r.err;  // timeout's SIGTERM ends the loop
+}
+
+TEST_F(Limits, LimitsAreWrittenWhereTheContainerRuns) {
+  std::string memory;
+  std::string pids;
+  std::string members;
+  RunOptions o;
+  o.on_start = [&](pid_t barco) {
+    const auto mem = cgroup_of("lim", "memory");
+    ASSERT_FALSE(mem.empty());
+    memory = read(mem + "/memory.limit_in_bytes");
+    members = read(mem + "/cgroup.procs");
+    pids = read(cgroup_of("lim", "pids") + "/pids.max");
+    ::kill(barco, SIGTERM);
+  };
+  (void)run({"--name", "lim", "--init", "-m", "64m", "--pids-limit", "50", "sleep", "30"}, o);
+  EXPECT_EQ(memory, "67108864\n");
+  EXPECT_EQ(pids, "50\n");
+  EXPECT_FALSE(members.empty()) << "the container's processes sit in its memory cgroup";
+}
+
+TEST_F(Limits, UnenforceableLimitWarnsOrFailsWhenStrict) {
+  if (std::filesystem::exists("/sys/fs/cgroup/blkio/blkio.weight")) {
+    GTEST_SKIP() << "this kernel has blkio.weight (BFQ): nothing to warn about";
+  }
+  const auto warned = run({"--blkio-weight", "500", "true"});
+  EXPECT_EQ(warned.exit_code, 0);
+  EXPECT_NE(warned.err.find("--blkio-weight ignored: this kernel has no blkio.weight"), std::string::npos)
+      << warned.err;
+  const auto strict = run({"--strict-cgroups", "--blkio-weight", "500", "true"});
+  EXPECT_EQ(strict.exit_code, 125);
+  EXPECT_NE(strict.err.find("barco: create_cgroups: --blkio-weight:"), std::string::npos) << strict.err;
+}
+
+TEST_F(Limits, BadValuesAreClearErrors) {
+  const auto r = run({"--memory", "-5", "true"});
+  EXPECT_EQ(r.exit_code, 125);
+  EXPECT_NE(r.err.find("--memory '-5': not a size"), std::string::npos) << r.err;
+  EXPECT_EQ(run({"--cpus", "abc", "true"}).exit_code, 125);
+  EXPECT_EQ(run({"--cpuset-cpus", "4096", "true"}).exit_code, 125);
+}
+
+}  // namespace
+}  // namespace barco::it
