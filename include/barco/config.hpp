@@ -119,8 +119,8 @@ struct ContainerConfig {
   bool seccomp_explicit = false;            // given by the user: kept under --privileged, as docker does
   std::vector<DeviceRule> device_rules;     // the devices cgroup: what may be created and opened
   Resources resources;
-  std::string cgroup_parent;                // below barco's own cgroup; default "barco"
-  bool strict_cgroups = false;              // a limit the host cannot enforce is an error, not a warning
+  std::string cgroup_parent;    // below barco's own cgroup; default "barco"
+  bool strict_cgroups = false;  // a limit the host cannot enforce is an error, not a warning
   bool privileged = false;
 
   [[nodiscard]] bool has_private(Namespace ns) const;

@@ -82,9 +82,13 @@ std::string device_rule_text(const DeviceRule& r) {
   return std::string(1, r.type) + " " + number(r.major) + ":" + number(r.minor) + " " + r.access;
 }
 
-int64_t cpu_shares_to_weight(int64_t shares) { return 1 + ((shares - 2) * 9999) / 262142; }
+int64_t cpu_shares_to_weight(int64_t shares) {
+  return 1 + ((shares - 2) * 9999) / 262142;
+}
 
-int64_t cpu_weight_to_shares(int64_t weight) { return 2 + ((weight - 1) * 262142) / 9999; }
+int64_t cpu_weight_to_shares(int64_t weight) {
+  return 2 + ((weight - 1) * 262142) / 9999;
+}
 
 std::vector<DeviceRule> default_device_rules() {
   return {

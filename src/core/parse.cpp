@@ -5,10 +5,10 @@
 #include <sys/resource.h>
 
 #include <algorithm>
-#include <cctype>
-#include <cstdlib>
 #include <array>
+#include <cctype>
 #include <charconv>
+#include <cstdlib>
 #include <limits>
 #include <utility>
 
@@ -335,8 +335,12 @@ int64_t parse_size(std::string_view text, std::string_view flag, bool allow_unli
   if (unit.size() == 2 && unit[1] == 'b') {
     unit.pop_back();
   }
-  static const std::array<std::pair<std::string_view, double>, 6> kUnits{
-      {{"", 1.0}, {"b", 1.0}, {"k", 1024.0}, {"m", 1024.0 * 1024}, {"g", 1024.0 * 1024 * 1024}, {"t", 1024.0 * 1024 * 1024 * 1024}}};
+  static const std::array<std::pair<std::string_view, double>, 6> kUnits{{{"", 1.0},
+                                                                          {"b", 1.0},
+                                                                          {"k", 1024.0},
+                                                                          {"m", 1024.0 * 1024},
+                                                                          {"g", 1024.0 * 1024 * 1024},
+                                                                          {"t", 1024.0 * 1024 * 1024 * 1024}}};
   const auto* u = std::find_if(kUnits.begin(), kUnits.end(), [&](const auto& e) { return e.first == unit; });
   if (u == kUnits.end()) {
     return bad();
@@ -394,8 +398,8 @@ int64_t parse_int_in(std::string_view text, std::string_view flag, int64_t min, 
   const auto* end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(text.data(), end, v);
   if (text.empty() || ec != std::errc{} || ptr != end || v < min || v > max) {
-    fail(std::string(flag) + " '" + std::string(text) + "': expected a whole number from " + std::to_string(min) + " to " +
-             std::to_string(max),
+    fail(std::string(flag) + " '" + std::string(text) + "': expected a whole number from " + std::to_string(min) +
+             " to " + std::to_string(max),
          "");
   }
   return v;

@@ -6,16 +6,18 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <csignal>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
-#include <sstream>
 #include <filesystem>
+#include <sstream>
 #include <thread>
 
 namespace barco {
 
-CgroupDirs::~CgroupDirs() { std::for_each(dirs_.rbegin(), dirs_.rend(), remove_cgroup_dir); }
+CgroupDirs::~CgroupDirs() {
+  std::for_each(dirs_.rbegin(), dirs_.rend(), remove_cgroup_dir);
+}
 
 namespace {
 

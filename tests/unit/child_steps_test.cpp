@@ -15,6 +15,12 @@ namespace {
 using testing::config_from_words;
 using testing::FakeSys;
 
+PlanHost test_host() {
+  PlanHost host;
+  host.state_root = "/s";
+  return host;
+}
+
 struct ChildRun {
   FakeSys sys;
   Result<void> result;
@@ -41,7 +47,7 @@ class ChildSteps : public ::testing::Test {
 
 TEST_F(ChildSteps, MountsInPlanOrderWithDockersFlags) {
   FakeSys sys;
-  ASSERT_TRUE(run(build_plan(config_from_words({"--rootfs", "/r", "sh"}), PlanHost{"/s"}), sys));
+  ASSERT_TRUE(run(build_plan(config_from_words({"--rootfs", "/r", "sh"}), test_host()), sys));
   const auto& c = sys.calls;
   EXPECT_EQ(c.at(0), "unshare " + std::to_string(CLONE_NEWCGROUP));
   EXPECT_EQ(c.at(1), "mount  -> / type= flags=" + std::to_string(MS_REC | MS_PRIVATE));
@@ -68,7 +74,7 @@ TEST_F(ChildSteps, ReadOnlyVolumeGetsABindRemount) {
   FakeSys sys;
   sys.directories = {"/srv/data"};
   ASSERT_TRUE(
-      run(build_plan(config_from_words({"--rootfs", "/r", "-v", "/srv/data:/data:ro", "sh"}), PlanHost{"/s"}), sys));
+      run(build_plan(config_from_words({"--rootfs", "/r", "-v", "/srv/data:/data:ro", "sh"}), test_host()), sys));
   const int bind = sys.index_of("mount /srv/data -> /r/data type= flags=" + std::to_string(MS_BIND | MS_REC));
   ASSERT_GE(bind, 0);
   EXPECT_EQ(sys.calls.at(bind + 1),
@@ -79,20 +85,20 @@ TEST_F(ChildSteps, ReadOnlyVolumeGetsABindRemount) {
 TEST_F(ChildSteps, FileVolumeGetsAFileMountPoint) {
   FakeSys sys;
   ASSERT_TRUE(
-      run(build_plan(config_from_words({"--rootfs", "/r", "-v", "/etc/hosts:/etc/hosts", "sh"}), PlanHost{"/s"}), sys));
+      run(build_plan(config_from_words({"--rootfs", "/r", "-v", "/etc/hosts:/etc/hosts", "sh"}), test_host()), sys));
   EXPECT_GE(sys.index_of("make_path /r /etc/hosts file"), 0);
 }
 
 TEST_F(ChildSteps, ReadOnlyRootIsRemountedAfterPivot) {
   FakeSys sys;
-  ASSERT_TRUE(run(build_plan(config_from_words({"--rootfs", "/r", "--read-only", "sh"}), PlanHost{"/s"}), sys));
+  ASSERT_TRUE(run(build_plan(config_from_words({"--rootfs", "/r", "--read-only", "sh"}), test_host()), sys));
   EXPECT_GT(sys.index_of("mount  -> / type= flags=" + std::to_string(MS_BIND | MS_REMOUNT | MS_RDONLY)),
             sys.index_of("pivot_root"));
 }
 
 TEST_F(ChildSteps, UserAndGroupsAreSetGroupsFirstUidLast) {
   FakeSys sys;
-  ASSERT_TRUE(run(build_plan(config_from_words({"--rootfs", "/r", "-u", "user", "sh"}), PlanHost{"/s"}), sys));
+  ASSERT_TRUE(run(build_plan(config_from_words({"--rootfs", "/r", "-u", "user", "sh"}), test_host()), sys));
   const int groups = sys.index_of("setgroups 100");
   ASSERT_GE(groups, 0);
   EXPECT_EQ(sys.calls.at(groups + 1), "setresgid 1000");
@@ -101,9 +107,9 @@ TEST_F(ChildSteps, UserAndGroupsAreSetGroupsFirstUidLast) {
 
 TEST_F(ChildSteps, CapabilitiesInMinijailsOrder) {
   FakeSys sys;
-  ASSERT_TRUE(run(
-      build_plan(config_from_words({"--rootfs", "/r", "-u", "1000", "--cap-add", "NET_ADMIN", "sh"}), PlanHost{"/s"}),
-      sys));
+  ASSERT_TRUE(
+      run(build_plan(config_from_words({"--rootfs", "/r", "-u", "1000", "--cap-add", "NET_ADMIN", "sh"}), test_host()),
+          sys));
   const int seccomp = sys.index_of("seccomp 3");
   const int first_drop = sys.index_of("capbset_drop");
   const int keep = sys.index_of("keepcaps");
@@ -127,7 +133,7 @@ TEST_F(ChildSteps, CapabilitiesInMinijailsOrder) {
 TEST_F(ChildSteps, MaskingRefusesADevNullThatIsNotTheNullDevice) {
   FakeSys sys;
   sys.null_device.st_rdev = makedev(8, 0);  // an image swapped /dev/null for a disk
-  auto r = run(build_plan(config_from_words({"--rootfs", "/r", "sh"}), PlanHost{"/s"}), sys);
+  auto r = run(build_plan(config_from_words({"--rootfs", "/r", "sh"}), test_host()), sys);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().step, "mask_paths");
   EXPECT_NE(r.error().hint.find("CVE-2025-31133"), std::string::npos);
@@ -138,7 +144,7 @@ TEST_F(ChildSteps, MaskingBindsFilesTmpfsOnDirsAndSkipsMissing) {
   FakeSys sys;
   sys.directories = {"/proc/acpi"};
   sys.missing = {"/proc/kcore"};
-  ASSERT_TRUE(run(build_plan(config_from_words({"--rootfs", "/r", "sh"}), PlanHost{"/s"}), sys));
+  ASSERT_TRUE(run(build_plan(config_from_words({"--rootfs", "/r", "sh"}), test_host()), sys));
   EXPECT_GE(sys.index_of("mount tmpfs -> /proc/acpi type=tmpfs flags=" + std::to_string(MS_RDONLY)), 0);
   EXPECT_GE(sys.index_of("mount /proc/self/fd/-1 -> /proc/keys type= flags=" + std::to_string(MS_BIND)), 0);
   EXPECT_EQ(sys.index_of("mount /proc/self/fd/-1 -> /proc/kcore"), -1);
@@ -153,7 +159,7 @@ TEST_F(ChildSteps, MaskingBindsFilesTmpfsOnDirsAndSkipsMissing) {
 TEST_F(ChildSteps, CwdOutsideTheRootIsRefused) {
   FakeSys sys;
   sys.cwd = "(unreachable)/host";
-  auto r = run(build_plan(config_from_words({"--rootfs", "/r", "sh"}), PlanHost{"/s"}), sys);
+  auto r = run(build_plan(config_from_words({"--rootfs", "/r", "sh"}), test_host()), sys);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().step, "change_dir");
   EXPECT_NE(r.error().message().find("outside the container's root"), std::string::npos);
@@ -162,7 +168,7 @@ TEST_F(ChildSteps, CwdOutsideTheRootIsRefused) {
 // A failure at any call stops the walk at once and is reported with the step it belongs to.
 TEST_F(ChildSteps, FailureAtCallNStopsAndNamesTheStep) {
   const auto plan = build_plan(
-      config_from_words({"--rootfs", "/r", "-v", "/etc/hosts:/h", "--ulimit", "nofile=9", "sh"}), PlanHost{"/s"});
+      config_from_words({"--rootfs", "/r", "-v", "/etc/hosts:/h", "--ulimit", "nofile=9", "sh"}), test_host());
   FakeSys reference;
   ASSERT_TRUE(run(plan, reference));
   // Which step each call belongs to, by re-running with the step logs on.
@@ -185,7 +191,7 @@ TEST_F(ChildSteps, FailureAtCallNStopsAndNamesTheStep) {
 
 TEST_F(ChildSteps, MountFailureNamesTheMountStep) {
   FakeSys reference;
-  const auto plan = build_plan(config_from_words({"--rootfs", "/r", "sh"}), PlanHost{"/s"});
+  const auto plan = build_plan(config_from_words({"--rootfs", "/r", "sh"}), test_host());
   ASSERT_TRUE(run(plan, reference));
   FakeSys sys;
   sys.fail_at = reference.index_of("mount proc");
@@ -195,7 +201,7 @@ TEST_F(ChildSteps, MountFailureNamesTheMountStep) {
 }
 
 TEST_F(ChildSteps, UserNamespaceWaitsForTheParentsMapsFirst) {
-  const auto plan = build_plan(config_from_words({"--rootfs", "/r", "--userns", "private", "sh"}), PlanHost{"/s"});
+  const auto plan = build_plan(config_from_words({"--rootfs", "/r", "--userns", "private", "sh"}), test_host());
   FakeSys sys;
   // No maps_written message and the parent end closed: the child must fail at that step.
   parent_.close();
@@ -206,7 +212,7 @@ TEST_F(ChildSteps, UserNamespaceWaitsForTheParentsMapsFirst) {
 }
 
 TEST_F(ChildSteps, UserNamespaceBindsHostDevicesInsteadOfMknod) {
-  const auto plan = build_plan(config_from_words({"--rootfs", "/r", "--userns", "private", "sh"}), PlanHost{"/s"});
+  const auto plan = build_plan(config_from_words({"--rootfs", "/r", "--userns", "private", "sh"}), test_host());
   ASSERT_TRUE(parent_.send(Message{MessageType::maps_written, 0, {}, {}, {}}));
   FakeSys sys;
   ASSERT_TRUE(run(plan, sys));
