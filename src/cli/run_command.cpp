@@ -81,7 +81,7 @@ std::vector<IdMapping> userns_range(const HostView& host, const std::string& fil
 
 Resources resources_from_flags(const RunFlags& f, const HostView& host) {
   Resources r;
-  constexpr int64_t kMinMemory = 6 * 1024 * 1024;  // docker's minimum
+  constexpr int64_t kMinMemory = int64_t{6} * 1024 * 1024;  // docker's minimum
   if (!f.memory.empty()) {
     r.memory = parse_size(f.memory, "--memory");
     if (*r.memory < kMinMemory) {

@@ -367,7 +367,7 @@ double parse_cpus(std::string_view text, int host_cpus) {
 }
 
 std::string parse_cpu_list(std::string_view text, std::string_view flag, int available) {
-  const std::string whole(text);
+  std::string whole(text);
   auto check = [&](std::string_view n) {
     const auto v = parse_u64(n);
     if (!v) {
@@ -387,7 +387,8 @@ std::string parse_cpu_list(std::string_view text, std::string_view flag, int ava
     if (dash == std::string::npos) {
       check(item);
     } else if (check(std::string_view(item).substr(0, dash)) > check(std::string_view(item).substr(dash + 1))) {
-      fail(std::string(flag) + " '" + whole + "': the range " + item + " runs backwards", "write low-high, e.g. 0-1");
+      fail(std::string(flag).append(" '").append(whole).append("': the range ").append(item).append(" runs backwards"),
+           "write low-high, e.g. 0-1");
     }
   }
   return whole;

@@ -168,7 +168,7 @@ class PlanBuilder {
         return {};
       }
       const auto own = cg.own_v1.find(controller);
-      const auto dir = container_dir(mount->second, own == cg.own_v1.end() ? "" : own->second);
+      auto dir = container_dir(mount->second, own == cg.own_v1.end() ? "" : own->second);
       if (std::find(create.dirs.begin(), create.dirs.end(), dir) == create.dirs.end()) {
         create.dirs.push_back(dir);
         join.tasks_files.push_back(dir + "/tasks");
