@@ -189,15 +189,19 @@ class PlanBuilder {
       if (!dir_for("devices").empty()) {
         create.devices_dir = dir_for("devices");
       } else if (!cg.unified_mount.empty()) {
-        create.bpf_devices_dir = container_dir(cg.unified_mount, cg.own_unified);
+        create.bpf_devices_dir = unified_dir(cg);
+      }
+    }
+    if (cg.mode == CgroupMode::unified && (r.any() || !create.bpf_devices_dir.empty())) {
+      add_v2_cgroup(r, cg, create, join);
+    } else {
+      if (!create.bpf_devices_dir.empty()) {
         create.dirs.push_back(create.bpf_devices_dir);
         join.tasks_files.push_back(create.bpf_devices_dir + "/cgroup.procs");
       }
-    }
-    if (r.any() && cg.mode == CgroupMode::unified) {
-      plan_.unenforced.emplace_back("resource limits ignored: limits on a pure cgroup v2 host are not implemented yet");
-    } else if (r.any()) {
-      add_v1_limits(r, c_.strict_cgroups, limit);
+      if (r.any()) {
+        add_v1_limits(r, c_.strict_cgroups, limit);
+      }
     }
     if (create.dirs.empty()) {
       return;  // --privileged without limits, or no cgroup filesystem at all
@@ -205,6 +209,61 @@ class PlanBuilder {
     parent(Where::parent_before_clone, "create_cgroups", std::move(create),
            "before clone, below barco's own cgroup, so the container can never escape limits its caller is under");
     join_ = std::move(join);  // the child's first step, added by build()
+  }
+
+  // On a pure v2 host the container's cgroup hangs off the hierarchy's root
+  // (<mount>/<parent>/<id>): barco's own cgroup usually holds processes, and the
+  // no-internal-process rule forbids enabling controllers for children of such a cgroup.
+  [[nodiscard]] std::string unified_dir(const CgroupHost& cg) const {
+    return container_dir(cg.unified_mount, cg.mode == CgroupMode::unified ? "" : cg.own_unified);
+  }
+
+  void add_v2_cgroup(const Resources& r, const CgroupHost& cg, op::CreateCgroups& create, op::JoinCgroups& join) {
+    const std::string dir = unified_dir(cg);
+    create.dirs.push_back(dir);
+    join.tasks_files.push_back(dir + "/cgroup.procs");
+    create.v2_dir = dir;
+    create.v2_mount = cg.unified_mount;
+    auto write = [&](const std::string& controller, const std::string& file, const std::string& value,
+                     const std::string& flag) {
+      if (std::find(create.v2_controllers.begin(), create.v2_controllers.end(), controller) ==
+          create.v2_controllers.end()) {
+        create.v2_controllers.push_back(controller);
+      }
+      create.writes.push_back({dir + "/" + file, value, flag, false});
+    };
+    if (r.memory) {
+      write("memory", "memory.max", std::to_string(*r.memory), "--memory");
+      // memory.swap.max is swap alone; docker's --memory-swap is memory plus swap.
+      const int64_t swap = r.memory_swap ? (*r.memory_swap < 0 ? -1 : *r.memory_swap - *r.memory) : *r.memory;
+      create.writes.push_back({dir + "/memory.swap.max", swap < 0 ? "max" : std::to_string(swap), "--memory-swap",
+                               !r.memory_swap || !c_.strict_cgroups});
+    }
+    if (r.memory_reservation) {
+      write("memory", "memory.low", std::to_string(*r.memory_reservation), "--memory-reservation");
+    }
+    if (r.cpus) {
+      constexpr int64_t kPeriod = 100000;
+      write("cpu", "cpu.max", std::to_string(static_cast<int64_t>(*r.cpus * kPeriod)) + " " + std::to_string(kPeriod),
+            "--cpus");
+    }
+    if (r.cpu_weight || r.cpu_shares) {
+      write("cpu", "cpu.weight", std::to_string(r.cpu_weight ? *r.cpu_weight : cpu_shares_to_weight(*r.cpu_shares)),
+            r.cpu_weight ? "--cpu-weight" : "--cpu-shares");
+    }
+    if (r.pids_limit) {
+      write("pids", "pids.max", *r.pids_limit < 0 ? "max" : std::to_string(*r.pids_limit), "--pids-limit");
+    }
+    if (!r.cpuset_cpus.empty()) {
+      write("cpuset", "cpuset.cpus", r.cpuset_cpus, "--cpuset-cpus");
+    }
+    if (!r.cpuset_mems.empty()) {
+      write("cpuset", "cpuset.mems", r.cpuset_mems, "--cpuset-mems");
+    }
+    if (r.blkio_weight) {
+      // io.weight takes 1-10000 (default 100); blkio's 10-1000 scale maps onto it linearly.
+      write("io", "io.weight", "default " + std::to_string(1 + (*r.blkio_weight - 10) * 9999 / 990), "--blkio-weight");
+    }
   }
 
   template <typename Limit>

@@ -123,7 +123,39 @@ Result<bool> CgroupDirs::write_limit(const std::string& file, const std::string&
   return true;
 }
 
+Result<void> CgroupDirs::enable_controllers(const std::string& mount, const std::string& leaf,
+                                            const std::vector<std::string>& controllers) {
+  if (controllers.empty()) {
+    return {};
+  }
+  for (auto dir = std::filesystem::path(mount); dir != std::filesystem::path(leaf);) {
+    const auto available = read_file((dir / "cgroup.controllers").string());
+    std::string enable;
+    for (const auto& c : controllers) {
+      if (!available || (" " + *available + " ").find(" " + c + " ") == std::string::npos) {
+        auto e = plain_error("cgroup.controllers of \"" + dir.string() + "\" lacks \"" + c + "\"",
+                             "the " + c + " controller is not available here (not delegated to this cgroup)");
+        return e;
+      }
+      enable += (enable.empty() ? "+" : " +") + c;
+    }
+    if (auto r = write_file((dir / "cgroup.subtree_control").string(), enable); !r) {
+      if (r.error().err == EBUSY) {
+        r.error().hint = "cgroup v2's no-internal-process rule: a cgroup with processes cannot give controllers to "
+                         "its children";
+      }
+      return r;
+    }
+    dir /= std::filesystem::path(leaf).lexically_relative(dir).begin()->string();
+  }
+  return {};
+}
+
 uint64_t CgroupDirs::oom_kills(const std::string& dir) {
+  if (auto events = read_file(dir + "/memory.events")) {
+    const auto at = events->find("oom_kill ");
+    return at == std::string::npos ? 0 : std::strtoull(events->c_str() + at + 9, nullptr, 10);
+  }
   auto text = read_file(dir + "/memory.oom_control");
   if (!text) {
     return 0;

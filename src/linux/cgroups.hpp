@@ -35,7 +35,12 @@ class CgroupDirs {
   // no error) for an optional file that does not exist.
   static Result<bool> write_limit(const std::string& file, const std::string& value, bool optional);
 
-  // How many times the kernel's OOM killer acted in the v1 memory cgroup `dir`.
+  // cgroup v2: makes `controllers` available to `leaf` by writing "+name" to the
+  // cgroup.subtree_control of every directory from `mount` down to the leaf's parent.
+  static Result<void> enable_controllers(const std::string& mount, const std::string& leaf,
+                                         const std::vector<std::string>& controllers);
+
+  // How many times the kernel's OOM killer acted in the memory cgroup `dir` (v1 or v2).
   [[nodiscard]] static uint64_t oom_kills(const std::string& dir);
 
   [[nodiscard]] const std::vector<std::string>& dirs() const { return dirs_; }

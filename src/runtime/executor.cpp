@@ -104,7 +104,7 @@ void report_oom_kill(int status, const Step* cgroup_step) {
     return;
   }
   for (const auto& w : std::get<op::CreateCgroups>(cgroup_step->op).writes) {
-    if (w.file.ends_with("/memory.limit_in_bytes")) {
+    if (w.file.ends_with("/memory.limit_in_bytes") || w.file.ends_with("/memory.max")) {
       const auto dir = w.file.substr(0, w.file.rfind('/'));
       if (CgroupDirs::oom_kills(dir) > 0) {
         std::fprintf(stderr, "barco: container killed: out of memory (limit %s)\n",
@@ -147,6 +147,12 @@ int run_container(const ContainerConfig& config, const Plan& plan, const RunOpti
       return kExitBarcoError;
     }
     cgroups.emplace(std::move(created.value()));
+    if (!cg.v2_dir.empty()) {
+      if (auto r = CgroupDirs::enable_controllers(cg.v2_mount, cg.v2_dir, cg.v2_controllers); !r) {
+        report(in_step(std::move(r), "create_cgroups").error());
+        return kExitBarcoError;
+      }
+    }
     for (const auto& w : cg.writes) {
       auto written = CgroupDirs::write_limit(w.file, w.value, w.optional);
       if (!written) {

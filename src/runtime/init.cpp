@@ -31,10 +31,23 @@ namespace {
 void start_init(const SyncChannel& channel) {
   // Blocked from here on: the signals the parent forwards stay queued for barco-init.
   const SignalBlock block(supervised_signals());
+  // The command waits until PID 1 has become barco-init: until then PID 1 is still this
+  // process, whose /proc/1/exe is the host's barco binary. The write end is close-on-exec,
+  // so the command reads EOF exactly when PID 1's execveat succeeded (or PID 1 died).
+  int gate[2];
+  if (::pipe2(gate, O_CLOEXEC) < 0) {
+    fail(channel, -1, errno_error("pipe2()"));
+  }
   const pid_t command = ::fork();
   if (command == 0) {
+    ::close(gate[1]);
+    char byte = 0;
+    while (::read(gate[0], &byte, 1) < 0 && errno == EINTR) {
+    }
+    ::close(gate[0]);
     return;  // the command; it resets the mask before execve
   }
+  ::close(gate[0]);
   if (command < 0) {
     fail(channel, command, errno_error("fork()"));
   }

@@ -1,5 +1,6 @@
-// Resource limits enforced for real on this host's cgroup v1 hierarchies (hybrid). The
-// container's cgroup is looked up from the host side through its PID 1.
+// Resource limits enforced for real: on this host's cgroup v1 hierarchies (hybrid), and on
+// pure cgroup v2 in the test VM (tests/vm). The container's cgroup is looked up from the host
+// side through its state record.
 #include "harness.hpp"
 
 #include <signal.h>
@@ -17,10 +18,13 @@ class Limits : public BarcoTest {
  protected:
   void SetUp() override {
     BarcoTest::SetUp();
-    if (!IsSkipped() && !std::filesystem::exists("/sys/fs/cgroup/memory/memory.limit_in_bytes")) {
-      GTEST_SKIP() << "needs the cgroup v1 memory hierarchy (the pure cgroup v2 path is tested in the VM)";
+    if (!IsSkipped() && !v1() && !v2()) {
+      GTEST_SKIP() << "needs a cgroup v1 memory hierarchy or a pure cgroup v2 host";
     }
   }
+
+  static bool v1() { return std::filesystem::exists("/sys/fs/cgroup/memory/memory.limit_in_bytes"); }
+  static bool v2() { return std::filesystem::exists("/sys/fs/cgroup/cgroup.subtree_control"); }
 
   // The host path of a running container's cgroup in hierarchy `controller` (waits until the
   // container runs, so its processes are in it).
@@ -28,7 +32,8 @@ class Limits : public BarcoTest {
     for (int i = 0; i < 300; ++i) {
       std::ifstream state(state_root() + "/" + id + "/state.json");
       std::string text((std::istreambuf_iterator<char>(state)), {});
-      const auto at = text.find("/sys/fs/cgroup/" + controller + "/");
+      // v2: the one cgroup of the container; v1: the one in the controller's hierarchy.
+      const auto at = text.find(v1() ? "/sys/fs/cgroup/" + controller + "/" : "/sys/fs/cgroup/barco/");
       if (at != std::string::npos && text.find("\"running\"") != std::string::npos) {
         const auto end = text.find('"', at);
         return text.substr(at, end - at);
@@ -74,7 +79,7 @@ TEST_F(Limits, CpuQuotaThrottles) {
   o.on_start = [&](pid_t) {
     const auto dir = cgroup_of("busy", "cpu");
     ASSERT_FALSE(dir.empty());
-    EXPECT_EQ(read(dir + "/cpu.cfs_quota_us"), "20000\n");
+    EXPECT_EQ(read(dir + (v1() ? "/cpu.cfs_quota_us" : "/cpu.max")), v1() ? "20000\n" : "20000 100000\n");
     std::this_thread::sleep_for(800ms);
     stat = read(dir + "/cpu.stat");
   };
@@ -95,7 +100,7 @@ TEST_F(Limits, LimitsAreWrittenWhereTheContainerRuns) {
   o.on_start = [&](pid_t barco) {
     const auto mem = cgroup_of("lim", "memory");
     ASSERT_FALSE(mem.empty());
-    memory = read(mem + "/memory.limit_in_bytes");
+    memory = read(mem + (v1() ? "/memory.limit_in_bytes" : "/memory.max"));
     members = read(mem + "/cgroup.procs");
     pids = read(cgroup_of("lim", "pids") + "/pids.max");
     ::kill(barco, SIGTERM);
@@ -107,8 +112,8 @@ TEST_F(Limits, LimitsAreWrittenWhereTheContainerRuns) {
 }
 
 TEST_F(Limits, UnenforceableLimitWarnsOrFailsWhenStrict) {
-  if (std::filesystem::exists("/sys/fs/cgroup/blkio/blkio.weight")) {
-    GTEST_SKIP() << "this kernel has blkio.weight (BFQ): nothing to warn about";
+  if (!v1() || std::filesystem::exists("/sys/fs/cgroup/blkio/blkio.weight")) {
+    GTEST_SKIP() << "this host can weigh block I/O (BFQ, or cgroup v2's io.weight): nothing to warn about";
   }
   const auto warned = run({"--blkio-weight", "500", "true"});
   EXPECT_EQ(warned.exit_code, 0);

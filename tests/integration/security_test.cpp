@@ -48,6 +48,13 @@ class Security : public BarcoTest {
     return buf;
   }
 
+  static bool host_has_block_devices() {
+    for (const auto& e : std::filesystem::directory_iterator("/dev")) {
+      if (e.is_block_file()) return true;
+    }
+    return false;
+  }
+
   std::string probe_dir_;
 };
 
@@ -192,7 +199,9 @@ TEST_F(Security, PrivilegedTurnsDockersProtectionsOff) {
   EXPECT_EQ(f["proc_sys"], "rw");
   EXPECT_EQ(f["core_pattern"], "rw") << "checked with access(W_OK), never written";
   EXPECT_EQ(f["sys"], "rw");
-  EXPECT_NE(f["block_devices"], "0") << "the host's block devices are visible";
+  if (host_has_block_devices()) {
+    EXPECT_NE(f["block_devices"], "0") << "the host's block devices are visible";
+  }
   EXPECT_EQ(f["mount"], "ENODEV") << "mount is reachable (only the made-up filesystem type is missing)";
   // namespaces stay private unless asked
   EXPECT_EQ(run({"--privileged", "sh", "-c", "echo $$"}).out, "1\n");
