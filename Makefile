@@ -12,7 +12,7 @@ CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 DEB_PACKAGES := cmake make g++ pkg-config binutils libseccomp-dev libcap-dev libcli11-dev libspdlog-dev \
                 libgtest-dev nlohmann-json3-dev busybox-static clang-14 libclang-rt-14-dev clang-format clang-tidy
 
-.PHONY: all deps build rootfs run test test-unit test-integration test-asan test-fuzz lint format clean
+.PHONY: all deps build rootfs run test test-unit test-integration test-asan test-fuzz test-vm lint format clean
 
 all: build
 
@@ -45,7 +45,7 @@ run: deps build rootfs
 test: deps build rootfs
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run -Werror
 	@ctest --test-dir $(BUILD) --output-on-failure -j1
-	@$(MAKE) --no-print-directory test-asan test-fuzz
+	@$(MAKE) --no-print-directory test-asan test-fuzz test-vm
 
 test-unit: build
 	@ctest --test-dir $(BUILD) --output-on-failure -L unit
@@ -64,6 +64,14 @@ test-fuzz:
 	@cmake -S . -B $(BUILD_FUZZ) -DCMAKE_CXX_COMPILER=clang++-14 -DBARCO_FUZZ=ON -DBARCO_FUZZ_RUNS=$(FUZZ_RUNS) >/dev/null
 	@cmake --build $(BUILD_FUZZ) -j$(JOBS)
 	@ctest --test-dir $(BUILD_FUZZ) --output-on-failure
+
+# The integration suite again inside a throwaway QEMU VM (software emulation) booting
+# Debian's own kernel with pure cgroup v2: limits, the eBPF device filter and cgroup
+# namespaces for real. The first run downloads the kernel package (apt-get download, never
+# installed) into /var/cache/barco-vm.
+test-vm: build rootfs
+	@echo "x86-64 VM, pure cgroup v2:"
+	@VM_HOST_USR=1 tests/vm/run-in-vm.sh x86_64 $(CURDIR) 'build/tests/barco_integration_tests --gtest_brief=1'
 
 lint: build
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run -Werror

@@ -54,10 +54,11 @@ TEST(CgroupPlan, WithoutAV1DevicesHierarchyTheEbpfFilterOnCgroup2IsUsed) {
   host.cgroups = parse_cgroup_host("30 23 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n", "0::/user.slice/x\n");
   const auto p = build_plan(testing::config_from_words({"--rootfs", "/r", "--name", "c1", "sh"}), host);
   const auto& op = std::get<op::CreateCgroups>(p.find("create_cgroups")->op);
-  EXPECT_EQ(op.bpf_devices_dir, "/sys/fs/cgroup/user.slice/x/barco/c1");
+  EXPECT_EQ(op.bpf_devices_dir, "/sys/fs/cgroup/barco/c1")
+      << "pure v2: below the root, where controllers can be delegated";
   EXPECT_TRUE(op.devices_dir.empty());
   EXPECT_EQ(std::get<op::JoinCgroups>(p.find("join_cgroups")->op).tasks_files,
-            std::vector<std::string>{"/sys/fs/cgroup/user.slice/x/barco/c1/cgroup.procs"});
+            std::vector<std::string>{"/sys/fs/cgroup/barco/c1/cgroup.procs"});
 }
 
 TEST(DeviceRules, DockersAllowList) {

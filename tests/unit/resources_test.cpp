@@ -116,6 +116,30 @@ TEST(ResourcePlan, MissingControllerIsReportedNotDropped) {
   EXPECT_NE(p.unenforced[0].find("--pids-limit ignored: no pids controller on this host"), std::string::npos);
 }
 
+TEST(ResourcePlan, V2LimitsAtTheHierarchyRootWithControllersEnabled) {
+  PlanHost v2;
+  v2.cgroups = parse_cgroup_host("30 23 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n", "0::/user.slice/s\n");
+  const auto p = build_plan(
+      config_from_words({"--rootfs", "/r", "--name", "c", "-m", "32m", "--memory-swap", "64m", "--cpus", "0.5",
+                         "--cpu-shares", "1024", "--pids-limit", "16", "--blkio-weight", "500", "sh"}),
+      v2);
+  EXPECT_TRUE(p.unenforced.empty());
+  const auto& op = std::get<op::CreateCgroups>(p.find("create_cgroups")->op);
+  EXPECT_EQ(op.dirs, std::vector<std::string>{"/sys/fs/cgroup/barco/c"}) << "one cgroup, below the root, not our own";
+  EXPECT_EQ(op.v2_mount, "/sys/fs/cgroup");
+  EXPECT_EQ(op.bpf_devices_dir, "/sys/fs/cgroup/barco/c");
+  EXPECT_EQ(op.v2_controllers, (std::vector<std::string>{"memory", "cpu", "pids", "io"}));
+  const auto w = writes_of(p);
+  EXPECT_EQ(w.at("/sys/fs/cgroup/barco/c/memory.max"), "33554432");
+  EXPECT_EQ(w.at("/sys/fs/cgroup/barco/c/memory.swap.max"), "33554432") << "swap alone: 64m - 32m";
+  EXPECT_EQ(w.at("/sys/fs/cgroup/barco/c/cpu.max"), "50000 100000");
+  EXPECT_EQ(w.at("/sys/fs/cgroup/barco/c/cpu.weight"), "39") << "1024 shares";
+  EXPECT_EQ(w.at("/sys/fs/cgroup/barco/c/pids.max"), "16");
+  EXPECT_EQ(w.at("/sys/fs/cgroup/barco/c/io.weight"), "default 4950") << "1 + (500 - 10) * 9999 / 990";
+  EXPECT_EQ(std::get<op::JoinCgroups>(p.find("join_cgroups")->op).tasks_files,
+            std::vector<std::string>{"/sys/fs/cgroup/barco/c/cgroup.procs"});
+}
+
 TEST(ResourcePlan, CgroupParentAndUnifiedHosts) {
   PlanHost host;
   host.cgroups = parse_cgroup_host(kMountinfo, kOwn);
@@ -123,11 +147,9 @@ TEST(ResourcePlan, CgroupParentAndUnifiedHosts) {
       build_plan(config_from_words({"--rootfs", "/r", "--name", "c", "--cgroup-parent", "ci/jobs", "sh"}), host);
   EXPECT_EQ(std::get<op::CreateCgroups>(p.find("create_cgroups")->op).dirs,
             std::vector<std::string>{"/sys/fs/cgroup/devices/ci/jobs/c"});
-  PlanHost v2;
-  v2.cgroups = parse_cgroup_host("30 23 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n", "0::/\n");
-  const auto q = build_plan(config_from_words({"--rootfs", "/r", "-m", "64m", "sh"}), v2);
-  ASSERT_EQ(q.unenforced.size(), 1U);
-  EXPECT_NE(q.unenforced[0].find("not implemented yet"), std::string::npos);
+  PlanHost none;
+  const auto q = build_plan(config_from_words({"--rootfs", "/r", "-m", "64m", "sh"}), none);
+  EXPECT_EQ(q.find("create_cgroups"), nullptr);
 }
 
 TEST(ResourcePlan, StrictMakesOptionalFilesRequired) {
