@@ -2,6 +2,7 @@
 // either prints it (--dry-run) or hands it to the runtime. Nothing else lives here.
 #include "cli/run_command.hpp"
 #include "linux/seccomp.hpp"
+#include "runtime/state.hpp"
 
 #include <barco/plan.hpp>
 #include <barco/runtime.hpp>
@@ -98,6 +99,7 @@ int main(int argc, char** argv) {
   barco::cli::RunFlags run_flags;
   auto* run = app.add_subcommand("run", "Run a command in a new container");
   barco::cli::add_run_flags(*run, run_flags);
+  auto* gc = app.add_subcommand("gc", "Remove the records and cgroups of containers whose barco died");
   int run_verbosity = 0;
   // `barco -v run` is verbose, `barco run -v` a volume (docker's -v); --verbose works in both places.
   run->add_flag("--verbose", run_verbosity, "Log every step as it runs");
@@ -115,6 +117,12 @@ int main(int argc, char** argv) {
   }
   setup_logging(verbosity + run_verbosity, log_level);
   try {
+    if (gc->parsed()) {
+      for (const auto& id : barco::remove_stale_records(state_root)) {
+        std::printf("removed %s\n", id.c_str());
+      }
+      return 0;
+    }
     run_flags.command = barco::cli::command_from_args(args, command_at);
     return run_command(run_flags, state_root);
   } catch (const barco::ConfigError& e) {

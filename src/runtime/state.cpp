@@ -131,7 +131,10 @@ void remove_cgroups_of(const std::string& dir) {
 
 // Records of barco processes that are gone (SIGKILL, a crash, a reboot of /run's tmpfs
 // aside) are removed by the next reservation, so nothing accumulates.
-void remove_stale_records(const std::string& root) {
+}  // namespace
+
+std::vector<std::string> remove_stale_records(const std::string& root) {
+  std::vector<std::string> removed;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(root, ec)) {
     const auto name = entry.path().filename().string();
@@ -143,9 +146,13 @@ void remove_stale_records(const std::string& root) {
     } else if (name.front() != '.' && entry.is_directory(ec) && is_stale(entry.path().string())) {
       remove_cgroups_of(entry.path().string());
       std::filesystem::remove_all(entry.path(), ec);
+      removed.push_back(name);
     }
   }
+  return removed;
 }
+
+namespace {
 
 }  // namespace
 

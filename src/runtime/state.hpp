@@ -30,6 +30,10 @@ struct StateInfo {
 [[nodiscard]] nlohmann::json to_json(const StateInfo& s);
 [[nodiscard]] StateInfo state_from_json(const nlohmann::json& j);
 
+// Removes the records (and cgroups) of containers whose barco is gone; returns their ids.
+// Every reservation does this first; `barco gc` does only this.
+std::vector<std::string> remove_stale_records(const std::string& root);
+
 // Start time of a process in clock ticks since boot, 0 if it does not exist.
 [[nodiscard]] unsigned long long process_start_time(pid_t pid);
 

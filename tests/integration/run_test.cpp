@@ -366,6 +366,34 @@ TEST_F(BarcoRun, KilledBarcoTakesItsContainerAlongAndTheNextRunCleansUp) {
   EXPECT_FALSE(std::filesystem::exists(cgroup)) << "...and its cgroup";
 }
 
+TEST_F(BarcoRun, GcRemovesWhatAKilledBarcoLeft) {
+  std::string cgroup;
+  RunOptions o;
+  o.on_start = [&](pid_t barco) {
+    const pid_t init = container_pid(state_root(), "orphan");
+    ASSERT_GT(init, 0);
+    // The first cgroup in the record (the devices one on v1, the only one on v2).
+    std::ifstream state(state_root() + "/orphan/state.json");
+    const std::string text((std::istreambuf_iterator<char>(state)), {});
+    const auto at = text.find("\"/sys/fs/cgroup/");
+    if (at != std::string::npos) cgroup = text.substr(at + 1, text.find('"', at + 1) - at - 1);
+    ::kill(barco, SIGKILL);
+    // PR_SET_PDEATHSIG: the container dies with barco.
+    for (int i = 0; i < 200 && ::kill(init, 0) == 0; ++i) std::this_thread::sleep_for(10ms);
+    EXPECT_NE(::kill(init, 0), 0) << "the container outlived barco";
+  };
+  EXPECT_EQ(run({"--name", "orphan", "sleep", "30"}, o).exit_code, 137);
+  EXPECT_TRUE(std::filesystem::exists(state_root() + "/orphan")) << "a SIGKILLed barco cannot clean up itself";
+  ASSERT_FALSE(cgroup.empty());
+  EXPECT_TRUE(std::filesystem::exists(cgroup));
+  const auto gc = barco({"--root", state_root(), "gc"});
+  EXPECT_EQ(gc.exit_code, 0);
+  EXPECT_EQ(gc.out, "removed orphan\n");
+  EXPECT_FALSE(std::filesystem::exists(state_root() + "/orphan"));
+  EXPECT_FALSE(std::filesystem::exists(cgroup));
+  EXPECT_EQ(barco({"--root", state_root(), "gc"}).out, "") << "nothing left the second time";
+}
+
 TEST_F(BarcoRun, DryRunPrintsThePlanAndTouchesNothing) {
   const auto r = run({"--name", "dry", "--dry-run", "sh", "-c", "echo hi"});
   EXPECT_EQ(r.exit_code, 0);
