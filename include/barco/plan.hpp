@@ -42,10 +42,10 @@ struct CgroupWrite {
 struct CreateCgroups {
   std::vector<std::string> dirs;
   std::vector<CgroupWrite> writes;
-  std::string devices_dir;      // v1 devices cgroup, or empty
-  std::string bpf_devices_dir;  // cgroup v2 directory that gets the eBPF device filter, or empty
-  std::string v2_mount;         // pure cgroup v2: the hierarchy's mount point
-  std::string v2_dir;           // pure cgroup v2: the container's cgroup
+  std::string devices_dir;                  // v1 devices cgroup, or empty
+  std::string bpf_devices_dir;              // cgroup v2 directory that gets the eBPF device filter, or empty
+  std::string v2_mount;                     // pure cgroup v2: the hierarchy's mount point
+  std::string v2_dir;                       // pure cgroup v2: the container's cgroup
   std::vector<std::string> v2_controllers;  // to enable in each parent's cgroup.subtree_control
   std::vector<DeviceRule> device_rules;
 };

@@ -2,8 +2,10 @@
 #include <barco/plan.hpp>
 
 #include <sched.h>
+#include <sys/mount.h>
 
 #include <algorithm>
+#include <map>
 #include <optional>
 
 namespace barco {
@@ -84,7 +86,7 @@ class PlanBuilder {
             "after the process sits in its own cgroup (and before /sys is mounted), so that cgroup is the namespace's "
             "root");
     }
-    add_filesystem_steps(userns);
+    add_filesystem_steps(userns, host);
     if (c_.has_private(Namespace::uts)) {
       child("set_hostname", op::SetHostname{c_.hostname}, "in the private UTS namespace; the host's is untouched");
     }
@@ -120,7 +122,7 @@ class PlanBuilder {
   }
 
  private:
-  void add_filesystem_steps(bool userns) {
+  void add_filesystem_steps(bool userns, const PlanHost& host) {
     const auto& root = c_.root.path;
     child("make_root_private", op::MakeRootPrivate{}, "no mount made for the container may propagate back to the host");
     child("bind_rootfs", op::BindRootfs{root}, "pivot_root needs the new root to be a mount point");
@@ -137,6 +139,7 @@ class PlanBuilder {
         add_mount(m);
       }
     }
+    add_cgroup_mounts(host.cgroups);
     child("pivot_root", op::PivotRoot{root},
           "after the mounts, then the old root is detached: no path to the host remains");
     if (c_.root.readonly) {
@@ -309,6 +312,45 @@ class PlanBuilder {
       base.pop_back();
     }
     return base + "/" + c_.cgroup_parent + "/" + c_.id;
+  }
+
+  // /sys/fs/cgroup as docker shows it: the container's own cgroups (the cgroup namespace
+  // makes them the roots), read-only unless --privileged.
+  void add_cgroup_mounts(const CgroupHost& cg) {
+    if (!c_.has_private(Namespace::cgroup) || cg.mode == CgroupMode::none) {
+      return;
+    }
+    const unsigned long ro = c_.privileged ? 0 : MS_RDONLY;
+    constexpr unsigned long kSafe = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+    const auto& root = c_.root.path;
+    auto mount = [&](const std::string& name, Mount m, const char* why) {
+      child(name, op::MountFs{std::move(m), root}, why);
+    };
+    if (cg.mode == CgroupMode::unified) {
+      mount("mount_cgroup", {"/sys/fs/cgroup", "cgroup2", "cgroup2", kSafe | ro, {}, false},
+            "after enter_cgroup_namespace: the container's cgroup is the root it sees");
+      return;
+    }
+    mount("mount_cgroup", {"/sys/fs/cgroup", "tmpfs", "tmpfs", kSafe, "mode=755", false},
+          "a tmpfs to hold one mount point per v1 hierarchy, as docker does");
+    std::map<std::string, std::string> hierarchies;  // host mount point -> controllers
+    for (const auto& [controller, where] : cg.v1_mounts) {
+      auto& list = hierarchies[where];
+      list += (list.empty() ? "" : ",") + controller;
+    }
+    for (const auto& [where, controllers] : hierarchies) {
+      const auto name = where.substr(where.rfind('/') + 1);
+      mount("mount_cgroup", {"/sys/fs/cgroup/" + name, "cgroup", "cgroup", kSafe | ro, controllers, false},
+            "each hierarchy, rooted at the container's own cgroup by the cgroup namespace");
+    }
+    if (!cg.unified_mount.empty()) {
+      mount("mount_cgroup", {"/sys/fs/cgroup/unified", "cgroup2", "cgroup2", kSafe | ro, {}, false},
+            "the hybrid host's cgroup2 mount");
+    }
+    if (ro != 0) {
+      mount("mount_cgroup", {"/sys/fs/cgroup", "tmpfs", "", MS_REMOUNT | kSafe | ro, "mode=755", false},
+            "the tmpfs becomes read-only once its mount points exist");
+    }
   }
 
   // Seccomp, bounding set, identity, capabilities, no_new_privs: the order is the one

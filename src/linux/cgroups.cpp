@@ -141,8 +141,9 @@ Result<void> CgroupDirs::enable_controllers(const std::string& mount, const std:
     }
     if (auto r = write_file((dir / "cgroup.subtree_control").string(), enable); !r) {
       if (r.error().err == EBUSY) {
-        r.error().hint = "cgroup v2's no-internal-process rule: a cgroup with processes cannot give controllers to "
-                         "its children";
+        r.error().hint =
+            "cgroup v2's no-internal-process rule: a cgroup with processes cannot give controllers to "
+            "its children";
       }
       return r;
     }

@@ -152,9 +152,7 @@ std::vector<std::string> remove_stale_records(const std::string& root) {
   return removed;
 }
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 Result<StateRecord> StateRecord::reserve(const std::string& root, StateInfo info) {
   if (auto r = make_state_root(root); !r) {

@@ -111,6 +111,21 @@ TEST_F(Limits, LimitsAreWrittenWhereTheContainerRuns) {
   EXPECT_FALSE(members.empty()) << "the container's processes sit in its memory cgroup";
 }
 
+TEST_F(Limits, TheContainerSeesItsOwnCgroupReadOnly) {
+  const std::string file = v1() ? "/sys/fs/cgroup/memory/memory.limit_in_bytes" : "/sys/fs/cgroup/memory.max";
+  const auto r = run({"-m", "48m", "sh", "-c",
+                      "cat " + file + "; cat /proc/self/cgroup | tail -1; (echo 1 > " + file +
+                          ") 2>/dev/null && echo writable || echo read-only"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const auto l = lines(r.out);
+  ASSERT_EQ(l.size(), 3U) << r.out;
+  EXPECT_EQ(l[0], "50331648") << "the limit of the container's own cgroup, seen at the root";
+  EXPECT_EQ(l[1].substr(l[1].rfind(':') + 1), "/") << "the cgroup namespace is rooted at the container's cgroup";
+  EXPECT_EQ(l[2], "read-only");
+  const auto p = run({"--privileged", "-m", "48m", "sh", "-c", "(echo 50331648 > " + file + ") && echo writable"});
+  EXPECT_EQ(p.out, "writable\n") << p.err;
+}
+
 TEST_F(Limits, UnenforceableLimitWarnsOrFailsWhenStrict) {
   if (!v1() || std::filesystem::exists("/sys/fs/cgroup/blkio/blkio.weight")) {
     GTEST_SKIP() << "this host can weigh block I/O (BFQ, or cgroup v2's io.weight): nothing to warn about";
