@@ -1,5 +1,6 @@
 // barco: the command line. It parses flags into a ContainerConfig, builds the Plan, and
 // either prints it (--dry-run) or hands it to the runtime. Nothing else lives here.
+#include "cli/doctor_command.hpp"
 #include "cli/run_command.hpp"
 #include "linux/seccomp.hpp"
 #include "runtime/state.hpp"
@@ -100,6 +101,9 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "Run a command in a new container");
   barco::cli::add_run_flags(*run, run_flags);
   auto* gc = app.add_subcommand("gc", "Remove the records and cgroups of containers whose barco died");
+  auto* doctor = app.add_subcommand("doctor", "Check this host: cgroups, namespaces, seccomp, overlayfs");
+  bool doctor_json = false;
+  barco::cli::add_doctor_flags(*doctor, doctor_json);
   int run_verbosity = 0;
   // `barco -v run` is verbose, `barco run -v` a volume (docker's -v); --verbose works in both places.
   run->add_flag("--verbose", run_verbosity, "Log every step as it runs");
@@ -117,6 +121,9 @@ int main(int argc, char** argv) {
   }
   setup_logging(verbosity + run_verbosity, log_level);
   try {
+    if (doctor->parsed()) {
+      return barco::cli::run_doctor(doctor_json);
+    }
     if (gc->parsed()) {
       for (const auto& id : barco::remove_stale_records(state_root)) {
         std::printf("removed %s\n", id.c_str());

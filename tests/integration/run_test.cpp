@@ -395,6 +395,19 @@ TEST_F(BarcoRun, GcRemovesWhatAKilledBarcoLeft) {
   EXPECT_EQ(barco({"--root", state_root(), "gc"}).out, "") << "nothing left the second time";
 }
 
+TEST_F(BarcoRun, DoctorDescribesThisHost) {
+  const auto table = barco({"doctor"});
+  EXPECT_EQ(table.exit_code, 0) << table.out;
+  EXPECT_NE(table.out.find("full isolation here"), std::string::npos) << table.out;
+  const auto json = barco({"doctor", "--json"});
+  EXPECT_EQ(json.exit_code, 0);
+  const bool v2_only = std::filesystem::exists("/sys/fs/cgroup/cgroup.subtree_control");
+  EXPECT_NE(json.out.find(v2_only ? "\"unified (cgroup v2)\"" : "\"hybrid (v1 controllers + cgroup2)\""),
+            std::string::npos)
+      << json.out;
+  EXPECT_NE(json.out.find("\"ok\": true"), std::string::npos);
+}
+
 TEST_F(BarcoRun, DryRunPrintsThePlanAndTouchesNothing) {
   const auto r = run({"--name", "dry", "--dry-run", "sh", "-c", "echo hi"});
   EXPECT_EQ(r.exit_code, 0);
