@@ -176,8 +176,11 @@ Result<void> CgroupDirs::write_device_rules(const std::string& dir, const std::v
   return {};
 }
 
-Result<void> join_cgroups(Sys& sys, const std::vector<std::string>& tasks_files) {
+Result<void> join_cgroups(Sys& sys, const std::vector<std::string>& tasks_files, bool already_in_unified) {
   for (const auto& f : tasks_files) {
+    if (already_in_unified && f.ends_with("/cgroup.procs")) {
+      continue;
+    }
     if (auto r = sys.write_file(f, "0"); !r) {
       return r;
     }

@@ -52,7 +52,8 @@ class CgroupDirs {
 // Removes a cgroup directory left by a barco that died (nothing may be running in it).
 void remove_cgroup_dir(const std::string& dir);
 
-// Child side: the calling process moves itself into each cgroup.
-Result<void> join_cgroups(Sys& sys, const std::vector<std::string>& tasks_files);
+// Child side: the calling process moves itself into each cgroup (v1 `tasks`, v2
+// `cgroup.procs`); a v2 one is skipped when clone already placed it there.
+Result<void> join_cgroups(Sys& sys, const std::vector<std::string>& tasks_files, bool already_in_unified);
 
 }  // namespace barco

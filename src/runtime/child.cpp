@@ -50,40 +50,41 @@ Result<void> run_terminal_step(Sys& sys, const SyncChannel& channel) {
 }
 
 Result<void> run_step(const Step& step, Sys& sys, const SyncChannel& channel, const ChildOptions& options) {
-  return std::visit(overloaded{
-                        [&](const op::WaitForIdMaps&) { return wait_for_id_maps(channel); },
-                        [&](const op::JoinCgroups& o) { return join_cgroups(sys, o.tasks_files); },
-                        [&](const op::BecomeRootInUserns&) { return become_root_in_userns(sys); },
-                        [&](const op::SetHostname& o) { return set_hostname(sys, o.name); },
-                        [&](const op::MakeRootPrivate&) { return make_root_private(sys); },
-                        [&](const op::BindRootfs& o) { return bind_rootfs(sys, o.rootfs); },
-                        [&](const op::MountFs& o) { return mount_filesystem(sys, o.mount, o.rootfs); },
-                        [&](const op::MakeDevice& o) { return make_device(sys, o.device, o.rootfs, o.bind_from_host); },
-                        [&](const op::MakeSymlink& o) { return make_symlink(sys, o.target, o.link, o.rootfs); },
-                        [&](const op::PivotRoot& o) { return pivot_into(sys, o.rootfs); },
-                        [&](const op::RemountRootReadOnly&) { return remount_root_read_only(sys); },
-                        [&](const op::BringUpLoopback&) { return bring_up_loopback(sys); },
-                        [&](const op::EnterCgroupNamespace&) { return enter_cgroup_namespace(sys); },
-                        [&](const op::SetupTerminal&) { return run_terminal_step(sys, channel); },
-                        [&](const op::CreateSession&) { return sys.setsid(); },
-                        [&](const op::DetachStdin&) { return detach_stdin(sys); },
-                        [&](const op::SetRlimits& o) { return set_rlimits(sys, o.limits); },
-                        [&](const op::SetUser& o) { return set_user(sys, o.user, o.keep_caps); },
-                        [&](const op::MaskPaths& o) { return mask_paths(sys, o.paths); },
-                        [&](const op::ReadonlyPaths& o) { return make_paths_read_only(sys, o.paths); },
-                        [&](const op::LoadSeccomp&) {
-                          return options.seccomp_program != nullptr
-                                     ? load_seccomp(sys, *options.seccomp_program)
-                                     : Result<void>(plain_error("seccomp", "the filter was not compiled before clone"));
-                        },
-                        [&](const op::DropBoundingCaps& o) { return drop_bounding_caps(sys, o.keep, o.last_cap); },
-                        [&](const op::SetCapabilities& o) { return set_capabilities(sys, o.caps); },
-                        [&](const op::SetNoNewPrivs&) { return set_no_new_privs(sys); },
-                        [&](const op::ChangeDir& o) { return change_dir(sys, o.cwd); },
-                        [&](const op::CloseFds&) { return close_fds(sys, channel.fd()); },
-                        [&](const auto&) { return Result<void>(plain_error("not a child step", {})); },
-                    },
-                    step.op);
+  return std::visit(
+      overloaded{
+          [&](const op::WaitForIdMaps&) { return wait_for_id_maps(channel); },
+          [&](const op::JoinCgroups& o) { return join_cgroups(sys, o.tasks_files, options.born_in_unified_cgroup); },
+          [&](const op::BecomeRootInUserns&) { return become_root_in_userns(sys); },
+          [&](const op::SetHostname& o) { return set_hostname(sys, o.name); },
+          [&](const op::MakeRootPrivate&) { return make_root_private(sys); },
+          [&](const op::BindRootfs& o) { return bind_rootfs(sys, o.rootfs); },
+          [&](const op::MountFs& o) { return mount_filesystem(sys, o.mount, o.rootfs); },
+          [&](const op::MakeDevice& o) { return make_device(sys, o.device, o.rootfs, o.bind_from_host); },
+          [&](const op::MakeSymlink& o) { return make_symlink(sys, o.target, o.link, o.rootfs); },
+          [&](const op::PivotRoot& o) { return pivot_into(sys, o.rootfs); },
+          [&](const op::RemountRootReadOnly&) { return remount_root_read_only(sys); },
+          [&](const op::BringUpLoopback&) { return bring_up_loopback(sys); },
+          [&](const op::EnterCgroupNamespace&) { return enter_cgroup_namespace(sys); },
+          [&](const op::SetupTerminal&) { return run_terminal_step(sys, channel); },
+          [&](const op::CreateSession&) { return sys.setsid(); },
+          [&](const op::DetachStdin&) { return detach_stdin(sys); },
+          [&](const op::SetRlimits& o) { return set_rlimits(sys, o.limits); },
+          [&](const op::SetUser& o) { return set_user(sys, o.user, o.keep_caps); },
+          [&](const op::MaskPaths& o) { return mask_paths(sys, o.paths); },
+          [&](const op::ReadonlyPaths& o) { return make_paths_read_only(sys, o.paths); },
+          [&](const op::LoadSeccomp&) {
+            return options.seccomp_program != nullptr
+                       ? load_seccomp(sys, *options.seccomp_program)
+                       : Result<void>(plain_error("seccomp", "the filter was not compiled before clone"));
+          },
+          [&](const op::DropBoundingCaps& o) { return drop_bounding_caps(sys, o.keep, o.last_cap); },
+          [&](const op::SetCapabilities& o) { return set_capabilities(sys, o.caps); },
+          [&](const op::SetNoNewPrivs&) { return set_no_new_privs(sys); },
+          [&](const op::ChangeDir& o) { return change_dir(sys, o.cwd); },
+          [&](const op::CloseFds&) { return close_fds(sys, channel.fd()); },
+          [&](const auto&) { return Result<void>(plain_error("not a child step", {})); },
+      },
+      step.op);
 }
 
 bool ends_setup(const Step& step) {

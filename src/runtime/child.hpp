@@ -18,6 +18,7 @@ namespace barco {
 struct ChildOptions {
   bool log_steps = false;                                     // send a debug line per step (barco -v)
   const std::vector<sock_filter>* seccomp_program = nullptr;  // compiled by the parent before clone
+  bool born_in_unified_cgroup = false;                        // CLONE_INTO_CGROUP worked: no cgroup.procs to write
 };
 
 // Runs the child steps up to, not including, start_init and exec. Stops at the first

@@ -15,6 +15,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -214,14 +215,29 @@ int run_container(const ContainerConfig& config, const Plan& plan, const RunOpti
     return kExitBarcoError;
   }
   spdlog::debug("clone: {}", describe(plan.find("clone")->op));
-  auto pid = clone_process(plan.clone_flags);
-  if (!pid) {
-    pid.error().step = "clone";
-    if (pid.error().err == EPERM && ::geteuid() != 0) {
-      pid.error().hint = "creating namespaces needs root: run barco with sudo";
+  // cgroup v2: the child is born inside its cgroup (CLONE_INTO_CGROUP), so it has nothing
+  // to join there.
+  UniqueFd unified_cgroup;
+  if (cgroup_step != nullptr) {
+    const auto& cg = std::get<op::CreateCgroups>(cgroup_step->op);
+    const auto& dir = !cg.v2_dir.empty() ? cg.v2_dir : cg.bpf_devices_dir;
+    if (!dir.empty()) {
+      unified_cgroup.reset(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     }
-    report(pid.error());
+  }
+  auto cloned = clone_process(plan.clone_flags, unified_cgroup.get());
+  if (!cloned) {
+    cloned.error().step = "clone";
+    if (cloned.error().err == EPERM && ::geteuid() != 0) {
+      cloned.error().hint = "creating namespaces needs root: run barco with sudo";
+    }
+    report(cloned.error());
     return kExitBarcoError;
+  }
+  const pid_t* pid = &cloned->pid;
+  child_options.born_in_unified_cgroup = cloned->into_cgroup;
+  if (cloned->pid != 0 && cloned->into_cgroup) {
+    spdlog::debug("clone: CLONE_INTO_CGROUP placed the container in its cgroup v2 directory");
   }
   if (*pid == 0) {
     parent_end.close();

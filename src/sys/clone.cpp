@@ -11,18 +11,29 @@
 
 namespace barco {
 
-Result<pid_t> clone_process(unsigned long flags) {
+Result<CloneResult> clone_process(unsigned long flags, int cgroup_fd) {
   clone_args args{};
   args.flags = flags;
   args.exit_signal = SIGCHLD;
-  long pid = ::syscall(SYS_clone3, &args, sizeof args);
+  long pid = -1;
+  if (cgroup_fd >= 0) {
+    args.flags |= CLONE_INTO_CGROUP;
+    args.cgroup = static_cast<uint64_t>(cgroup_fd);
+    pid = ::syscall(SYS_clone3, &args, sizeof args);
+    if (pid >= 0) {
+      return CloneResult{static_cast<pid_t>(pid), true};
+    }
+    args.flags = flags;  // an older kernel (< 5.7), or the cgroup refused it: join later
+    args.cgroup = 0;
+  }
+  pid = ::syscall(SYS_clone3, &args, sizeof args);
   if (pid < 0 && (errno == ENOSYS || errno == EPERM)) {
     pid = ::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
   }
   if (pid < 0) {
     return errno_error("clone3(" + clone_flags_to_string(flags) + ")");
   }
-  return static_cast<pid_t>(pid);
+  return CloneResult{static_cast<pid_t>(pid), false};
 }
 
 }  // namespace barco

@@ -8,8 +8,15 @@
 
 namespace barco {
 
-// Returns 0 in the child and the child's pid in the parent. Falls back to clone(2) where
-// clone3 is missing (ENOSYS) or filtered by a seccomp profile (EPERM).
-Result<pid_t> clone_process(unsigned long flags);
+struct CloneResult {
+  pid_t pid = 0;             // 0 in the child
+  bool into_cgroup = false;  // the child started inside `cgroup_fd`'s cgroup
+};
+
+// Returns pid 0 in the child and the child's pid in the parent. With a cgroup v2 directory
+// fd (>= 0) the child is created inside that cgroup (CLONE_INTO_CGROUP: no attach at all);
+// where the kernel refuses that, or lacks clone3 (ENOSYS) or a seccomp profile filters it
+// (EPERM), it falls back step by step and says so in `into_cgroup`.
+Result<CloneResult> clone_process(unsigned long flags, int cgroup_fd = -1);
 
 }  // namespace barco

@@ -178,6 +178,7 @@ TEST_F(Security, EbpfDeviceFilterOnCgroupV2RefusesBlockDevices) {
   const auto r = command(argv);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("eBPF device filter on"), std::string::npos) << "the v2 path was not taken: " << r.err;
+  EXPECT_NE(r.err.find("CLONE_INTO_CGROUP placed the container"), std::string::npos) << r.err;
   EXPECT_NE(r.out.find("mknod_block=EPERM"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("open_null=OK"), std::string::npos) << r.out;
 }
