@@ -43,9 +43,11 @@ int run_command(const barco::cli::RunFlags& flags, const std::string& state_root
                    config.seccomp->source, name);
     }
   }
-  const auto plan_host = barco::cli::plan_host(host, state_root);
+  const auto plan_host = barco::cli::plan_host(host, state_root, flags);
   if (!config.device_rules.empty() && plan_host.cgroups.mode == barco::CgroupMode::none && !flags.dry_run) {
-    spdlog::warn("device access is not restricted: this host has no cgroup filesystem mounted");
+    spdlog::warn("device access is not restricted: {}", flags.cgroups_mode == "disabled"
+                                                            ? "--cgroups disabled"
+                                                            : "this host has no cgroup filesystem mounted");
   }
   const auto plan = barco::build_plan(config, plan_host);
   for (const auto& problem : plan.unenforced) {

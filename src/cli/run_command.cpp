@@ -332,6 +332,8 @@ void add_run_flags(CLI::App& run, RunFlags& f) {
   run.add_option("--blkio-weight", f.blkio_weight, "Relative block I/O weight (10-1000)");
   run.add_option("--cgroup-parent", f.cgroup_parent, "Parent cgroup, below barco's own (default: barco)");
   run.add_flag("--strict-cgroups", f.strict_cgroups, "Fail instead of warning when a limit cannot be enforced");
+  run.add_option("--cgroups", f.cgroups_mode, "enabled (default) or disabled: create no cgroups at all")
+      ->check(CLI::IsMember({"enabled", "disabled"}));
   run.add_flag(
       "--privileged", f.privileged,
       "Turn off docker's protections: all capabilities, no seccomp, no masked paths, /sys writable, host devices");
@@ -491,6 +493,14 @@ ContainerConfig config_from_flags(const RunFlags& flags, const HostView& host) {
 PlanHost plan_host(const HostView& host, const std::string& state_root) {
   return PlanHost{state_root, native_seccomp_arch(), KernelVersion::parse(host.kernel_release()), host.cap_last_cap(),
                   host.cgroups()};
+}
+
+PlanHost plan_host(const HostView& host, const std::string& state_root, const RunFlags& flags) {
+  auto h = plan_host(host, state_root);
+  if (flags.cgroups_mode == "disabled") {
+    h.cgroups = CgroupHost{};  // as if the host had no cgroup filesystem: nothing is created
+  }
+  return h;
 }
 
 }  // namespace barco::cli

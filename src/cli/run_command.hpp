@@ -46,6 +46,7 @@ struct RunFlags {
   std::string memory, memory_swap, memory_reservation, cpus, cpu_shares, cpu_weight, pids_limit;
   std::string cpuset_cpus, cpuset_mems, blkio_weight, cgroup_parent;
   bool strict_cgroups = false;
+  std::string cgroups_mode = "enabled";
   bool dry_run = false;
   std::vector<std::string> command;
 };
@@ -91,5 +92,7 @@ void add_run_flags(CLI::App& run, RunFlags& flags);
 [[nodiscard]] ContainerConfig config_from_flags(const RunFlags& flags, const HostView& host);
 
 [[nodiscard]] PlanHost plan_host(const HostView& host, const std::string& state_root);
+// With --cgroups disabled the plan sees no cgroups at all.
+[[nodiscard]] PlanHost plan_host(const HostView& host, const std::string& state_root, const RunFlags& flags);
 
 }  // namespace barco::cli

@@ -24,6 +24,10 @@ namespace {
 // Kills whatever is still in the cgroup (possible with --pid host, where the container's
 // processes do not die with its PID 1).
 void kill_remaining(const std::string& dir) {
+  // cgroup v2 (5.14+) kills everything in the cgroup at once.
+  if (std::filesystem::exists(dir + "/cgroup.kill")) {
+    (void)write_file(dir + "/cgroup.kill", "1");
+  }
   for (int round = 0; round < 20; ++round) {
     auto procs = read_file(dir + "/cgroup.procs");
     if (!procs || procs->empty()) {

@@ -130,6 +130,15 @@ TEST_F(Limits, TheContainerSeesItsOwnCgroupReadOnly) {
   EXPECT_EQ(run({"sh", "-c", awk}).out, "ro\n");
 }
 
+TEST_F(Limits, CgroupsDisabledCreatesNothingAndSaysWhatIsLost) {
+  const auto r = run({"--cgroups", "disabled", "--pids-limit", "16", "sh", "-c", "cat /proc/self/cgroup | tail -1"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("--pids-limit ignored"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("device access is not restricted: --cgroups disabled"), std::string::npos) << r.err;
+  EXPECT_EQ(run({"--cgroups", "disabled", "--strict-cgroups", "--pids-limit", "16", "true"}).exit_code, 125);
+  EXPECT_EQ(run({"--cgroups", "maybe", "true"}).exit_code, 125);
+}
+
 TEST_F(Limits, UnenforceableLimitWarnsOrFailsWhenStrict) {
   if (!v1() || std::filesystem::exists("/sys/fs/cgroup/blkio/blkio.weight")) {
     GTEST_SKIP() << "this host can weigh block I/O (BFQ, or cgroup v2's io.weight): nothing to warn about";
