@@ -342,51 +342,42 @@ TEST_F(BarcoRun, SecondContainerWithTheSameNameIsRefused) {
   (void)run({"--name", "same", "--init", "sleep", "30"}, o);
 }
 
-TEST_F(BarcoRun, KilledBarcoTakesItsContainerAlongAndTheNextRunCleansUp) {
+// Runs a container named "orphan", SIGKILLs its barco and checks the container died with it
+// (PR_SET_PDEATHSIG) while record and cgroup stayed behind. Returns the cgroup's path.
+std::string leave_an_orphan(const std::string& state_root,
+                            const std::function<RunResult(const std::vector<std::string>&, const RunOptions&)>& run) {
   std::string cgroup;
   RunOptions o;
   o.on_start = [&](pid_t barco) {
-    const pid_t init = container_pid(state_root(), "orphan");
+    const pid_t init = container_pid(state_root, "orphan");
     ASSERT_GT(init, 0);
     // The first cgroup in the record (the devices one on v1, the only one on v2).
-    std::ifstream state(state_root() + "/orphan/state.json");
+    std::ifstream state(state_root + "/orphan/state.json");
     const std::string text((std::istreambuf_iterator<char>(state)), {});
     const auto at = text.find("\"/sys/fs/cgroup/");
     if (at != std::string::npos) cgroup = text.substr(at + 1, text.find('"', at + 1) - at - 1);
     ::kill(barco, SIGKILL);
-    // PR_SET_PDEATHSIG: the container dies with barco.
     for (int i = 0; i < 200 && ::kill(init, 0) == 0; ++i) std::this_thread::sleep_for(10ms);
     EXPECT_NE(::kill(init, 0), 0) << "the container outlived barco";
   };
   EXPECT_EQ(run({"--name", "orphan", "sleep", "30"}, o).exit_code, 137);
-  EXPECT_TRUE(std::filesystem::exists(state_root() + "/orphan")) << "a SIGKILLed barco cannot clean up itself";
-  ASSERT_FALSE(cgroup.empty());
+  EXPECT_TRUE(std::filesystem::exists(state_root + "/orphan")) << "a SIGKILLed barco cannot clean up itself";
+  EXPECT_FALSE(cgroup.empty());
   EXPECT_TRUE(std::filesystem::exists(cgroup));
+  return cgroup;
+}
+
+TEST_F(BarcoRun, KilledBarcoTakesItsContainerAlongAndTheNextRunCleansUp) {
+  const auto cgroup = leave_an_orphan(state_root(), [&](const auto& a, const auto& o) { return run(a, o); });
+  ASSERT_FALSE(cgroup.empty());
   EXPECT_EQ(run({"true"}).exit_code, 0);
   EXPECT_FALSE(std::filesystem::exists(state_root() + "/orphan")) << "the next run removes the stale record";
   EXPECT_FALSE(std::filesystem::exists(cgroup)) << "...and its cgroup";
 }
 
 TEST_F(BarcoRun, GcRemovesWhatAKilledBarcoLeft) {
-  std::string cgroup;
-  RunOptions o;
-  o.on_start = [&](pid_t barco) {
-    const pid_t init = container_pid(state_root(), "orphan");
-    ASSERT_GT(init, 0);
-    // The first cgroup in the record (the devices one on v1, the only one on v2).
-    std::ifstream state(state_root() + "/orphan/state.json");
-    const std::string text((std::istreambuf_iterator<char>(state)), {});
-    const auto at = text.find("\"/sys/fs/cgroup/");
-    if (at != std::string::npos) cgroup = text.substr(at + 1, text.find('"', at + 1) - at - 1);
-    ::kill(barco, SIGKILL);
-    // PR_SET_PDEATHSIG: the container dies with barco.
-    for (int i = 0; i < 200 && ::kill(init, 0) == 0; ++i) std::this_thread::sleep_for(10ms);
-    EXPECT_NE(::kill(init, 0), 0) << "the container outlived barco";
-  };
-  EXPECT_EQ(run({"--name", "orphan", "sleep", "30"}, o).exit_code, 137);
-  EXPECT_TRUE(std::filesystem::exists(state_root() + "/orphan")) << "a SIGKILLed barco cannot clean up itself";
+  const auto cgroup = leave_an_orphan(state_root(), [&](const auto& a, const auto& o) { return run(a, o); });
   ASSERT_FALSE(cgroup.empty());
-  EXPECT_TRUE(std::filesystem::exists(cgroup));
   const auto gc = barco({"--root", state_root(), "gc"});
   EXPECT_EQ(gc.exit_code, 0);
   EXPECT_EQ(gc.out, "removed orphan\n");

@@ -1,3 +1,5 @@
+#include "error_of.hpp"
+
 #include <barco/parse.hpp>
 #include <barco/result.hpp>
 
@@ -16,14 +18,7 @@ std::optional<std::string> host_env(const std::string& key) {
   return std::nullopt;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using testing::error_of;
 
 TEST(EnvEntry, KeepsKeyValueAsIs) {
   EXPECT_EQ(parse_env_entry("A=1=2", host_env), "A=1=2");

@@ -1,4 +1,5 @@
 // Resource flags: parsing, their errors, and the cgroup v1 writes they plan.
+#include "error_of.hpp"
 #include "test_config.hpp"
 
 #include <barco/cgroups.hpp>
@@ -12,14 +13,7 @@ namespace {
 
 using testing::config_from_words;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using testing::error_of;
 
 constexpr const char* kMountinfo =
     "32 31 0:29 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu\n"
