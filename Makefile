@@ -10,7 +10,8 @@ CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
 # Everything barco builds, tests and lints with; all from Debian 12.
 DEB_PACKAGES := cmake make g++ pkg-config binutils libseccomp-dev libcap-dev libcli11-dev libspdlog-dev \
-                libgtest-dev nlohmann-json3-dev busybox-static clang-14 libclang-rt-14-dev clang-format clang-tidy
+                libgtest-dev nlohmann-json3-dev busybox-static clang-14 libclang-rt-14-dev clang-format clang-tidy \
+                qemu-system-x86 cpio xz-utils kmod
 
 .PHONY: all deps build rootfs run test test-unit test-integration test-asan test-fuzz test-vm lint format clean
 
