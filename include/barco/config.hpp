@@ -66,9 +66,14 @@ struct User {
   bool operator==(const User&) const = default;
 };
 
+// A program barco carries inside itself and runs from a sealed memfd instead of a file
+// of the rootfs.
+enum class BuiltinProgram { none, audit };
+
 struct Process {
   std::vector<std::string> args;
-  std::vector<std::string> env;  // "KEY=value", the final environment of the command
+  BuiltinProgram builtin = BuiltinProgram::none;  // args[0] names it when set
+  std::vector<std::string> env;                   // "KEY=value", the final environment of the command
   std::string cwd = "/";
   User user;
   bool terminal = false;

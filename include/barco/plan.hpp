@@ -116,6 +116,7 @@ struct CloseFds {};
 struct StartInit {};
 struct Exec {
   std::vector<std::string> argv;
+  BuiltinProgram builtin = BuiltinProgram::none;
   std::vector<std::string> env;
   std::string path_env;
 };

@@ -1,5 +1,6 @@
 // barco: the command line. It parses flags into a ContainerConfig, builds the Plan, and
 // either prints it (--dry-run) or hands it to the runtime. Nothing else lives here.
+#include "cli/audit_command.hpp"
 #include "cli/doctor_command.hpp"
 #include "cli/run_command.hpp"
 #include "linux/seccomp.hpp"
@@ -36,38 +37,7 @@ void setup_logging(int verbosity, const std::string& level) {
 
 int run_command(const barco::cli::RunFlags& flags, const std::string& state_root) {
   const auto host = barco::cli::real_host();
-  const auto config = barco::cli::config_from_flags(flags, host);
-  if (config.seccomp_explicit && config.seccomp) {
-    for (const auto& name : barco::unknown_syscall_names(*config.seccomp)) {
-      spdlog::warn("seccomp profile {}: '{}' is not a syscall on any architecture libseccomp knows (a typo?)",
-                   config.seccomp->source, name);
-    }
-  }
-  const auto plan_host = barco::cli::plan_host(host, state_root, flags);
-  if (!config.device_rules.empty() && plan_host.cgroups.mode == barco::CgroupMode::none && !flags.dry_run) {
-    spdlog::warn("device access is not restricted: {}", flags.cgroups_mode == "disabled"
-                                                            ? "--cgroups disabled"
-                                                            : "this host has no cgroup filesystem mounted");
-  }
-  const auto plan = barco::build_plan(config, plan_host);
-  for (const auto& problem : plan.unenforced) {
-    if (config.strict_cgroups) {
-      throw barco::ConfigError(problem, "--strict-cgroups makes a limit that cannot be enforced an error");
-    }
-    spdlog::warn("{}", problem);
-  }
-  if (flags.dry_run) {
-    std::fputs(barco::format_plan(plan).c_str(), stdout);
-    return 0;
-  }
-  if (::geteuid() != 0) {
-    throw barco::ConfigError("barco run: not running as root",
-                             "creating namespaces and mounts needs root: run it with sudo (--dry-run works without)");
-  }
-  barco::RunOptions options;
-  options.log_steps = spdlog::should_log(spdlog::level::debug);
-  options.state_root = state_root;
-  return barco::run_container(config, plan, options);
+  return barco::cli::run_config(barco::cli::config_from_flags(flags, host), flags, host, state_root);
 }
 
 // Index of the subcommand word (skipping global flags and --log-level's value).
@@ -106,6 +76,15 @@ int main(int argc, char** argv) {
   auto* doctor = app.add_subcommand("doctor", "Check this host: cgroups, namespaces, seccomp, overlayfs");
   bool doctor_json = false;
   barco::cli::add_doctor_flags(*doctor, doctor_json);
+  barco::cli::AuditFlags audit_flags;
+  auto* audit = app.add_subcommand("audit", "Show what a container can reach: every boundary blocked or possible");
+  barco::cli::add_audit_flags(*audit, audit_flags);
+  auto* lab = app.add_subcommand("lab", "Security lab exercises");
+  lab->require_subcommand(1);
+  barco::cli::LabFlags lab_flags;
+  auto* compare =
+      lab->add_subcommand("compare", "Audit a default, a --privileged and a k3s-style container side by side");
+  barco::cli::add_lab_flags(*compare, lab_flags);
   int run_verbosity = 0;
   // `barco -v run` is verbose, `barco run -v` a volume (docker's -v); --verbose works in both places.
   run->add_flag("--verbose", run_verbosity, "Log every step as it runs");
@@ -125,6 +104,12 @@ int main(int argc, char** argv) {
   try {
     if (doctor->parsed()) {
       return barco::cli::run_doctor(doctor_json);
+    }
+    if (audit->parsed()) {
+      return barco::cli::run_audit(audit_flags, state_root);
+    }
+    if (compare->parsed()) {
+      return barco::cli::run_lab_compare(lab_flags, state_root);
     }
     if (gc->parsed()) {
       for (const auto& id : barco::remove_stale_records(state_root)) {

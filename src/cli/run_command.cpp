@@ -1,13 +1,16 @@
 #include "cli/run_command.hpp"
 
+#include "linux/seccomp.hpp"
 #include "sys/files.hpp"
 
 #include <barco/container_id.hpp>
 #include <barco/defaults.hpp>
 #include <barco/privileged.hpp>
+#include <barco/runtime.hpp>
 #include <barco/user_db.hpp>
 
 #include <climits>
+#include <spdlog/spdlog.h>
 
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -15,6 +18,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -501,6 +505,41 @@ PlanHost plan_host(const HostView& host, const std::string& state_root, const Ru
     h.cgroups = CgroupHost{};  // as if the host had no cgroup filesystem: nothing is created
   }
   return h;
+}
+
+int run_config(const ContainerConfig& config, const RunFlags& flags, const HostView& host,
+               const std::string& state_root) {
+  if (config.seccomp_explicit && config.seccomp) {
+    for (const auto& name : unknown_syscall_names(*config.seccomp)) {
+      spdlog::warn("seccomp profile {}: '{}' is not a syscall on any architecture libseccomp knows (a typo?)",
+                   config.seccomp->source, name);
+    }
+  }
+  const auto where = plan_host(host, state_root, flags);
+  if (!config.device_rules.empty() && where.cgroups.mode == CgroupMode::none && !flags.dry_run) {
+    spdlog::warn("device access is not restricted: {}", flags.cgroups_mode == "disabled"
+                                                            ? "--cgroups disabled"
+                                                            : "this host has no cgroup filesystem mounted");
+  }
+  const auto plan = build_plan(config, where);
+  for (const auto& problem : plan.unenforced) {
+    if (config.strict_cgroups) {
+      throw ConfigError(problem, "--strict-cgroups makes a limit that cannot be enforced an error");
+    }
+    spdlog::warn("{}", problem);
+  }
+  if (flags.dry_run) {
+    std::fputs(format_plan(plan).c_str(), stdout);
+    return 0;
+  }
+  if (::geteuid() != 0) {
+    throw ConfigError("barco run: not running as root",
+                      "creating namespaces and mounts needs root: run it with sudo (--dry-run works without)");
+  }
+  RunOptions options;
+  options.log_steps = spdlog::should_log(spdlog::level::debug);
+  options.state_root = state_root;
+  return run_container(config, plan, options);
 }
 
 }  // namespace barco::cli

@@ -95,4 +95,9 @@ void add_run_flags(CLI::App& run, RunFlags& flags);
 // With --cgroups disabled the plan sees no cgroups at all.
 [[nodiscard]] PlanHost plan_host(const HostView& host, const std::string& state_root, const RunFlags& flags);
 
+// Builds the plan for `config` and prints it (--dry-run) or runs it; returns barco's exit
+// status. Throws ConfigError for what the flags got wrong.
+[[nodiscard]] int run_config(const ContainerConfig& config, const RunFlags& flags, const HostView& host,
+                             const std::string& state_root);
+
 }  // namespace barco::cli

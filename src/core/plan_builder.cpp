@@ -114,7 +114,7 @@ class PlanBuilder {
     if (c_.init) {
       child("start_init", op::StartInit{}, "barco's PID 1 forks the command, then reaps zombies and forwards signals");
     }
-    child("exec", op::Exec{c_.process.args, c_.process.env, find_env(c_.process.env, "PATH")},
+    child("exec", op::Exec{c_.process.args, c_.process.builtin, c_.process.env, find_env(c_.process.env, "PATH")},
           "last: EOF on the close-on-exec sync socket tells the parent it succeeded");
     parent(Where::parent_after_clone, "supervise", op::Supervise{c_.process.terminal, c_.process.stdin_open},
            "forward signals, relay the pty, wait, and return the command's status");

@@ -193,7 +193,10 @@ std::string describe(const Operation& operation) {
                    ") ambient=" + capability_names(o.caps.ambient);
           },
           [](const op::SetNoNewPrivs&) { return std::string("prctl(PR_SET_NO_NEW_PRIVS, 1)"); },
-          [](const op::Exec& o) { return "execve(" + quoted_list(o.argv) + ", env=" + quoted_list(o.env) + ")"; },
+          [](const op::Exec& o) {
+            const std::string how = o.builtin == BuiltinProgram::none ? "execve(" : "execveat(sealed memfd, ";
+            return how + quoted_list(o.argv) + ", env=" + quoted_list(o.env) + ")";
+          },
       },
       operation);
 }

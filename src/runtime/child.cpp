@@ -11,8 +11,11 @@
 #include "linux/seccomp.hpp"
 #include "linux/terminal.hpp"
 #include "linux/userns.hpp"
+#include "runtime/builtin.hpp"
 #include "runtime/init.hpp"
 #include "runtime/signals.hpp"
+
+#include <barco/runtime.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -144,6 +147,12 @@ void child_main(const Plan& plan, const ExecArgs& exec, const SyncChannel& chann
   }
   if (plan.find("start_init") != nullptr) {
     start_init(channel);  // returns in the command's process only
+  }
+  if (exec_op.builtin != BuiltinProgram::none) {
+    reset_signals_for_exec();
+    Error e = execute_builtin(exec_op.builtin, exec);
+    e.step = "exec";
+    fail(channel, e, kExitBarcoError);
   }
   auto path = find_executable(exec.program(), exec_op.path_env);
   if (!path) {
