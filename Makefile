@@ -13,7 +13,7 @@ DEB_PACKAGES := cmake make g++ pkg-config binutils libseccomp-dev libcap-dev lib
                 libgtest-dev nlohmann-json3-dev busybox-static clang-14 libclang-rt-14-dev clang-format clang-tidy \
                 qemu-system-x86 cpio xz-utils kmod
 
-.PHONY: all deps build rootfs run test test-unit test-integration test-asan test-fuzz test-vm lint format clean
+.PHONY: all deps build rootfs run test test-unit test-integration test-asan test-fuzz test-vm lab-vm lint format clean
 
 all: build
 
@@ -46,7 +46,7 @@ run: deps build rootfs
 test: deps build rootfs
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run -Werror
 	@ctest --test-dir $(BUILD) --output-on-failure -j1
-	@$(MAKE) --no-print-directory test-asan test-fuzz test-vm
+	@$(MAKE) --no-print-directory test-asan test-fuzz test-vm lab-vm
 
 test-unit: build
 	@ctest --test-dir $(BUILD) --output-on-failure -L unit
@@ -73,6 +73,15 @@ test-fuzz:
 test-vm: build rootfs
 	@echo "x86-64 VM, pure cgroup v2:"
 	@VM_HOST_USR=1 tests/vm/run-in-vm.sh x86_64 $(CURDIR) 'build/tests/barco_integration_tests --gtest_brief=1'
+
+# Real escapes from a --privileged container (mount the VM's disk, core_pattern, cgroup v1
+# release_agent, setns into /proc/1/ns) and the same attempts from a default one, inside a
+# throwaway VM marked barco.lab=escape-demo; fails if a default container escaped or a
+# privileged one did not. Never runs on the host (tests/vm/lab-escapes.sh refuses).
+lab-vm: build rootfs
+	@echo "lab VM, escapes from default and --privileged containers:"
+	@VM_HOST_USR=1 VM_DISK_MB=8 VM_APPEND=barco.lab=escape-demo \
+	  tests/vm/run-in-vm.sh x86_64 $(CURDIR) 'sh tests/vm/lab-escapes.sh $(BUILD)/barco $(ROOTFS)'
 
 lint: build
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run -Werror
