@@ -118,10 +118,13 @@ void add_namespace_rows(const Facts& f, std::vector<Row>& rows) {
     } else if (ns.host == 0) {
       rows.push_back(not_applicable(id, title, own + "; the host's inode is unknown (run it as `barco audit`)"));
     } else if (ns.own == ns.host) {
-      const std::string why = ns.name == "user" ? "; uid 0 here is uid 0 on the host" : "";
-      rows.push_back(possible(id, title, "shared with the host: " + own + why, false));
+      std::string evidence = "shared with the host: " + own;
+      evidence += ns.name == "user" ? "; uid 0 here is uid 0 on the host" : "";
+      rows.push_back(possible(id, title, evidence, false));
     } else {
-      rows.push_back(blocked(id, title, kNamespace, "private: " + own + ", the host's is " + std::to_string(ns.host)));
+      std::string evidence = "private: " + own;
+      evidence += ", the host's is " + std::to_string(ns.host);
+      rows.push_back(blocked(id, title, kNamespace, evidence));
     }
   }
 }
@@ -724,12 +727,13 @@ std::string render_comparison(const std::vector<Column>& columns, bool color) {
   }
   out.erase(out.find_last_not_of(' ') + 1);
   out += "\n";
-  const auto& first = columns.empty() ? Report{} : columns.front().report;
-  for (size_t i = 0; i < first.rows.size(); ++i) {
-    out += pad(first.rows[i].title, kTitle - 1) + " ";
+  static const Report kNone;
+  const auto& first = columns.empty() ? kNone : columns.front().report;
+  for (const auto& row : first.rows) {
+    out += pad(row.title, kTitle - 1) + " ";
     for (const auto& c : columns) {
-      const auto it = std::find_if(c.report.rows.begin(), c.report.rows.end(),
-                                   [&](const Row& r) { return r.id == first.rows[i].id; });
+      const auto it =
+          std::find_if(c.report.rows.begin(), c.report.rows.end(), [&](const Row& r) { return r.id == row.id; });
       const Outcome o = it != c.report.rows.end() ? it->result : Outcome::not_applicable;
       out += coloured(outcome_name(o), o, color, kCell);
     }
