@@ -1,41 +1,75 @@
 # barco — the thin front over CMake. `make run` and `make test` are the two commands a new
 # machine needs: both install what is missing (Debian packages, as root) first.
-BUILD       ?= build
-BUILD_ASAN  ?= build-asan
-BUILD_FUZZ  ?= build-fuzz
-ROOTFS      ?= rootfs/busybox
+BUILD        ?= build
+BUILD_ASAN   ?= build-asan
+BUILD_FUZZ   ?= build-fuzz
+BUILD_ARM64  ?= build-arm64
+ROOTFS       ?= rootfs/busybox
+ROOTFS_ARM64 ?= rootfs/busybox-arm64
+LOGS         := $(BUILD)/test-logs
 JOBS        ?= $(shell nproc)
 FUZZ_RUNS   ?= 100000
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-# Everything barco builds, tests and lints with; all from Debian 12.
-DEB_PACKAGES := cmake make g++ pkg-config binutils libseccomp-dev libcap-dev libcli11-dev libspdlog-dev \
-                libgtest-dev nlohmann-json3-dev busybox-static clang-14 libclang-rt-14-dev clang-format clang-tidy \
-                qemu-system-x86 cpio xz-utils kmod
+# Everything barco builds, tests and lints with; all from Debian 12. The :arm64 -dev
+# packages are Multi-Arch: same, so they are installed together with their amd64
+# counterparts in one transaction, which keeps both at the same version.
+# deps-native is what a native build and the host suites need (also on Ubuntu 24.04, in
+# .github/workflows/ci.yml); deps adds the VMs and the ARM64 cross build.
+NATIVE_PACKAGES := cmake make g++ pkg-config binutils libseccomp-dev libcap-dev libcli11-dev libspdlog-dev \
+                   libgtest-dev nlohmann-json3-dev busybox-static clang-14 libclang-rt-14-dev clang-format \
+                   clang-tidy python3-yaml
+ALL_PACKAGES := $(NATIVE_PACKAGES) qemu-system-x86 qemu-system-arm cpio xz-utils kmod \
+                g++-aarch64-linux-gnu libseccomp-dev:arm64 libcap-dev:arm64 libgtest-dev:arm64
 
-.PHONY: all deps build rootfs run test test-unit test-integration test-asan test-fuzz test-vm lab-vm lint format clean
+# pipefail: a suite piped through tee still fails the target.
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+
+.PHONY: all deps deps-native build build-arm64 rootfs rootfs-arm64 run test test-host test-unit test-integration test-asan \
+        test-fuzz test-vm test-arm64 lab-vm test-summary lint format clean
 
 all: build
 
-deps:
-	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+# install-missing PACKAGES: apt-get install what dpkg does not list as installed (as root).
+define install-missing
+	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "make deps: installing $$missing"; \
 	  if [ "$$(id -u)" != 0 ]; then echo "make deps: need root to apt-get install (run: sudo make deps)" >&2; exit 1; fi; \
+	  case "$$missing" in *:arm64*) dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64;; esac; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
+endef
+
+deps-native:
+	$(call install-missing,$(NATIVE_PACKAGES))
+
+deps: deps-native
+	$(call install-missing,$(ALL_PACKAGES))
 
 build:
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
+
+# barco and its test binaries for ARM64, static (they run in a VM with only busybox).
+build-arm64:
+	@cmake -S . -B $(BUILD_ARM64) -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake -DBARCO_STATIC=ON \
+	  -DBARCO_TEST_ROOTFS=$(CURDIR)/$(ROOTFS_ARM64) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD_ARM64) -j$(JOBS)
 
 rootfs: $(ROOTFS)/bin/busybox
 
 $(ROOTFS)/bin/busybox: rootfs/make-busybox.sh
 	./rootfs/make-busybox.sh $(ROOTFS)
 
+rootfs-arm64: $(ROOTFS_ARM64)/bin/busybox
+
+$(ROOTFS_ARM64)/bin/busybox: rootfs/make-busybox.sh
+	./rootfs/make-busybox.sh $(ROOTFS_ARM64) --arch arm64
+
 # A demo container: an interactive shell on a terminal, a short tour otherwise.
-run: deps build rootfs
+run: deps-native build rootfs
 	@if [ -t 0 ]; then \
 	  $(BUILD)/barco run --rootfs $(ROOTFS) --hostname demo -- sh; \
 	else \
@@ -43,10 +77,26 @@ run: deps build rootfs
 	    'echo "hostname: $$(hostname)   pid: $$$$   $$(id)"; echo "mounts:"; cut -d" " -f5 /proc/self/mountinfo | sed "s/^/  /"; echo "network:"; ls /sys/class/net | sed "s/^/  /"'; \
 	fi
 
-test: deps build rootfs
+# Everything, then one line per platform: the host (hybrid cgroups), the x86-64 and the
+# arm64 VM (pure cgroup v2), and the lab VM's escapes.
+test: deps
+	@rm -rf $(LOGS) && mkdir -p $(LOGS)
+	@$(MAKE) --no-print-directory test-host test-asan test-fuzz test-vm test-arm64 lab-vm
+	@$(MAKE) --no-print-directory test-summary
+
+test-host: build rootfs
+	@mkdir -p $(LOGS)
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run -Werror
-	@ctest --test-dir $(BUILD) --output-on-failure -j1
-	@$(MAKE) --no-print-directory test-asan test-fuzz test-vm lab-vm
+	@ctest --test-dir $(BUILD) --output-on-failure -j1 | tee $(LOGS)/host.log
+
+test-summary:
+	@echo "== summary =="
+	@tests/summary.sh "host (hybrid cgroups):" $(LOGS)/host.log
+	@tests/summary.sh "host, ASan+UBSan:" $(LOGS)/asan.log
+	@tests/summary.sh "fuzz targets:" $(LOGS)/fuzz.log
+	@tests/summary.sh "x86-64 VM (cgroup v2):" $(LOGS)/vm-x86_64.log
+	@tests/summary.sh "arm64 VM (cgroup v2):" $(LOGS)/vm-aarch64.log
+	@tests/summary.sh "lab VM (x86-64):" $(LOGS)/lab-vm.log
 
 test-unit: build
 	@ctest --test-dir $(BUILD) --output-on-failure -L unit
@@ -58,30 +108,47 @@ test-integration: build rootfs
 test-asan: rootfs
 	@cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DBARCO_SANITIZE=address,undefined >/dev/null
 	@cmake --build $(BUILD_ASAN) -j$(JOBS)
-	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir $(BUILD_ASAN) --output-on-failure -j1
+	@mkdir -p $(LOGS)
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir $(BUILD_ASAN) --output-on-failure -j1 \
+	  | tee $(LOGS)/asan.log
 
 # Every parser's libFuzzer target, FUZZ_RUNS inputs each from its seed corpus.
 test-fuzz:
 	@cmake -S . -B $(BUILD_FUZZ) -DCMAKE_CXX_COMPILER=clang++-14 -DBARCO_FUZZ=ON -DBARCO_FUZZ_RUNS=$(FUZZ_RUNS) >/dev/null
 	@cmake --build $(BUILD_FUZZ) -j$(JOBS)
-	@ctest --test-dir $(BUILD_FUZZ) --output-on-failure
+	@mkdir -p $(LOGS)
+	@ctest --test-dir $(BUILD_FUZZ) --output-on-failure | tee $(LOGS)/fuzz.log
 
 # The integration suite again inside a throwaway QEMU VM (software emulation) booting
 # Debian's own kernel with pure cgroup v2: limits, the eBPF device filter and cgroup
 # namespaces for real. The first run downloads the kernel package (apt-get download, never
 # installed) into /var/cache/barco-vm.
 test-vm: build rootfs
+	@mkdir -p $(LOGS)
 	@echo "x86-64 VM, pure cgroup v2:"
-	@VM_HOST_USR=1 tests/vm/run-in-vm.sh x86_64 $(CURDIR) 'build/tests/barco_integration_tests --gtest_brief=1'
+	@VM_HOST_USR=1 tests/vm/run-in-vm.sh x86_64 $(CURDIR) \
+	  '$(BUILD)/tests/barco_unit_tests --gtest_brief=1 && $(BUILD)/tests/barco_integration_tests --gtest_brief=1' \
+	  | tee $(LOGS)/vm-x86_64.log
+
+# The same two suites, cross-built static for ARM64, in an aarch64 VM (TCG, -cpu
+# max,pauth=off) booting Debian's arm64 kernel with pure cgroup v2 and an arm64 busybox rootfs.
+test-arm64: build-arm64 rootfs-arm64
+	@mkdir -p $(LOGS)
+	@echo "arm64 VM, pure cgroup v2:"
+	@tests/vm/run-in-vm.sh aarch64 $(CURDIR) \
+	  '$(BUILD_ARM64)/tests/barco_unit_tests --gtest_brief=1 && $(BUILD_ARM64)/tests/barco_integration_tests --gtest_brief=1' \
+	  | tee $(LOGS)/vm-aarch64.log
 
 # Real escapes from a --privileged container (mount the VM's disk, core_pattern, cgroup v1
 # release_agent, setns into /proc/1/ns) and the same attempts from a default one, inside a
 # throwaway VM marked barco.lab=escape-demo; fails if a default container escaped or a
 # privileged one did not. Never runs on the host (tests/vm/lab-escapes.sh refuses).
 lab-vm: build rootfs
+	@mkdir -p $(LOGS)
 	@echo "lab VM, escapes from default and --privileged containers:"
 	@VM_HOST_USR=1 VM_DISK_MB=8 VM_APPEND=barco.lab=escape-demo \
-	  tests/vm/run-in-vm.sh x86_64 $(CURDIR) 'sh tests/vm/lab-escapes.sh $(BUILD)/barco $(ROOTFS)'
+	  tests/vm/run-in-vm.sh x86_64 $(CURDIR) 'sh tests/vm/lab-escapes.sh $(BUILD)/barco $(ROOTFS)' \
+	  | tee $(LOGS)/lab-vm.log
 
 lint: build
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run -Werror
@@ -91,4 +158,4 @@ format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ) $(ROOTFS)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ) $(BUILD_ARM64) $(ROOTFS) $(ROOTFS_ARM64)

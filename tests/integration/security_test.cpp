@@ -123,12 +123,11 @@ TEST_F(Security, OrdinaryProgramsWorkUnderTheDefaultProfile) {
 
 TEST_F(Security, ProcAndSysAreMaskedAndReadOnly) {
   auto f = probe({}, "paths");
-  EXPECT_EQ(f["/proc/keys"], "masked");
-  EXPECT_EQ(f["/proc/timer_list"], "masked");
-  EXPECT_EQ(f["/proc/acpi"], "masked");
-  EXPECT_EQ(f["/sys/firmware"], "masked");
-  for (const char* maybe_absent : {"/proc/kcore", "/proc/sched_debug"}) {
-    EXPECT_TRUE(f[maybe_absent] == "masked" || f[maybe_absent] == "absent") << maybe_absent << "=" << f[maybe_absent];
+  // Masked wherever this kernel has them (no /proc/acpi on arm64's virt machine, no
+  // /proc/kcore without CONFIG_PROC_KCORE): the test sees the host's /proc.
+  for (const char* path :
+       {"/proc/keys", "/proc/timer_list", "/proc/acpi", "/sys/firmware", "/proc/kcore", "/proc/sched_debug"}) {
+    EXPECT_EQ(f[path], std::filesystem::exists(path) ? "masked" : "absent") << path;
   }
   EXPECT_EQ(f["proc_sys"], "ro");
   EXPECT_EQ(f["core_pattern"], "ro");

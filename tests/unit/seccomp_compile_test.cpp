@@ -4,10 +4,13 @@
 #include <barco/defaults.hpp>
 
 #include <gtest/gtest.h>
+#include <seccomp.h>
 
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <set>
 
 namespace barco {
 namespace {
@@ -45,6 +48,56 @@ TEST(SeccompCompile, NamesMissingPerArchitectureAreTheExpectedOnes) {
   const auto amd64 = names_missing_on(p, "SCMP_ARCH_X86_64");
   for (const char* needed : {"open", "openat", "fork", "clone", "arch_prctl"}) {
     EXPECT_EQ(std::find(amd64.begin(), amd64.end(), needed), amd64.end()) << needed;
+  }
+}
+
+// Every syscall name that exists on both architectures is allowed on aarch64 exactly when
+// it is allowed on x86-64 (so no x86-64 block is lost), and what ordinary aarch64 programs
+// call is allowed. The names each arch lacks are printed for the reader.
+TEST(SeccompCompile, Aarch64KeepsEveryX86BlockAndAllowsWhatProgramsNeed) {
+  const auto p = parse_seccomp_profile(builtin_seccomp_profile(), "default.json");
+  const auto allowed_on = [&](const char* arch) {
+    std::set<std::string> names;
+    for (const auto& rule : resolve_seccomp_profile(p, {arch, docker_default_caps(), {6, 1}}).rules) {
+      if (rule.action == "SCMP_ACT_ALLOW") {
+        names.insert(rule.names.begin(), rule.names.end());
+      }
+    }
+    return names;
+  };
+  const auto exists_on = [](const std::string& name, const char* arch) {
+    const uint32_t token = std::strcmp(arch, "SCMP_ARCH_X86_64") == 0 ? SCMP_ARCH_X86_64 : SCMP_ARCH_AARCH64;
+    return seccomp_syscall_resolve_name_arch(token, name.c_str()) >= 0;  // pseudo-numbers are negative
+  };
+  const auto x86 = allowed_on("SCMP_ARCH_X86_64");
+  const auto arm = allowed_on("SCMP_ARCH_AARCH64");
+  std::set<std::string> every_name;
+  for (const auto& rule : p.syscalls) {
+    every_name.insert(rule.names.begin(), rule.names.end());
+  }
+  for (const auto& name : every_name) {
+    if (exists_on(name, "SCMP_ARCH_X86_64") && exists_on(name, "SCMP_ARCH_AARCH64")) {
+      EXPECT_EQ(x86.count(name), arm.count(name)) << name << " differs between x86-64 and aarch64";
+    }
+  }
+  for (const char* needed : {"openat",     "newfstatat",      "statx",       "faccessat",
+                             "faccessat2", "mkdirat",         "unlinkat",    "renameat2",
+                             "readlinkat", "fchmodat",        "fchownat",    "linkat",
+                             "symlinkat",  "getdents64",      "pipe2",       "dup3",
+                             "ppoll",      "pselect6",        "epoll_pwait", "epoll_create1",
+                             "clone",      "execve",          "execveat",    "wait4",
+                             "exit_group", "rt_sigaction",    "futex",       "mmap",
+                             "brk",        "set_tid_address", "rseq",        "prlimit64",
+                             "getrandom",  "clock_nanosleep", "memfd_create"}) {
+    EXPECT_TRUE(exists_on(needed, "SCMP_ARCH_AARCH64")) << needed;
+    EXPECT_EQ(arm.count(needed), 1U) << needed << " is not allowed on aarch64";
+  }
+  for (const char* arch : {"SCMP_ARCH_X86_64", "SCMP_ARCH_AARCH64"}) {
+    std::string list;
+    for (const auto& name : names_missing_on(p, arch)) {
+      list += " " + name;
+    }
+    std::cout << "profile names that are not syscalls on " << arch << ":" << list << "\n";
   }
 }
 
