@@ -9,7 +9,9 @@ ROOTFS_ARM64 ?= rootfs/busybox-arm64
 LOGS         := $(BUILD)/test-logs
 JOBS        ?= $(shell nproc)
 FUZZ_RUNS   ?= 100000
-CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# The product build: static and optimised for size (start-up is page faults; see
+# docs/performance.md), with debug info (not loaded at run time).
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=MinSizeRel -DCMAKE_CXX_FLAGS_MINSIZEREL="-Os -g -DNDEBUG" -DBARCO_STATIC=ON
 
 # Everything barco builds, tests and lints with; all from Debian 12. The :arm64 -dev
 # packages are Multi-Arch: same, so they are installed together with their amd64
@@ -53,8 +55,9 @@ build:
 	@cmake --build $(BUILD) -j$(JOBS)
 
 # barco and its test binaries for ARM64, static (they run in a VM with only busybox).
-build-arm64:
+build-arm64: build
 	@cmake -S . -B $(BUILD_ARM64) -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake -DBARCO_STATIC=ON \
+	  -DBARCO_PROFILE_CODEGEN=$(CURDIR)/$(BUILD)/profile_codegen \
 	  -DBARCO_TEST_ROOTFS=$(CURDIR)/$(ROOTFS_ARM64) $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD_ARM64) -j$(JOBS)
 
@@ -126,7 +129,7 @@ test-fuzz:
 test-vm: build rootfs
 	@mkdir -p $(LOGS)
 	@echo "x86-64 VM, pure cgroup v2:"
-	@VM_HOST_USR=1 tests/vm/run-in-vm.sh x86_64 $(CURDIR) \
+	@tests/vm/run-in-vm.sh x86_64 $(CURDIR) \
 	  '$(BUILD)/tests/barco_unit_tests --gtest_brief=1 && $(BUILD)/tests/barco_integration_tests --gtest_brief=1' \
 	  | tee $(LOGS)/vm-x86_64.log
 
@@ -146,7 +149,7 @@ test-arm64: build-arm64 rootfs-arm64
 lab-vm: build rootfs
 	@mkdir -p $(LOGS)
 	@echo "lab VM, escapes from default and --privileged containers:"
-	@VM_HOST_USR=1 VM_DISK_MB=8 VM_APPEND=barco.lab=escape-demo \
+	@VM_DISK_MB=8 VM_APPEND=barco.lab=escape-demo \
 	  tests/vm/run-in-vm.sh x86_64 $(CURDIR) 'sh tests/vm/lab-escapes.sh $(BUILD)/barco $(ROOTFS)' \
 	  | tee $(LOGS)/lab-vm.log
 

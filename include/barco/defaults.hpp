@@ -26,6 +26,8 @@ inline constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr
 
 // The default seccomp profile, profiles/default.json, built into the binary.
 [[nodiscard]] const char* builtin_seccomp_profile();
+// The same, parsed at build time (tools/profile_codegen): what every run uses.
+[[nodiscard]] const SeccompProfile& builtin_seccomp_profile_parsed();
 
 // The mapping used by --userns private when /etc/subuid has no range for root.
 inline constexpr IdMapping kDefaultUsernsRange{0, 100000, 65536};

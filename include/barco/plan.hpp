@@ -164,6 +164,17 @@ struct PlanHost {
 [[nodiscard]] std::string describe(const Operation& op);
 [[nodiscard]] std::string format_plan(const Plan& plan);
 
+// `barco run --timings`: nanoseconds per plan step (by index into plan.steps; -1 when not
+// measured on its own) and for barco's work outside the steps ("compile_seccomp",
+// "teardown", "total").
+struct Timings {
+  std::vector<int64_t> step_ns;
+  std::vector<std::pair<std::string, int64_t>> extra_ns;
+};
+// Every step of the plan, in order, grouped by name ("make_device x6"), with its side and
+// milliseconds; then the extras.
+[[nodiscard]] std::string format_timings(const Plan& plan, const Timings& timings);
+
 // "CLONE_NEWNS|CLONE_NEWPID|..."
 [[nodiscard]] std::string clone_flags_to_string(unsigned long flags);
 [[nodiscard]] std::string mount_flags_to_string(unsigned long flags);

@@ -16,6 +16,7 @@ inline constexpr const char* kDefaultStateRoot = "/run/barco";
 struct RunOptions {
   std::string state_root = kDefaultStateRoot;
   bool log_steps = false;  // -v: log every step as it runs
+  bool timings = false;    // --timings: print each step's duration to stderr after the run
 };
 
 // Exit status conventions (docker's).

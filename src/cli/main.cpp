@@ -40,13 +40,14 @@ int run_command(const barco::cli::RunFlags& flags, const std::string& state_root
   return barco::cli::run_config(barco::cli::config_from_flags(flags, host), flags, host, state_root);
 }
 
-// Index of the subcommand word (skipping global flags and --log-level's value).
-size_t find_subcommand(const std::vector<std::string>& args, const std::string& name) {
+// Index of the subcommand word (skipping global flags and --log-level's value), or
+// args.size().
+size_t find_subcommand(const std::vector<std::string>& args) {
   for (size_t i = 1; i < args.size(); ++i) {
     if (args[i] == "--log-level" || args[i] == "--root") {
       ++i;
     } else if (!args[i].empty() && args[i].front() != '-') {
-      return args[i] == name ? i : args.size();
+      return i;
     }
   }
   return args.size();
@@ -69,16 +70,26 @@ int main(int argc, char** argv) {
   std::string state_root = barco::kDefaultStateRoot;
   app.add_option("--root", state_root, "Directory for container state records")->capture_default_str();
 
+  const std::vector<std::string> args(argv, argv + argc);
+  const size_t sub_at = find_subcommand(args);
+  const std::string invoked = sub_at < args.size() ? args[sub_at] : "";
+  // Only the invoked subcommand gets its options: defining a CLI11 option checks its names
+  // against every other one, and `run` and `audit` share some fifty (a measurable part of a
+  // start). The help of the others lists them with their descriptions.
   barco::cli::RunFlags run_flags;
   auto* run = app.add_subcommand("run", "Run a command in a new container");
-  barco::cli::add_run_flags(*run, run_flags);
+  if (invoked == "run") {
+    barco::cli::add_run_flags(*run, run_flags);
+  }
   auto* gc = app.add_subcommand("gc", "Remove the records and cgroups of containers whose barco died");
   auto* doctor = app.add_subcommand("doctor", "Check this host: cgroups, namespaces, seccomp, overlayfs");
   bool doctor_json = false;
   barco::cli::add_doctor_flags(*doctor, doctor_json);
   barco::cli::AuditFlags audit_flags;
   auto* audit = app.add_subcommand("audit", "Show what a container can reach: every boundary blocked or possible");
-  barco::cli::add_audit_flags(*audit, audit_flags);
+  if (invoked == "audit") {
+    barco::cli::add_audit_flags(*audit, audit_flags);
+  }
   auto* lab = app.add_subcommand("lab", "Security lab exercises");
   lab->require_subcommand(1);
   barco::cli::LabFlags lab_flags;
@@ -90,8 +101,7 @@ int main(int argc, char** argv) {
   run->add_flag("--verbose", run_verbosity, "Log every step as it runs");
 
   // The words from the container's command on are not barco's: CLI11 sees only the rest.
-  const std::vector<std::string> args(argv, argv + argc);
-  const size_t run_at = find_subcommand(args, "run");
+  const size_t run_at = invoked == "run" ? sub_at : args.size();
   const size_t command_at = run_at < args.size() ? barco::cli::find_command_start(*run, args, run_at + 1) : args.size();
   std::vector<char*> barco_argv(argv, argv + command_at);
   try {

@@ -179,7 +179,7 @@ void apply_security(ContainerConfig& c, const RunFlags& flags, const HostView& h
     c.seccomp = parse_seccomp_profile(*text, *opts.seccomp);
     c.seccomp_explicit = true;
   } else {
-    c.seccomp = parse_seccomp_profile(builtin_seccomp_profile(), "profiles/default.json (built in)");
+    c.seccomp = builtin_seccomp_profile_parsed();
   }
 }
 
@@ -342,6 +342,7 @@ void add_run_flags(CLI::App& run, RunFlags& f) {
       "--privileged", f.privileged,
       "Turn off docker's protections: all capabilities, no seccomp, no masked paths, /sys writable, host devices");
   run.add_flag("--dry-run", f.dry_run, "Print the plan and exit without touching anything");
+  run.add_flag("--timings", f.timings, "After the run, print how long each step took (parent and child) to stderr");
 }
 
 namespace {
@@ -538,6 +539,7 @@ int run_config(const ContainerConfig& config, const RunFlags& flags, const HostV
   }
   RunOptions options;
   options.log_steps = spdlog::should_log(spdlog::level::debug);
+  options.timings = flags.timings;
   options.state_root = state_root;
   return run_container(config, plan, options);
 }

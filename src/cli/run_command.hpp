@@ -48,6 +48,7 @@ struct RunFlags {
   bool strict_cgroups = false;
   std::string cgroups_mode = "enabled";
   bool dry_run = false;
+  bool timings = false;
   std::vector<std::string> command;
 };
 

@@ -67,10 +67,13 @@ int parse_capability(std::string_view name) {
   if (wanted.rfind("CAP_", 0) != 0) {
     wanted = "CAP_" + wanted;
   }
-  for (int c = 0; c <= CAP_LAST_CAP; ++c) {
-    if (capability_name(c) == wanted) {
-      return c;
-    }
+  // libcap's own table lookup (lower case), not a loop over every name: profiles name
+  // capabilities in many rules, and this runs for each.
+  std::transform(wanted.begin(), wanted.end(), wanted.begin(), [](unsigned char c) { return std::tolower(c); });
+  cap_value_t value = 0;
+  if (wanted.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") == std::string::npos &&
+      cap_from_name(wanted.c_str(), &value) == 0 && value >= 0 && value <= CAP_LAST_CAP) {
+    return value;
   }
   std::string valid;
   for (int c = 0; c <= CAP_LAST_CAP; ++c) {

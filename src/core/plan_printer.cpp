@@ -3,7 +3,9 @@
 #include <sched.h>
 #include <sys/mount.h>
 
+#include <algorithm>
 #include <array>
+#include <cstdio>
 #include <sstream>
 #include <utility>
 
@@ -209,6 +211,51 @@ std::string format_plan(const Plan& plan) {
     out << (n < 10 ? " " : "") << n << ". [" << where_name(s.where) << "] " << s.name << "  " << describe(s.op) << "\n"
         << "      why: " << s.why << "\n";
     ++n;
+  }
+  return out.str();
+}
+
+std::string format_timings(const Plan& plan, const Timings& timings) {
+  struct Group {
+    std::string name;
+    Where where;
+    int count = 0;
+    int64_t ns = 0;
+    bool measured = false;
+  };
+  std::vector<Group> groups;
+  for (size_t i = 0; i < plan.steps.size(); ++i) {
+    const auto& s = plan.steps[i];
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const Group& g) { return g.name == s.name; });
+    if (it == groups.end()) {
+      groups.push_back({s.name, s.where, 0, 0, false});
+      it = groups.end() - 1;
+    }
+    ++it->count;
+    const int64_t ns = i < timings.step_ns.size() ? timings.step_ns[i] : -1;
+    if (ns >= 0) {
+      it->ns += ns;
+      it->measured = true;
+    }
+  }
+  const auto ms = [](int64_t ns) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%8.3f", static_cast<double>(ns) / 1e6);
+    return std::string(buf);
+  };
+  std::ostringstream out;
+  out << "timings for container " << plan.id << " (ms)\n";
+  for (const auto& g : groups) {
+    std::string label = g.name + (g.count > 1 ? " x" + std::to_string(g.count) : "");
+    label.resize(std::max<size_t>(label.size(), 28), ' ');
+    std::string side = where_name(g.where);
+    side.resize(std::max<size_t>(side.size(), 13), ' ');
+    out << "  " << side << label << (g.measured ? ms(g.ns) : "       -") << "\n";
+  }
+  for (const auto& [name, ns] : timings.extra_ns) {
+    std::string label = name;
+    label.resize(std::max<size_t>(label.size(), 41), ' ');
+    out << "  " << label << ms(ns) << "\n";
   }
   return out.str();
 }

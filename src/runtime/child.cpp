@@ -23,6 +23,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <ctime>
+
 namespace barco {
 namespace {
 
@@ -90,6 +92,12 @@ Result<void> run_step(const Step& step, Sys& sys, const SyncChannel& channel, co
       step.op);
 }
 
+int64_t monotonic_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
 bool ends_setup(const Step& step) {
   return std::holds_alternative<op::StartInit>(step.op) || std::holds_alternative<op::Exec>(step.op);
 }
@@ -112,7 +120,8 @@ bool parent_is_gone(const SyncChannel& channel) {
 
 }  // namespace
 
-Result<void> run_child_setup(const Plan& plan, Sys& sys, const SyncChannel& channel, const ChildOptions& options) {
+Result<void> run_child_setup(const Plan& plan, Sys& sys, const SyncChannel& channel, const ChildOptions& options,
+                             std::string* timings) {
   for (const auto* step : plan.steps_at(Where::child)) {
     if (ends_setup(*step)) {
       break;
@@ -120,9 +129,13 @@ Result<void> run_child_setup(const Plan& plan, Sys& sys, const SyncChannel& chan
     if (options.log_steps) {
       send_log(channel, step->name + ": " + describe(step->op));
     }
+    const int64_t start = timings != nullptr ? monotonic_ns() : 0;
     if (auto r = run_step(*step, sys, channel, options); !r) {
       r.error().step = step->name;
       return r;
+    }
+    if (timings != nullptr) {
+      *timings += std::to_string(step - plan.steps.data()) + "=" + std::to_string(monotonic_ns() - start) + " ";
     }
   }
   return {};
@@ -136,8 +149,12 @@ void child_main(const Plan& plan, const ExecArgs& exec, const SyncChannel& chann
   }
   // Device nodes get exactly the modes the plan gives them; the command gets docker's 022.
   sys.umask(0);
-  if (auto r = run_child_setup(plan, sys, channel, options); !r) {
+  std::string timings;
+  if (auto r = run_child_setup(plan, sys, channel, options, options.timings ? &timings : nullptr); !r) {
     fail(channel, r.error(), 1);
+  }
+  if (options.timings) {
+    (void)channel.send(Message{MessageType::timings, 0, {}, timings, {}});
   }
   sys.umask(022);
   const auto* exec_step = plan.find("exec");

@@ -19,11 +19,14 @@ struct ChildOptions {
   bool log_steps = false;                                     // send a debug line per step (barco -v)
   const std::vector<sock_filter>* seccomp_program = nullptr;  // compiled by the parent before clone
   bool born_in_unified_cgroup = false;                        // CLONE_INTO_CGROUP worked: no cgroup.procs to write
+  bool timings = false;                                       // send each step's duration (--timings)
 };
 
 // Runs the child steps up to, not including, start_init and exec. Stops at the first
 // failure and returns it with `step` set to the failing step's name.
-Result<void> run_child_setup(const Plan& plan, Sys& sys, const SyncChannel& channel, const ChildOptions& options);
+// With options.timings, appends "index=nanoseconds " per step to *timings.
+Result<void> run_child_setup(const Plan& plan, Sys& sys, const SyncChannel& channel, const ChildOptions& options,
+                             std::string* timings = nullptr);
 
 // The whole child: setup, `ready`, optional init, execve. Never returns.
 [[noreturn]] void child_main(const Plan& plan, const ExecArgs& exec, const SyncChannel& channel, Sys& sys,

@@ -20,8 +20,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <ctime>
 #include <optional>
+#include <sstream>
 
 namespace barco {
 namespace {
@@ -52,6 +55,59 @@ class ChildGuard {
   pid_t pid_;
 };
 
+int64_t monotonic_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+// --timings: parent steps are timed here, child steps arrive over the sync socket. Without
+// --timings every call is a no-op on a null recorder.
+class StepClock {
+ public:
+  StepClock(const Plan& plan, Timings* timings) : plan_(plan), timings_(timings) {
+    if (timings_ != nullptr) {
+      timings_->step_ns.assign(plan.steps.size(), -1);
+    }
+    restart();
+  }
+  void restart() { start_ = timings_ != nullptr ? monotonic_ns() : 0; }
+  // Adds the time since restart() to `step` (when the plan has it), then restarts.
+  void lap(const std::string& step) {
+    if (timings_ == nullptr) {
+      return;
+    }
+    const int64_t now = monotonic_ns();
+    if (const auto* s = plan_.find(step)) {
+      auto& slot = timings_->step_ns[static_cast<size_t>(s - plan_.steps.data())];
+      slot = std::max<int64_t>(slot, 0) + (now - start_);
+    } else {
+      timings_->extra_ns.emplace_back(step, now - start_);
+    }
+    start_ = now;
+  }
+  // "index=ns index=ns ..." from the child.
+  void add_child_steps(const std::string& text) {
+    if (timings_ == nullptr) {
+      return;
+    }
+    std::istringstream in(text);
+    std::string item;
+    while (in >> item) {
+      const auto eq = item.find('=');
+      const auto index = std::stoul(item.substr(0, eq));
+      if (eq != std::string::npos && index < timings_->step_ns.size()) {
+        timings_->step_ns[index] = std::stoll(item.substr(eq + 1));
+      }
+    }
+  }
+
+ private:
+  const Plan& plan_;
+  Timings* timings_;
+  int64_t start_ = 0;
+};
+
 struct ChildReport {
   std::optional<Error> error;  // a step failed in the child
   UniqueFd pty_master;
@@ -59,7 +115,8 @@ struct ChildReport {
 };
 
 // Reads the child's messages until EOF, which comes when execve succeeds (or the child dies).
-Result<ChildReport> collect_child_messages(const SyncChannel& channel, StateRecord& record, pid_t child) {
+Result<ChildReport> collect_child_messages(const SyncChannel& channel, StateRecord& record, pid_t child,
+                                           StepClock& clock) {
   ChildReport report;
   for (;;) {
     UniqueFd passed;
@@ -75,7 +132,9 @@ Result<ChildReport> collect_child_messages(const SyncChannel& channel, StateReco
       case MessageType::log: spdlog::log(static_cast<spdlog::level::level_enum>(msg.number), "{}", msg.text); break;
       case MessageType::error: report.error = msg.to_error(); break;
       case MessageType::pty_master: report.pty_master = std::move(passed); break;
+      case MessageType::timings: clock.add_child_steps(msg.text); break;
       case MessageType::ready:
+        clock.restart();  // from here to EOF: start_init and execve
         report.ready = true;
         if (auto r = record.mark_running(child); !r) {
           return r.error();
@@ -119,9 +178,9 @@ int exit_code_for(const Error& e) {
   return e.step == "exec" ? exit_code_for_exec_error(e.err) : kExitBarcoError;
 }
 
-}  // namespace
-
-int run_container(const ContainerConfig& config, const Plan& plan, const RunOptions& options) {
+// The run itself; the state record and the cgroups are removed when it returns.
+int run_plan(const ContainerConfig& config, const Plan& plan, const RunOptions& options, Timings* timings) {
+  StepClock clock(plan, timings);
   StateInfo info;
   info.id = config.id;
   info.rootfs = config.root.path;
@@ -136,6 +195,7 @@ int run_container(const ContainerConfig& config, const Plan& plan, const RunOpti
     report(in_step(Result<void>(record.error()), "reserve_id").error());
     return kExitBarcoError;
   }
+  clock.lap("reserve_id");
   // Created before clone and removed (by its destructor) only after the child guard below
   // has killed and reaped the container.
   std::optional<CgroupDirs> cgroups;
@@ -180,6 +240,7 @@ int run_container(const ContainerConfig& config, const Plan& plan, const RunOpti
       }
     }
   }
+  clock.lap("create_cgroups");
   auto channels = SyncChannel::make_pair();
   if (!channels) {
     report(in_step(Result<void>(channels.error()), "clone").error());
@@ -193,6 +254,8 @@ int run_container(const ContainerConfig& config, const Plan& plan, const RunOpti
   // The filter is compiled (or taken from the cache) here, so the child only loads it.
   CompiledFilter seccomp;
   ChildOptions child_options{options.log_steps, nullptr};
+  child_options.timings = timings != nullptr;
+  clock.lap("prepare (sync socket, exec args)");
   if (const auto* step = plan.find("load_seccomp")) {
     auto compiled = compile_seccomp_cached(std::get<op::LoadSeccomp>(step->op).filter, options.state_root + "/.cache");
     if (!compiled) {
@@ -204,6 +267,7 @@ int run_container(const ContainerConfig& config, const Plan& plan, const RunOpti
       spdlog::debug("load_seccomp: '{}' is not a syscall here; its rule is skipped", name);
     }
     child_options.seccomp_program = &seccomp.program;
+    clock.lap("compile_seccomp (parent; cached by filter text)");
   }
   // Blocked before clone so none is lost between clone and the signalfd; the child inherits
   // the mask and clears it right before execve.
@@ -225,6 +289,7 @@ int run_container(const ContainerConfig& config, const Plan& plan, const RunOpti
       unified_cgroup.reset(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     }
   }
+  clock.restart();
   auto cloned = clone_process(plan.clone_flags, unified_cgroup.get());
   if (!cloned) {
     cloned.error().step = "clone";
@@ -245,6 +310,7 @@ int run_container(const ContainerConfig& config, const Plan& plan, const RunOpti
   }
   ChildGuard guard(*pid);
   child_end.close();
+  clock.lap("clone");
   if (const auto* step = plan.find("write_id_maps")) {
     const auto& maps = std::get<op::WriteIdMaps>(step->op);
     spdlog::debug("write_id_maps: {}", describe(step->op));
@@ -257,8 +323,9 @@ int run_container(const ContainerConfig& config, const Plan& plan, const RunOpti
       report(in_step(std::move(s), "write_id_maps").error());
       return kExitBarcoError;
     }
+    clock.lap("write_id_maps");
   }
-  auto child_report = collect_child_messages(parent_end, *record, *pid);
+  auto child_report = collect_child_messages(parent_end, *record, *pid, clock);
   if (!child_report) {
     report(in_step(Result<void>(child_report.error()), "supervise").error());
     return kExitBarcoError;
@@ -271,12 +338,38 @@ int run_container(const ContainerConfig& config, const Plan& plan, const RunOpti
     report(Error{0, "clone", "the container process exited during setup", "run with -v to see the steps it completed"});
     return kExitBarcoError;
   }
+  clock.lap("exec");
   spdlog::debug("supervise: pid {}", *pid);
   const auto& supervise_op = std::get<op::Supervise>(plan.find("supervise")->op);
   Supervision supervision{*pid, signal_fd.get(), std::move(child_report->pty_master), supervise_op.relay_stdin};
   const int status = supervise(supervision);
   guard.release();
+  clock.lap("supervise");
   report_oom_kill(status, cgroup_step);
+  return status;
+}
+
+}  // namespace
+
+int run_container(const ContainerConfig& config, const Plan& plan, const RunOptions& options) {
+  if (!options.timings) {
+    return run_plan(config, plan, options, nullptr);
+  }
+  Timings timings;
+  const int64_t start = monotonic_ns();
+  const int status = run_plan(config, plan, options, &timings);
+  const int64_t end = monotonic_ns();
+  int64_t accounted = 0;
+  for (const int64_t ns : timings.step_ns) {
+    accounted += std::max<int64_t>(ns, 0);
+  }
+  for (const auto& [name, ns] : timings.extra_ns) {
+    accounted += ns;
+  }
+  // What the run spent outside the timed parts: chiefly removing the cgroups and the record.
+  timings.extra_ns.emplace_back("teardown and the rest", std::max<int64_t>(end - start - accounted, 0));
+  timings.extra_ns.emplace_back("total (barco's main to exit status)", end - start);
+  std::fputs(format_timings(plan, timings).c_str(), stderr);
   return status;
 }
 

@@ -19,6 +19,7 @@ enum class MessageType : unsigned char {
   error,             // child -> parent: a failed step {number = errno, step, call, hint}
   pty_master,        // child -> parent: carries the pty master fd (SCM_RIGHTS)
   ready,             // child -> parent: every step done, execve is next
+  timings,           // child -> parent: {text = "index=nanoseconds ..." per child step} (--timings)
 };
 
 struct Message {

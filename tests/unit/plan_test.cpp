@@ -185,3 +185,37 @@ TEST(Plan, EveryStepSaysWhy) {
 
 }  // namespace
 }  // namespace barco
+
+namespace barco {
+namespace {
+
+// --timings: every step of the plan is listed, in plan order, grouped by name, with its
+// measured time or "-" when it was not measured on its own.
+TEST(Timings, ListEveryStepOfThePlanInOrder) {
+  for (const auto& words : std::vector<std::vector<std::string>>{
+           {"--rootfs", "/r", "sh"},
+           {"--rootfs", "/r", "--userns", "private", "--init", "-t", "-m", "64m", "sh"},
+           {"--rootfs", "/r", "--privileged", "--network", "host", "sh"}}) {
+    const auto p = plan_for(words);
+    Timings t;
+    t.step_ns.assign(p.steps.size(), -1);
+    t.step_ns.front() = 1'500'000;  // reserve_id: 1.5 ms
+    t.extra_ns = {{"total (barco's main to exit status)", 5'000'000}};
+    const auto text = format_timings(p, t);
+    size_t at = 0;
+    for (const auto& s : p.steps) {
+      const auto found = text.find(" " + s.name, at == 0 ? 0 : at);
+      ASSERT_NE(text.find(" " + s.name), std::string::npos) << s.name << " missing from\n" << text;
+      if (found != std::string::npos) {
+        at = found;  // names appear in plan order (a repeated name is listed once)
+      }
+    }
+    EXPECT_NE(text.find("reserve_id                     1.500\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("total (barco's main to exit status)         5.000\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("make_device x"), std::string::npos) << text;
+    EXPECT_NE(text.find("-\n"), std::string::npos) << "unmeasured steps show '-'";
+  }
+}
+
+}  // namespace
+}  // namespace barco

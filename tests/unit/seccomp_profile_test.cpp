@@ -193,3 +193,17 @@ TEST(SeccompFilterText, IsStableAndDistinguishesFilters) {
 
 }  // namespace
 }  // namespace barco
+
+namespace barco {
+namespace {
+
+// The profile every run uses was parsed at build time by tools/profile_codegen: it must be
+// exactly what parsing the embedded text gives.
+TEST(BuiltinProfile, BuildTimeParseEqualsRunTimeParse) {
+  EXPECT_EQ(builtin_seccomp_profile_parsed(),
+            parse_seccomp_profile(builtin_seccomp_profile(), "profiles/default.json (built in)"));
+  EXPECT_GT(builtin_seccomp_profile_parsed().syscalls.size(), 20U);
+}
+
+}  // namespace
+}  // namespace barco
