@@ -21,6 +21,8 @@ CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=MinSizeRel -DCMAKE_CXX_FLAGS_MINSIZEREL="-Os -
 NATIVE_PACKAGES := cmake make g++ pkg-config binutils libseccomp-dev libcap-dev libcli11-dev libspdlog-dev \
                    libgtest-dev nlohmann-json3-dev busybox-static clang-14 libclang-rt-14-dev clang-format \
                    clang-tidy python3-yaml
+BENCH_PACKAGES := crun runc hyperfine time gcc python3
+BENCH_RUNS ?= 40
 ALL_PACKAGES := $(NATIVE_PACKAGES) qemu-system-x86 qemu-system-arm cpio xz-utils kmod \
                 g++-aarch64-linux-gnu libseccomp-dev:arm64 libcap-dev:arm64 libgtest-dev:arm64
 
@@ -29,7 +31,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 
 .PHONY: all deps deps-native build build-arm64 rootfs rootfs-arm64 run test test-host test-unit test-integration test-asan \
-        test-fuzz test-vm test-arm64 lab-vm test-summary lint format clean
+        test-fuzz test-vm test-arm64 lab-vm test-summary bench lint format clean
 
 all: build
 
@@ -152,6 +154,12 @@ lab-vm: build rootfs
 	@VM_DISK_MB=8 VM_APPEND=barco.lab=escape-demo \
 	  tests/vm/run-in-vm.sh x86_64 $(CURDIR) 'sh tests/vm/lab-escapes.sh $(BUILD)/barco $(ROOTFS)' \
 	  | tee $(LOGS)/lab-vm.log
+
+# barco vs crun vs runc vs bench/floor.c, start-up, RSS and throughput (not a test: never
+# fails on time, only on a leftover). Never in a VM: emulation is 6-21x slower.
+bench: build rootfs
+	$(call install-missing,$(BENCH_PACKAGES))
+	@bench/run.sh $(BENCH_RUNS)
 
 lint: build
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run -Werror

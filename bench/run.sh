@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # usage: bench/run.sh [RUNS]          (make bench; root; RUNS default 40)
-# barco vs crun vs runc vs the floor (bench/floor.c: the same kernel work and nothing else),
+# barco vs crun vs runc vs the floor (bench/floor.c: the same kernel work and nothing else;
+# floor+seccomp also loads the BPF program barco compiled, read from barco's cache),
 # all running /bin/true from the busybox rootfs with the same isolation barco's defaults
 # give (mount, pid, uts, ipc, net and cgroup namespaces; a 64 MiB memory and a 64 pids
 # limit; a device allow-list; barco also loads its default seccomp profile, which crun's
@@ -30,8 +31,8 @@ done
 work=$(mktemp -d /tmp/barco-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 state=$work/state
-mkdir -p "$state"
-gcc -O2 -static -o "$work/floor" "$here/bench/floor.c"
+mkdir -p "$state/crun" "$state/runc"  # the runtimes' roots are not leftovers
+gcc -O2 -static -Wall -o "$work/floor" "$here/bench/floor.c"
 
 # The runtime's own spec with the busybox rootfs, /bin/true, no terminal, the cgroup
 # namespace added to its five, and the same limits.
@@ -68,13 +69,16 @@ export floor_cgroups="${hierarchies[*]}"
 cat >"$work/measure.sh" <<'INNER'
 set -euo pipefail
 [[ -d /sys/fs/cgroup/unified ]] && mount -t tmpfs -o size=1m bench-unified-mask /sys/fs/cgroup/unified
-names=(barco crun runc floor)
+names=(barco crun runc floor floor+seccomp)
+"$barco" --root "$state" run --rootfs "$rootfs" --memory 64m --pids-limit 64 /bin/true  # fills the seccomp cache
+seccomp_entry=$(ls "$state"/.cache/*.bpf | head -1)
 run_one() { # name [id-suffix]
     case $1 in
     barco) "$barco" --root "$state" run --rootfs "$rootfs" --memory 64m --pids-limit 64 /bin/true ;;
     crun) crun --root "$state/crun" run -b "$work/crun" "bench-crun${2:-}" >/dev/null ;;
     runc) runc --root "$state/runc" run -b "$work/runc" "bench-runc${2:-}" >/dev/null ;;
     floor) "$work/floor" "$rootfs" $floor_cgroups ;;
+    floor+seccomp) "$work/floor" --seccomp "$seccomp_entry" "$rootfs" $floor_cgroups ;;
     esac
 }
 interleaved() { # regime rounds gap
@@ -95,7 +99,8 @@ hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/hyperfine.json" \
     -n barco "$barco --root $state run --rootfs $rootfs --memory 64m --pids-limit 64 /bin/true" \
     -n crun "crun --root $state/crun run -b $work/crun bench-crun" \
     -n runc "runc --root $state/runc run -b $work/runc bench-runc" \
-    -n floor "$work/floor $rootfs $floor_cgroups" >/dev/null
+    -n floor "$work/floor $rootfs $floor_cgroups" \
+    -n floor+seccomp "$work/floor --seccomp $seccomp_entry $rootfs $floor_cgroups" >/dev/null
 for n in "${names[@]}"; do
     : >"$work/rss.$n"
     for ((i = 0; i < 10; i++)); do
@@ -104,6 +109,7 @@ for n in "${names[@]}"; do
         crun) /usr/bin/time -a -o "$work/rss.$n" -f %M crun --root "$state/crun" run -b "$work/crun" bench-crun >/dev/null ;;
         runc) /usr/bin/time -a -o "$work/rss.$n" -f %M runc --root "$state/runc" run -b "$work/runc" bench-runc >/dev/null ;;
         floor) /usr/bin/time -a -o "$work/rss.$n" -f %M "$work/floor" "$rootfs" $floor_cgroups ;;
+        floor+seccomp) /usr/bin/time -a -o "$work/rss.$n" -f %M "$work/floor" --seccomp "$seccomp_entry" "$rootfs" $floor_cgroups ;;
         esac
     done
     t0=$EPOCHREALTIME
@@ -142,7 +148,7 @@ out=$results/$(date -u +%Y%m%dT%H%M%SZ).md
     echo
     echo "| | back-to-back ms | spaced ms | hyperfine b2b ms | peak RSS KiB | 50 in a row /s | 20 at once /s |"
     echo "|---|---:|---:|---:|---:|---:|---:|"
-    for n in barco crun runc floor; do
+    for n in barco crun runc floor floor+seccomp; do
         printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$n" "$(ms "$work/b2b.$n" | median)" \
             "$(ms "$work/spaced.$n" | median)" "$(hf "$n")" "$(median <"$work/rss.$n")" \
             "$(rate "$work/seq.$n" 50)" "$(rate "$work/par.$n" 20)"
@@ -153,6 +159,7 @@ out=$results/$(date -u +%Y%m%dT%H%M%SZ).md
     printf '| barco/crun | %.2f | %.2f | ≤ 0.6 b2b, ≤ 0.3 spaced |\n' "$(pair_ratio "$work/b2b.barco" "$work/b2b.crun")" "$(pair_ratio "$work/spaced.barco" "$work/spaced.crun")"
     printf '| barco/runc | %.2f | %.2f | |\n' "$(pair_ratio "$work/b2b.barco" "$work/b2b.runc")" "$(pair_ratio "$work/spaced.barco" "$work/spaced.runc")"
     printf '| barco/floor | %.2f | %.2f | ≤ 1.25 |\n' "$(pair_ratio "$work/b2b.barco" "$work/b2b.floor")" "$(pair_ratio "$work/spaced.barco" "$work/spaced.floor")"
+    printf '| barco/(floor+seccomp) | %.2f | %.2f | |\n' "$(pair_ratio "$work/b2b.barco" "$work/b2b.floor+seccomp")" "$(pair_ratio "$work/spaced.barco" "$work/spaced.floor+seccomp")"
     echo
     if ((leaks)); then echo "leak check: FAILED (see stderr)"; else echo "leak check: nothing left behind"; fi
 } | tee "$out"

@@ -170,6 +170,7 @@ struct PlanHost {
 struct Timings {
   std::vector<int64_t> step_ns;
   std::vector<std::pair<std::string, int64_t>> extra_ns;
+  int64_t last_lap_end = 0;  // CLOCK_MONOTONIC ns at the end of the last timed part
 };
 // Every step of the plan, in order, grouped by name ("make_device x6"), with its side and
 // milliseconds; then the extras.

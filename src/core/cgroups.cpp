@@ -1,8 +1,6 @@
 #include <barco/cgroups.hpp>
 #include <barco/parse.hpp>
 
-#include <sstream>
-
 namespace barco {
 
 const char* cgroup_mode_name(CgroupMode mode) {
@@ -15,6 +13,25 @@ const char* cgroup_mode_name(CgroupMode mode) {
   return "?";
 }
 
+namespace {
+
+// The n-th space-separated word of `line` (0-based), or "" (no istringstream: this runs for
+// every mountinfo line on every start).
+std::string_view word(std::string_view line, int n) {
+  size_t start = line.find_first_not_of(' ');
+  for (; start != std::string_view::npos && n > 0; --n) {
+    const size_t end = line.find(' ', start);
+    start = end == std::string_view::npos ? end : line.find_first_not_of(' ', end);
+  }
+  if (start == std::string_view::npos) {
+    return {};
+  }
+  const size_t end = line.find(' ', start);
+  return line.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+}
+
+}  // namespace
+
 CgroupHost parse_cgroup_host(std::string_view mountinfo, std::string_view proc_self_cgroup) {
   CgroupHost host;
   // A later mount on the same mount point hides an earlier one: only the last counts.
@@ -26,12 +43,11 @@ CgroupHost parse_cgroup_host(std::string_view mountinfo, std::string_view proc_s
     if (dash == std::string::npos) {
       continue;
     }
-    std::istringstream head(line.substr(0, dash));
-    std::string id, parent, dev, root, mount_point;
-    head >> id >> parent >> dev >> root >> mount_point;
-    std::istringstream tail(line.substr(dash + 3));
-    std::string fstype, source, options;
-    tail >> fstype >> source >> options;
+    const std::string_view view(line);
+    const std::string mount_point(word(view.substr(0, dash), 4));
+    const std::string_view tail = view.substr(dash + 3);
+    const std::string fstype(word(tail, 0));
+    const std::string options(word(tail, 2));
     if (mount_point.empty() || mount_point.front() != '/') {
       continue;  // not a mountinfo line
     }

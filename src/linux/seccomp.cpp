@@ -100,7 +100,7 @@ Result<std::vector<sock_filter>> export_program(scmp_filter_ctx ctx) {
 
 std::string cache_key(const SeccompFilter& filter) {
   const auto* v = seccomp_version();
-  return "barco-seccomp-cache 1 libseccomp " + std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
+  return "barco-seccomp-cache 2 libseccomp " + std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
          std::to_string(v->micro) + "\n" + seccomp_filter_text(filter);
 }
 
@@ -174,8 +174,11 @@ Result<CompiledFilter> compile_seccomp(const SeccompFilter& filter) {
 }
 
 Result<CompiledFilter> compile_seccomp_cached(const SeccompFilter& filter, const std::string& cache_dir) {
-  const std::string key = cache_key(filter);
-  const std::string path = cache_dir + "/" + fnv1a_hex(key) + ".bpf";
+  // An entry: the key's length on a line, the key, then the program (struct sock_filter[]);
+  // the length line lets other tools (bench/floor.c) find the program without the key.
+  const std::string exact = cache_key(filter);
+  const std::string path = cache_dir + "/" + fnv1a_hex(exact) + ".bpf";
+  const std::string key = std::to_string(exact.size()) + "\n" + exact;
   if (auto cached = read_file(path); cached && cached->size() > key.size() &&
                                      cached->compare(0, key.size(), key) == 0 &&
                                      (cached->size() - key.size()) % sizeof(sock_filter) == 0) {

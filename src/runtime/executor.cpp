@@ -85,6 +85,7 @@ class StepClock {
       timings_->extra_ns.emplace_back(step, now - start_);
     }
     start_ = now;
+    timings_->last_lap_end = now;
   }
   // "index=ns index=ns ..." from the child.
   void add_child_steps(const std::string& text) {
@@ -366,8 +367,12 @@ int run_container(const ContainerConfig& config, const Plan& plan, const RunOpti
   for (const auto& [name, ns] : timings.extra_ns) {
     accounted += ns;
   }
-  // What the run spent outside the timed parts: chiefly removing the cgroups and the record.
-  timings.extra_ns.emplace_back("teardown and the rest", std::max<int64_t>(end - start - accounted, 0));
+  // After the last timed part: removing the cgroups and the state record.
+  const int64_t teardown = timings.last_lap_end > 0 ? end - timings.last_lap_end : 0;
+  timings.extra_ns.emplace_back("teardown (cgroups, state record)", teardown);
+  // Between the timed parts: signal set-up, the parent waiting on the child's messages
+  // beyond the steps' own time.
+  timings.extra_ns.emplace_back("the rest", std::max<int64_t>(end - start - accounted - teardown, 0));
   timings.extra_ns.emplace_back("total (barco's main to exit status)", end - start);
   std::fputs(format_timings(plan, timings).c_str(), stderr);
   return status;
