@@ -124,6 +124,12 @@ test-fuzz:
 	@mkdir -p $(LOGS)
 	@ctest --test-dir $(BUILD_FUZZ) --output-on-failure | tee $(LOGS)/fuzz.log
 
+# In the VMs the test rootfs is copied from the 9p share to the guest's tmpfs: faster, and a
+# memory-limited container does not thrash re-reading its binaries over 9p before the OOM
+# kill (seen: 55 s instead of 2 s).
+VM_ROOTFS_COPY := rm -rf /tmp/test-rootfs && cp -a
+VM_TEST_ENV := BARCO_TEST_ROOTFS=/tmp/test-rootfs
+
 # The integration suite again inside a throwaway QEMU VM (software emulation) booting
 # Debian's own kernel with pure cgroup v2: limits, the eBPF device filter and cgroup
 # namespaces for real. The first run downloads the kernel package (apt-get download, never
@@ -131,8 +137,8 @@ test-fuzz:
 test-vm: build rootfs
 	@mkdir -p $(LOGS)
 	@echo "x86-64 VM, pure cgroup v2:"
-	@tests/vm/run-in-vm.sh x86_64 $(CURDIR) \
-	  '$(BUILD)/tests/barco_unit_tests --gtest_brief=1 && $(BUILD)/tests/barco_integration_tests --gtest_brief=1' \
+	@tests/vm/run-in-vm.sh x86_64 $(CURDIR) '$(VM_ROOTFS_COPY) $(ROOTFS) && \
+	  $(BUILD)/tests/barco_unit_tests --gtest_brief=1 && $(VM_TEST_ENV) $(BUILD)/tests/barco_integration_tests --gtest_brief=1' \
 	  | tee $(LOGS)/vm-x86_64.log
 
 # The same two suites, cross-built static for ARM64, in an aarch64 VM (TCG, -cpu
@@ -140,8 +146,8 @@ test-vm: build rootfs
 test-arm64: build-arm64 rootfs-arm64
 	@mkdir -p $(LOGS)
 	@echo "arm64 VM, pure cgroup v2:"
-	@tests/vm/run-in-vm.sh aarch64 $(CURDIR) \
-	  '$(BUILD_ARM64)/tests/barco_unit_tests --gtest_brief=1 && $(BUILD_ARM64)/tests/barco_integration_tests --gtest_brief=1' \
+	@tests/vm/run-in-vm.sh aarch64 $(CURDIR) '$(VM_ROOTFS_COPY) $(ROOTFS_ARM64) && \
+	  $(BUILD_ARM64)/tests/barco_unit_tests --gtest_brief=1 && $(VM_TEST_ENV) $(BUILD_ARM64)/tests/barco_integration_tests --gtest_brief=1' \
 	  | tee $(LOGS)/vm-aarch64.log
 
 # Real escapes from a --privileged container (mount the VM's disk, core_pattern, cgroup v1
