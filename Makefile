@@ -127,7 +127,7 @@ test-fuzz:
 # In the VMs the test rootfs is copied from the 9p share to the guest's tmpfs: faster, and a
 # memory-limited container does not thrash re-reading its binaries over 9p before the OOM
 # kill (seen: 55 s instead of 2 s).
-VM_ROOTFS_COPY := rm -rf /tmp/test-rootfs && cp -a
+vm-rootfs-copy = rm -rf /tmp/test-rootfs && cp -a $(1) /tmp/test-rootfs
 VM_TEST_ENV := BARCO_TEST_ROOTFS=/tmp/test-rootfs
 
 # The integration suite again inside a throwaway QEMU VM (software emulation) booting
@@ -137,7 +137,7 @@ VM_TEST_ENV := BARCO_TEST_ROOTFS=/tmp/test-rootfs
 test-vm: build rootfs
 	@mkdir -p $(LOGS)
 	@echo "x86-64 VM, pure cgroup v2:"
-	@tests/vm/run-in-vm.sh x86_64 $(CURDIR) '$(VM_ROOTFS_COPY) $(ROOTFS) && \
+	@tests/vm/run-in-vm.sh x86_64 $(CURDIR) '$(call vm-rootfs-copy,$(ROOTFS)) && \
 	  $(BUILD)/tests/barco_unit_tests --gtest_brief=1 && $(VM_TEST_ENV) $(BUILD)/tests/barco_integration_tests --gtest_brief=1' \
 	  | tee $(LOGS)/vm-x86_64.log
 
@@ -146,7 +146,7 @@ test-vm: build rootfs
 test-arm64: build-arm64 rootfs-arm64
 	@mkdir -p $(LOGS)
 	@echo "arm64 VM, pure cgroup v2:"
-	@tests/vm/run-in-vm.sh aarch64 $(CURDIR) '$(VM_ROOTFS_COPY) $(ROOTFS_ARM64) && \
+	@tests/vm/run-in-vm.sh aarch64 $(CURDIR) '$(call vm-rootfs-copy,$(ROOTFS_ARM64)) && \
 	  $(BUILD_ARM64)/tests/barco_unit_tests --gtest_brief=1 && $(VM_TEST_ENV) $(BUILD_ARM64)/tests/barco_integration_tests --gtest_brief=1' \
 	  | tee $(LOGS)/vm-aarch64.log
 
