@@ -101,6 +101,9 @@ struct Facts {
   std::vector<int> leaked_fds;  // fds above 2
 };
 
+// Whether the namespace `name` is the host's; nullopt when either inode is unknown.
+[[nodiscard]] std::optional<bool> shares_host(const Facts& facts, const std::string& name);
+
 // Per-namespace host inodes as barco passes them to the audit: "mnt=4026531841,pid=...".
 [[nodiscard]] std::string format_host_namespaces(const std::vector<NamespaceFact>& host);
 [[nodiscard]] std::map<std::string, uint64_t> parse_host_namespaces(const std::string& text);

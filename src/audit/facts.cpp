@@ -221,15 +221,7 @@ void probe_syscalls(Facts& f) {
 }
 
 void probe_host_pid(Facts& f) {
-  const auto* pid = [&]() -> const NamespaceFact* {
-    for (const auto& ns : f.namespaces) {
-      if (ns.name == "pid") {
-        return &ns;
-      }
-    }
-    return nullptr;
-  }();
-  if (pid != nullptr && pid->own != 0 && pid->own == pid->host) {
+  if (shares_host(f, "pid").value_or(false)) {
     f.proc1_mem_open = open_errno("/proc/1/mem", O_RDONLY);
     f.proc1_ns_open = open_errno("/proc/1/ns/mnt", O_RDONLY);
   }

@@ -144,8 +144,8 @@ int run_lab_compare(const LabFlags& flags, const std::string& state_root) {
     const auto out = capture_output(argv, status);
     if (status != 0) {
       throw ConfigError("lab compare: the " + mode.name + " audit failed (exit status " + std::to_string(status) + ")",
-                        "its error is printed above; run `barco audit --rootfs " + flags.rootfs + " " +
-                            joined(mode.flags) + "` to see it alone");
+                        "its error is printed above; run `barco audit --rootfs " + flags.rootfs +
+                            (mode.flags.empty() ? "" : " " + joined(mode.flags)) + "` to see it alone");
     }
     columns.push_back({mode.name, joined(mode.flags), audit::report_from_json(out)});
   }

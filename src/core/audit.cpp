@@ -79,24 +79,6 @@ Row not_applicable(std::string id, std::string title, std::string evidence, std:
   return row(std::move(id), std::move(title), Outcome::not_applicable, std::move(layer), std::move(evidence));
 }
 
-const NamespaceFact* find_namespace(const Facts& f, const std::string& name) {
-  for (const auto& ns : f.namespaces) {
-    if (ns.name == name) {
-      return &ns;
-    }
-  }
-  return nullptr;
-}
-
-// nullopt when the host's inode is unknown.
-std::optional<bool> shares_host(const Facts& f, const std::string& name) {
-  const auto* ns = find_namespace(f, name);
-  if (ns == nullptr || ns->own == 0 || ns->host == 0) {
-    return std::nullopt;
-  }
-  return ns->own == ns->host;
-}
-
 std::string namespace_title(const std::string& name) {
   static const std::map<std::string, std::string> titles = {
       {"mnt", "mount namespace"}, {"pid", "pid namespace"},   {"net", "network namespace"},
@@ -590,6 +572,15 @@ nlohmann::json rows_json(const Report& r) {
 }
 
 }  // namespace
+
+std::optional<bool> shares_host(const Facts& f, const std::string& name) {
+  const auto ns =
+      std::find_if(f.namespaces.begin(), f.namespaces.end(), [&](const NamespaceFact& n) { return n.name == name; });
+  if (ns == f.namespaces.end() || ns->own == 0 || ns->host == 0) {
+    return std::nullopt;
+  }
+  return ns->own == ns->host;
+}
 
 const char* outcome_name(Outcome o) {
   switch (o) {

@@ -6,31 +6,9 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 
 namespace barco::it {
 namespace {
-
-// <hierarchy><our cgroup>/barco: where barco creates container cgroups.
-std::string barco_cgroup_parent() {
-  std::ifstream own("/proc/self/cgroup");
-  for (std::string line; std::getline(own, line);) {
-    const auto first = line.find(':');
-    const auto second = line.find(':', first + 1);
-    auto controllers = line.substr(first + 1, second - first - 1);
-    const auto path = line.substr(second + 1);
-    controllers = controllers.substr(0, controllers.find(','));
-    if (controllers.rfind("name=", 0) == 0) controllers = controllers.substr(5);
-    const std::string mount =
-        controllers.empty() ? (std::filesystem::exists("/sys/fs/cgroup/unified/cgroup.procs") ? "/sys/fs/cgroup/unified"
-                                                                                              : "/sys/fs/cgroup")
-                            : "/sys/fs/cgroup/" + controllers;
-    if (std::filesystem::exists(mount + "/cgroup.procs")) {
-      return mount + (path == "/" ? "" : path) + "/barco";
-    }
-  }
-  return {};
-}
 
 class BenchLeakCheck : public BarcoTest {
  protected:
@@ -49,8 +27,9 @@ TEST_F(BenchLeakCheck, CatchesAPlantedStateRecordCgroupAndMount) {
   EXPECT_EQ(clean.exit_code, 0) << clean.err;
   EXPECT_NE(clean.out.find("nothing left behind"), std::string::npos);
 
-  const auto parent = barco_cgroup_parent();
-  ASSERT_FALSE(parent.empty()) << "no cgroup hierarchy found";
+  const auto parents = barco_cgroup_parents();
+  ASSERT_FALSE(parents.empty()) << "no cgroup hierarchy found";
+  const auto& parent = parents.front();
   const bool made_parent = std::filesystem::create_directory(parent);
   const std::string cgroup = parent + "/planted-leak-" + std::to_string(::getpid());
   const std::string record = dir_ + "/state/planted-record";

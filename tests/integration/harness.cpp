@@ -115,9 +115,8 @@ std::set<pid_t> foreign_mount_ns_pids() {
   return out;
 }
 
-std::set<std::string> barco_cgroups() {
-  // <hierarchy mount><our own cgroup>/barco/<id>, for every hierarchy we are in.
-  std::set<std::string> out;
+std::vector<std::string> barco_cgroup_parents() {
+  std::vector<std::string> out;
   std::ifstream own("/proc/self/cgroup");
   for (std::string line; std::getline(own, line);) {
     const auto first = line.find(':');
@@ -126,9 +125,23 @@ std::set<std::string> barco_cgroups() {
     const auto path = line.substr(second + 1);
     controllers = controllers.substr(0, controllers.find(','));
     if (controllers.rfind("name=", 0) == 0) controllers = controllers.substr(5);
-    const std::string mount = controllers.empty() ? "/sys/fs/cgroup/unified" : "/sys/fs/cgroup/" + controllers;
+    // cgroup v2 sits at /sys/fs/cgroup/unified on a hybrid host, at /sys/fs/cgroup on a pure one.
+    const std::string mount = !controllers.empty() ? "/sys/fs/cgroup/" + controllers
+                              : std::filesystem::exists("/sys/fs/cgroup/unified/cgroup.procs")
+                                  ? "/sys/fs/cgroup/unified"
+                                  : "/sys/fs/cgroup";
+    if (std::filesystem::exists(mount + "/cgroup.procs")) {
+      out.push_back(mount + (path == "/" ? "" : path) + "/barco");
+    }
+  }
+  return out;
+}
+
+std::set<std::string> barco_cgroups() {
+  std::set<std::string> out;
+  for (const auto& parent : barco_cgroup_parents()) {
     std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator(mount + (path == "/" ? "" : path) + "/barco", ec)) {
+    for (const auto& e : std::filesystem::directory_iterator(parent, ec)) {
       if (e.is_directory()) {
         out.insert(e.path().string());
       }

@@ -39,6 +39,9 @@ struct RunOptions {
 // Container cgroups (<hierarchy>/barco/<id>) that exist now; other barco runs on the same
 // machine may own some, so tests compare before and after.
 [[nodiscard]] std::set<std::string> barco_cgroups();
+// <hierarchy mount><our own cgroup>/barco for every mounted hierarchy we are in: where
+// barco creates container cgroups.
+[[nodiscard]] std::vector<std::string> barco_cgroup_parents();
 // Mount points at or below `path` in our mount table.
 [[nodiscard]] std::vector<std::string> mounts_under(const std::string& path);
 
