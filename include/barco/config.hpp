@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace barco {
@@ -23,6 +24,10 @@ struct NamespaceSetting {
   Namespace type;
   // false: share the host's namespace (docker's --pid host and friends).
   bool private_ns = true;
+  // Join this existing namespace (/proc/PID/ns/net, a bind-mounted nsfs file) instead of
+  // creating one: the OCI form of sharing.
+  std::string path;
+  bool operator==(const NamespaceSetting&) const = default;
 };
 
 struct IdMapping {
@@ -81,11 +86,20 @@ struct Process {
   std::vector<Rlimit> rlimits;
   Capabilities capabilities;
   bool no_new_privileges = false;
+  std::optional<int> oom_score_adj;  // written to /proc/self/oom_score_adj
+  // Detached runs: the command's stdout and stderr go to this host file (the container's
+  // log), opened before pivot_root.
+  std::string output_file;
 };
 
 struct Root {
   std::string path;  // absolute host path of the rootfs
   bool readonly = false;
+  // Copy-on-write (--overlay): an overlayfs with `path` as its lower layer and
+  // <overlay_dir>/upper as the container's writable layer, mounted on <overlay_dir>/merged
+  // inside the container's mount namespace, so the image directory is never modified.
+  std::string overlay_dir;
+  [[nodiscard]] std::string mount_point() const { return overlay_dir.empty() ? path : overlay_dir + "/merged"; }
 };
 
 // linux.resources of the OCI spec, in docker's units.
@@ -107,6 +121,33 @@ struct Resources {
   bool operator==(const Resources&) const = default;
 };
 
+// OCI hooks: host programs run at fixed points of the lifecycle with the state JSON on stdin.
+struct Hook {
+  std::string path;
+  std::vector<std::string> args;
+  std::vector<std::string> env;
+  std::optional<int> timeout;  // seconds
+  bool operator==(const Hook&) const = default;
+};
+
+struct Hooks {
+  std::vector<Hook> prestart;          // deprecated by the spec, run with create_runtime
+  std::vector<Hook> create_runtime;    // runtime namespace, before pivot_root
+  std::vector<Hook> create_container;  // container's mount namespace, before pivot_root
+  std::vector<Hook> start_container;   // inside the container, after `start`, before the command
+  std::vector<Hook> poststart;         // runtime namespace, once the command runs
+  std::vector<Hook> poststop;          // runtime namespace, when the container is deleted
+  [[nodiscard]] bool empty() const {
+    return prestart.empty() && create_runtime.empty() && create_container.empty() && start_container.empty() &&
+           poststart.empty() && poststop.empty();
+  }
+  bool operator==(const Hooks&) const = default;
+};
+
+// /sys/fs/cgroup inside the container. automatic: docker's rule (with a private cgroup
+// namespace, read-only unless --privileged); an OCI config says it with a "cgroup" mount.
+enum class CgroupFs { automatic, none, read_only, read_write };
+
 struct ContainerConfig {
   std::string id;
   Process process;
@@ -124,9 +165,18 @@ struct ContainerConfig {
   bool seccomp_explicit = false;            // given by the user: kept under --privileged, as docker does
   std::vector<DeviceRule> device_rules;     // the devices cgroup: what may be created and opened
   Resources resources;
-  std::string cgroup_parent;    // below barco's own cgroup; default "barco"
+  std::string cgroup_parent;  // below barco's own cgroup; default "barco"
+  // OCI linux.cgroupsPath: absolute (from the hierarchy's root) or relative to barco's own
+  // cgroup; replaces <cgroup_parent>/<id> when set.
+  std::string cgroups_path;
+  CgroupFs cgroupfs = CgroupFs::automatic;
+  bool freezer = false;  // a cgroup that `pause` can freeze (detached and OCI containers)
+  Hooks hooks;
+  // OCI create: the container waits before its command until `barco start` opens this FIFO.
+  std::string exec_fifo;
   bool strict_cgroups = false;  // a limit the host cannot enforce is an error, not a warning
   bool privileged = false;
+  std::vector<std::pair<std::string, std::string>> sysctl;  // "net.ipv4.ip_forward" -> "1", written in /proc/sys
 
   [[nodiscard]] bool has_private(Namespace ns) const;
 };

@@ -42,6 +42,12 @@ struct UserSpec {
 
 // --ulimit NAME=SOFT[:HARD], with "unlimited" or -1 for RLIM_INFINITY.
 [[nodiscard]] Rlimit parse_ulimit(std::string_view text);
+// "nofile" or OCI's "RLIMIT_NOFILE" -> RLIMIT_NOFILE; nullopt for anything else.
+[[nodiscard]] std::optional<int> rlimit_resource(std::string_view name);
+
+// kill/stop -s: "TERM", "SIGTERM", "sigterm", "15" -> 15. Throws ConfigError listing the
+// names for anything else (`what` names the flag or argument).
+[[nodiscard]] int parse_signal(std::string_view text, std::string_view what);
 
 struct DeviceSpec {
   std::string host_path;

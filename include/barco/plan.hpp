@@ -6,6 +6,8 @@
 
 #include <barco/config.hpp>
 
+#include <sys/types.h>
+
 #include <string>
 #include <variant>
 #include <vector>
@@ -79,6 +81,52 @@ struct PivotRoot {
   std::string rootfs;
 };
 struct RemountRootReadOnly {};
+// --overlay: the upper, work and merged directories, created inside the state record (and
+// removed with it), owned by the container's root.
+struct PrepareOverlay {
+  std::string dir;
+  uint32_t owner_uid = 0;
+  uint32_t owner_gid = 0;
+};
+struct MountOverlay {
+  std::string lower;
+  std::string dir;         // holds upper/, work/, merged/
+  bool userxattr = false;  // in a user namespace overlayfs may only use user.* xattrs
+};
+struct RedirectOutput {
+  std::string file;
+};
+// OCI linux.namespaces[].path: setns into existing namespaces (net, ipc, uts, cgroup).
+struct JoinNamespacePaths {
+  std::vector<std::pair<Namespace, std::string>> paths;
+};
+// OCI pid namespace path, and `barco exec`: the parent enters the pid namespace before
+// clone, because setns(CLONE_NEWPID) only moves the caller's future children.
+struct JoinPidNamespace {
+  std::string path;  // empty: the target container's (exec)
+};
+// `barco exec`: setns(pidfd, flags) into the running container's namespaces.
+struct JoinContainer {
+  int flags = 0;
+  pid_t pid = 0;
+};
+struct WriteSysctl {
+  std::vector<std::pair<std::string, std::string>> values;
+};
+struct SetOomScoreAdj {
+  int value = 0;
+};
+// OCI hooks. The child pauses before pivot_root (HookPause) while the parent runs prestart
+// and createRuntime; createContainer and startContainer run from the child.
+struct HookPause {};
+struct RunHooks {
+  std::string phase;  // createRuntime, createContainer, startContainer, poststart
+  std::vector<Hook> hooks;
+};
+// OCI create: the set-up container waits here until `barco start` opens the exec fifo.
+struct WaitForStart {
+  std::string fifo;
+};
 struct BringUpLoopback {};
 struct EnterCgroupNamespace {};
 struct SetupTerminal {};
@@ -128,7 +176,9 @@ using Operation =
                  op::PivotRoot, op::RemountRootReadOnly, op::BringUpLoopback, op::EnterCgroupNamespace,
                  op::SetupTerminal, op::CreateSession, op::DetachStdin, op::SetRlimits, op::SetUser, op::ChangeDir,
                  op::CloseFds, op::StartInit, op::Exec, op::MaskPaths, op::ReadonlyPaths, op::LoadSeccomp,
-                 op::DropBoundingCaps, op::SetCapabilities, op::SetNoNewPrivs, op::CreateCgroups, op::JoinCgroups>;
+                 op::DropBoundingCaps, op::SetCapabilities, op::SetNoNewPrivs, op::CreateCgroups, op::JoinCgroups,
+                 op::PrepareOverlay, op::MountOverlay, op::RedirectOutput, op::JoinNamespacePaths, op::JoinPidNamespace,
+                 op::JoinContainer, op::WriteSysctl, op::SetOomScoreAdj, op::HookPause, op::RunHooks, op::WaitForStart>;
 
 struct Step {
   std::string name;  // the same name appears in -v logs and in error messages
@@ -159,6 +209,20 @@ struct PlanHost {
 };
 
 [[nodiscard]] Plan build_plan(const ContainerConfig& config, const PlanHost& host = {});
+
+// `barco exec`: what a running container's processes share, read from its record.
+struct ExecTarget {
+  pid_t pid = 0;                          // the container's init (a pidfd of it is opened by the caller)
+  int namespace_flags = 0;                // CLONE_NEW* of its own namespaces, except the pid namespace
+  bool pid_namespace = false;             // it has a private pid namespace: the parent enters it before clone
+  std::vector<std::string> cgroup_files;  // a tasks (v1) or cgroup.procs (v2) file of each of its cgroups
+  std::string seccomp;                    // describes the container's compiled filter; empty: none
+};
+
+// The same process steps as a run (terminal, cwd, seccomp, bounding set, user,
+// capabilities, no_new_privs, exec) after joining the container instead of creating one.
+// `config.process` is the process to start; `config.namespaces` are the container's.
+[[nodiscard]] Plan build_exec_plan(const ContainerConfig& config, const ExecTarget& target, const PlanHost& host = {});
 
 // One line per step: "N. [where] name  args" and, indented, why.
 [[nodiscard]] std::string describe(const Operation& op);

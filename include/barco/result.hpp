@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cerrno>
+#include <functional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -87,6 +88,11 @@ Result<T> in_step(Result<T> r, const std::string& step) {
 }
 
 // Thrown by configuration and CLI code (exceptions are fine before clone); exit 125.
+// Prints "barco: <message>" to stderr and, when `barco --log FILE` set one, hands the
+// message to the error log too (OCI callers read errors from there).
+void report_error(const Error& e);
+void set_error_log(std::function<void(const std::string&)> log);
+
 class ConfigError : public std::exception {
  public:
   explicit ConfigError(Error e) : error_(std::move(e)), text_(error_.message()) {}

@@ -13,10 +13,26 @@ namespace barco {
 
 inline constexpr const char* kDefaultStateRoot = "/run/barco";
 
+// How an OCI caller (podman's conmon) takes the process over: barco returns once it runs,
+// the caller reaps it (so it gets no PDEATHSIG), learns its pid from a file and gets the
+// pty master over a unix socket instead of barco relaying it.
+struct Handover {
+  bool detach = false;
+  std::string pid_file;
+  std::string console_socket;
+};
+
 struct RunOptions {
   std::string state_root = kDefaultStateRoot;
   bool log_steps = false;  // -v: log every step as it runs
   bool timings = false;    // --timings: print each step's duration to stderr after the run
+  // run -d: a monitor process runs the container and keeps its record after the exit;
+  // barco returns as soon as the command has started.
+  bool detach = false;
+  bool auto_remove = true;  // run --rm: the monitor removes the record when the container exits
+  int notify_fd = -1;       // the monitor tells the waiting barco "started" through it
+  Handover handover;        // OCI create, exec -d
+  std::string bundle;       // OCI: the bundle directory, for the state and the hooks
 };
 
 // Exit status conventions (docker's).
@@ -27,5 +43,11 @@ inline constexpr int kExitNotFound = 127;
 // Runs the plan and returns the status barco should exit with. Errors are printed to stderr
 // as "barco: <step>: <call>: <strerror> (errno N) — hint: ...".
 [[nodiscard]] int run_container(const ContainerConfig& config, const Plan& plan, const RunOptions& options);
+
+// `barco exec`: the plan from build_exec_plan, run against the container whose init has
+// `pidfd`. `seccomp_program` is the container's own filter (empty: none). Returns the
+// command's exit status, or 125/126/127.
+[[nodiscard]] int exec_in_container(const Plan& plan, int pidfd, const std::string& seccomp_program,
+                                    const RunOptions& options);
 
 }  // namespace barco

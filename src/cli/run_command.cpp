@@ -299,7 +299,15 @@ void add_run_flags(CLI::App& run, RunFlags& f) {
   run.footer(
       "Usage: barco run [OPTIONS] --rootfs DIR [--] COMMAND [ARG...]\nEverything from COMMAND on is passed to the "
       "container, flags included.");
-  run.add_option("--rootfs", f.rootfs, "Directory holding the container's root filesystem")->required();
+  run.add_option("--rootfs", f.rootfs, "Directory holding the container's root filesystem");
+  run.add_flag("-d,--detach", f.detach, "Run in the background: print the id; see barco ps, logs, exec, stop, rm");
+  run.add_flag("--rm", f.auto_remove, "Remove the container when it exits (always so without -d)");
+  run.add_flag("--overlay", f.overlay, "Copy-on-write rootfs: writes go to a layer removed with the container");
+  run.add_flag("--no-overlay", f.no_overlay, "With -d: write to the rootfs directory itself");
+  run.add_option("-b,--bundle", f.bundle, "OCI form: run the bundle's config.json (barco run --bundle DIR ID)");
+  run.add_option("--pid-file", f.pid_file, "OCI form: write the container's pid to this file");
+  run.add_option("--console-socket", f.console_socket, "OCI form: send the pty master to this unix socket");
+  run.add_flag("--no-new-keyring", f.no_new_keyring, "OCI form: accepted (barco never creates a session keyring)");
   run.add_option("--name", f.name, "Container id (default: a random 12-hex id)");
   run.add_option("--hostname", f.hostname, "Hostname inside the container (default: the id)");
   run.add_option("-e,--env", f.env, "Set an environment variable: K=V, or K to pass the caller's value");
@@ -420,7 +428,12 @@ ContainerConfig config_from_flags(const RunFlags& flags, const HostView& host) {
                       "a shared UTS namespace keeps the host's name; drop one of the two");
   }
 
-  const bool tty_in = host.stdin_is_tty();
+  if (flags.detach && flags.interactive) {
+    throw ConfigError("-i with -d: a detached container has no stdin to keep open",
+                      "barco has no attach; use barco exec -it ID sh to get a shell in it");
+  }
+  // Detached: a pty only when asked for (-t), and its output goes to the log.
+  const bool tty_in = !flags.detach && host.stdin_is_tty();
   c.process.terminal = !flags.no_tty && (flags.tty || tty_in);
   c.process.stdin_open = flags.interactive || tty_in;
   c.process.args = flags.command;
@@ -508,8 +521,23 @@ PlanHost plan_host(const HostView& host, const std::string& state_root, const Ru
   return h;
 }
 
-int run_config(const ContainerConfig& config, const RunFlags& flags, const HostView& host,
-               const std::string& state_root) {
+bool wants_overlay(const RunFlags& flags) {
+  return flags.overlay || (flags.detach && !flags.no_overlay);
+}
+
+int run_config(ContainerConfig config, const RunFlags& flags, const HostView& host, const std::string& state_root) {
+  const std::string record = state_root + "/" + config.id;
+  if (wants_overlay(flags)) {
+    if (config.root.path.find_first_of(",:\\") != std::string::npos) {
+      throw ConfigError("--overlay: the rootfs path '" + config.root.path + "' contains ',', ':' or '\\'",
+                        "overlayfs options cannot carry them; move or link the rootfs to a plain path");
+    }
+    config.root.overlay_dir = record + "/overlay";
+  }
+  if (flags.detach) {
+    config.process.output_file = record + "/container.log";
+    config.freezer = true;
+  }
   if (config.seccomp_explicit && config.seccomp) {
     for (const auto& name : unknown_syscall_names(*config.seccomp)) {
       spdlog::warn("seccomp profile {}: '{}' is not a syscall on any architecture libseccomp knows (a typo?)",
@@ -541,6 +569,8 @@ int run_config(const ContainerConfig& config, const RunFlags& flags, const HostV
   options.log_steps = spdlog::should_log(spdlog::level::debug);
   options.timings = flags.timings;
   options.state_root = state_root;
+  options.detach = flags.detach;
+  options.auto_remove = !flags.detach || flags.auto_remove;
   return run_container(config, plan, options);
 }
 

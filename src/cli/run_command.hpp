@@ -49,6 +49,15 @@ struct RunFlags {
   std::string cgroups_mode = "enabled";
   bool dry_run = false;
   bool timings = false;
+  bool detach = false;       // -d: a monitor keeps the container; the record stays until rm
+  bool auto_remove = false;  // --rm (foreground runs always remove their record)
+  bool overlay = false;      // --overlay (default with -d)
+  bool no_overlay = false;
+  // OCI form: run --bundle DIR ID
+  std::string bundle;
+  std::string pid_file;
+  std::string console_socket;
+  bool no_new_keyring = false;
   std::vector<std::string> command;
 };
 
@@ -98,7 +107,10 @@ void add_run_flags(CLI::App& run, RunFlags& flags);
 
 // Builds the plan for `config` and prints it (--dry-run) or runs it; returns barco's exit
 // status. Throws ConfigError for what the flags got wrong.
-[[nodiscard]] int run_config(const ContainerConfig& config, const RunFlags& flags, const HostView& host,
+[[nodiscard]] int run_config(ContainerConfig config, const RunFlags& flags, const HostView& host,
                              const std::string& state_root);
+
+// --overlay, or -d without --no-overlay.
+[[nodiscard]] bool wants_overlay(const RunFlags& flags);
 
 }  // namespace barco::cli

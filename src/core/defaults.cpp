@@ -49,8 +49,9 @@ std::vector<Device> default_devices() {
 
 std::vector<NamespaceSetting> default_namespaces() {
   return {
-      {Namespace::mount, true}, {Namespace::pid, true},    {Namespace::uts, true},   {Namespace::ipc, true},
-      {Namespace::net, true},   {Namespace::cgroup, true}, {Namespace::user, false},
+      {Namespace::mount, true, {}}, {Namespace::pid, true, {}}, {Namespace::uts, true, {}},
+      {Namespace::ipc, true, {}},   {Namespace::net, true, {}}, {Namespace::cgroup, true, {}},
+      {Namespace::user, false, {}},
   };
 }
 

@@ -8,6 +8,7 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <csignal>
 #include <cstdlib>
 #include <limits>
 #include <utility>
@@ -242,6 +243,61 @@ Mount parse_tmpfs(std::string_view text) {
     m.data += (i ? "," : "") + data[i];
   }
   return m;
+}
+
+std::optional<int> rlimit_resource(std::string_view name) {
+  std::string lower;
+  for (const char c : name.starts_with("RLIMIT_") ? name.substr(7) : name) {
+    lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  const auto* it = std::find_if(kRlimits.begin(), kRlimits.end(), [&](const RlimitName& r) { return r.name == lower; });
+  return it == kRlimits.end() ? std::nullopt : std::optional<int>(it->resource);
+}
+
+namespace {
+
+struct SignalName {
+  std::string_view name;
+  int number;
+};
+
+constexpr std::array<SignalName, 31> kSignals{{
+    {"HUP", SIGHUP},   {"INT", SIGINT},       {"QUIT", SIGQUIT}, {"ILL", SIGILL},     {"TRAP", SIGTRAP},
+    {"ABRT", SIGABRT}, {"IOT", SIGIOT},       {"BUS", SIGBUS},   {"FPE", SIGFPE},     {"KILL", SIGKILL},
+    {"USR1", SIGUSR1}, {"SEGV", SIGSEGV},     {"USR2", SIGUSR2}, {"PIPE", SIGPIPE},   {"ALRM", SIGALRM},
+    {"TERM", SIGTERM}, {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT},   {"STOP", SIGSTOP},
+    {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN},     {"TTOU", SIGTTOU}, {"URG", SIGURG},     {"XCPU", SIGXCPU},
+    {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},
+    {"SYS", SIGSYS},
+}};
+
+}  // namespace
+
+int parse_signal(std::string_view text, std::string_view what) {
+  int number = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (ec == std::errc() && end == text.data() + text.size() && !text.empty()) {
+    if (number >= 1 && number <= 64) {
+      return number;
+    }
+  } else {
+    std::string upper;
+    for (const char c : text) {
+      upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    const std::string_view name =
+        std::string_view(upper).starts_with("SIG") ? std::string_view(upper).substr(3) : upper;
+    for (const auto& s : kSignals) {
+      if (s.name == name) {
+        return s.number;
+      }
+    }
+  }
+  std::string names;
+  for (const auto& s : kSignals) {
+    names += (names.empty() ? "" : " ") + std::string(s.name);
+  }
+  fail(std::string(what) + " '" + std::string(text) + "': not a signal", "a number 1-64 or one of: " + names);
 }
 
 Rlimit parse_ulimit(std::string_view text) {

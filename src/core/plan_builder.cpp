@@ -58,14 +58,24 @@ class PlanBuilder {
     const std::string& state_root = host.state_root;
     plan_.id = c_.id;
     for (const auto& ns : c_.namespaces) {
-      if (ns.private_ns) {
+      if (ns.private_ns && ns.path.empty()) {
         plan_.clone_flags |= clone_flag(ns.type);
       }
     }
     const bool userns = c_.has_private(Namespace::user);
     parent(Where::parent_before_clone, "reserve_id", op::ReserveId{state_root + "/" + c_.id},
            "mkdir is atomic: a second container with the same name is refused before any work");
+    if (!c_.root.overlay_dir.empty()) {
+      const uint32_t uid = userns && !c_.uid_mappings.empty() ? c_.uid_mappings.front().host_id : 0;
+      const uint32_t gid = userns && !c_.gid_mappings.empty() ? c_.gid_mappings.front().host_id : 0;
+      parent(Where::parent_before_clone, "prepare_overlay", op::PrepareOverlay{c_.root.overlay_dir, uid, gid},
+             "inside the state record, so removing the container removes its writable layer");
+    }
     add_cgroup_steps(host);
+    if (const auto* pid_ns = namespace_path(Namespace::pid)) {
+      parent(Where::parent_before_clone, "join_pid_namespace", op::JoinPidNamespace{*pid_ns},
+             "setns(CLONE_NEWPID) moves only the caller's future children, so the parent enters before clone");
+    }
     parent(Where::parent_before_clone, "clone", op::Clone{plan_.clone_flags},
            "namespaces are created with the process, so it never runs in the host's");
     if (join_) {
@@ -81,7 +91,8 @@ class PlanBuilder {
       child("become_root_in_userns", op::BecomeRootInUserns{},
             "files created from here on need an fsuid that is mapped");
     }
-    if (c_.has_private(Namespace::cgroup)) {
+    add_namespace_joins();
+    if (c_.has_private(Namespace::cgroup) && namespace_path(Namespace::cgroup) == nullptr) {
       child("enter_cgroup_namespace", op::EnterCgroupNamespace{},
             "after the process sits in its own cgroup (and before /sys is mounted), so that cgroup is the namespace's "
             "root");
@@ -93,6 +104,116 @@ class PlanBuilder {
     if (c_.has_private(Namespace::net)) {
       child("bring_up_loopback", op::BringUpLoopback{}, "a new network namespace starts with lo down");
     }
+    add_process_steps();
+    if (!c_.process.rlimits.empty()) {
+      child("set_rlimits", op::SetRlimits{c_.process.rlimits}, "while still root, so hard limits may be raised");
+    }
+    if (c_.process.oom_score_adj) {
+      child("set_oom_score_adj", op::SetOomScoreAdj{*c_.process.oom_score_adj},
+            "while CAP_SYS_RESOURCE is held, so the score may also be lowered");
+    }
+    child("change_dir", op::ChangeDir{c_.process.cwd},
+          "as root, so a missing workdir can be created; the cwd is then verified to be inside the rootfs");
+    add_privilege_steps(host);
+    if (!c_.exec_fifo.empty()) {
+      child("wait_for_start", op::WaitForStart{c_.exec_fifo},
+            "barco create returns here; the container is set up and blocks on the FIFO until barco start reads it");
+    }
+    if (!c_.hooks.start_container.empty()) {
+      child("start_container_hooks", op::RunHooks{"startContainer", c_.hooks.start_container},
+            "after start, before the command, inside the container with its final privileges");
+    }
+    child("close_fds", op::CloseFds{}, "no host fd may reach the command (CVE-2024-21626)");
+    if (c_.init) {
+      child("start_init", op::StartInit{}, "barco's PID 1 forks the command, then reaps zombies and forwards signals");
+    }
+    child("exec", op::Exec{c_.process.args, c_.process.builtin, c_.process.env, find_env(c_.process.env, "PATH")},
+          "last: EOF on the close-on-exec sync socket tells the parent it succeeded");
+    if (!c_.hooks.poststart.empty()) {
+      parent(Where::parent_after_clone, "poststart_hooks", op::RunHooks{"poststart", c_.hooks.poststart},
+             "once the command runs (barco start, or run --bundle), in the runtime's namespaces");
+    }
+    parent(Where::parent_after_clone, "supervise", op::Supervise{c_.process.terminal, c_.process.stdin_open},
+           "forward signals, relay the pty, wait, and return the command's status");
+    return std::move(plan_);
+  }
+
+  Plan build_exec(const ExecTarget& t, const PlanHost& host) {
+    plan_.id = c_.id;
+    exec_seccomp_ = t.seccomp;
+    if (t.pid_namespace) {
+      parent(Where::parent_before_clone, "join_pid_namespace", op::JoinPidNamespace{},
+             "setns(CLONE_NEWPID) moves only the caller's future children, so the parent enters before clone");
+    }
+    parent(Where::parent_before_clone, "clone", op::Clone{0},
+           "a plain child: it joins the container's namespaces itself, in one setns");
+    if (!t.cgroup_files.empty()) {
+      child(
+          "join_cgroups", op::JoinCgroups{t.cgroup_files},
+          "first, while the host's /sys/fs/cgroup is still visible: the process counts against the container's limits");
+    }
+    child("join_namespaces", op::JoinContainer{t.namespace_flags, t.pid},
+          "setns(pidfd) enters every namespace at once (user first, as the kernel orders them); cwd becomes the "
+          "container's root");
+    add_process_steps();
+    if (!c_.process.rlimits.empty()) {
+      child("set_rlimits", op::SetRlimits{c_.process.rlimits}, "the container's limits, while still root");
+    }
+    child("change_dir", op::ChangeDir{c_.process.cwd}, "inside the container's root; verified like a run's");
+    add_privilege_steps(host);
+    child("close_fds", op::CloseFds{}, "no fd of the exec'ing barco may reach the command (CVE-2024-21626)");
+    child("exec", op::Exec{c_.process.args, c_.process.builtin, c_.process.env, find_env(c_.process.env, "PATH")},
+          "last: EOF on the close-on-exec sync socket tells the parent it succeeded");
+    parent(Where::parent_after_clone, "supervise", op::Supervise{c_.process.terminal, c_.process.stdin_open},
+           "forward signals, relay the pty, wait, and return the command's status");
+    return std::move(plan_);
+  }
+
+ private:
+  [[nodiscard]] const std::string* namespace_path(Namespace type) const {
+    for (const auto& ns : c_.namespaces) {
+      if (ns.type == type && ns.private_ns && !ns.path.empty()) {
+        return &ns.path;
+      }
+    }
+    return nullptr;
+  }
+
+  // prestart and createRuntime run in the parent while the child waits before pivot_root
+  // (the namespaces exist, the root is not yet switched); createContainer then runs from the
+  // child, in the container's mount namespace.
+  void add_create_hooks() {
+    const auto& h = c_.hooks;
+    if (h.prestart.empty() && h.create_runtime.empty() && h.create_container.empty()) {
+      return;
+    }
+    child("hook_pause", op::HookPause{}, "the namespaces exist and pivot_root has not happened: the spec's hook point");
+    std::vector<Hook> runtime = h.prestart;
+    runtime.insert(runtime.end(), h.create_runtime.begin(), h.create_runtime.end());
+    if (!runtime.empty()) {
+      parent(Where::parent_after_clone, "create_runtime_hooks", op::RunHooks{"createRuntime", runtime},
+             "prestart (deprecated) then createRuntime, in the runtime's namespaces, with the state on stdin");
+    }
+    if (!h.create_container.empty()) {
+      child("create_container_hooks", op::RunHooks{"createContainer", h.create_container},
+            "in the container's mount namespace, before pivot_root");
+    }
+  }
+
+  void add_namespace_joins() {
+    op::JoinNamespacePaths join;
+    for (const auto& ns : c_.namespaces) {
+      if (ns.private_ns && !ns.path.empty() && ns.type != Namespace::pid) {
+        join.paths.emplace_back(ns.type, ns.path);
+      }
+    }
+    if (!join.paths.empty()) {
+      child("join_namespaces", std::move(join),
+            "after the cgroup join (host paths are still visible) and before anything that depends on the namespace");
+    }
+  }
+
+  void add_process_steps() {
     if (c_.process.terminal) {
       child("setup_terminal", op::SetupTerminal{},
             "the pty comes from the container's own devpts, and setsid makes it the controlling tty");
@@ -104,28 +225,17 @@ class PlanBuilder {
               "without -i the command reads EOF, as with docker; after pivot_root so it is the container's /dev/null");
       }
     }
-    if (!c_.process.rlimits.empty()) {
-      child("set_rlimits", op::SetRlimits{c_.process.rlimits}, "while still root, so hard limits may be raised");
-    }
-    child("change_dir", op::ChangeDir{c_.process.cwd},
-          "as root, so a missing workdir can be created; the cwd is then verified to be inside the rootfs");
-    add_privilege_steps(host);
-    child("close_fds", op::CloseFds{}, "no host fd may reach the command (CVE-2024-21626)");
-    if (c_.init) {
-      child("start_init", op::StartInit{}, "barco's PID 1 forks the command, then reaps zombies and forwards signals");
-    }
-    child("exec", op::Exec{c_.process.args, c_.process.builtin, c_.process.env, find_env(c_.process.env, "PATH")},
-          "last: EOF on the close-on-exec sync socket tells the parent it succeeded");
-    parent(Where::parent_after_clone, "supervise", op::Supervise{c_.process.terminal, c_.process.stdin_open},
-           "forward signals, relay the pty, wait, and return the command's status");
-    return std::move(plan_);
   }
 
- private:
   void add_filesystem_steps(bool userns, const PlanHost& host) {
-    const auto& root = c_.root.path;
+    const auto root = c_.root.mount_point();
     child("make_root_private", op::MakeRootPrivate{}, "no mount made for the container may propagate back to the host");
-    child("bind_rootfs", op::BindRootfs{root}, "pivot_root needs the new root to be a mount point");
+    if (c_.root.overlay_dir.empty()) {
+      child("bind_rootfs", op::BindRootfs{root}, "pivot_root needs the new root to be a mount point");
+    } else {
+      child("mount_overlay", op::MountOverlay{c_.root.path, c_.root.overlay_dir, userns},
+            "in the container's mount namespace, so the mount disappears with it and the image stays untouched");
+    }
     // /dev first, so its nodes and submounts land in the tmpfs; user volumes last, so they
     // may sit on top of anything the defaults created.
     for (const auto& m : c_.mounts) {
@@ -140,11 +250,20 @@ class PlanBuilder {
       }
     }
     add_cgroup_mounts(host.cgroups);
+    add_create_hooks();
+    if (!c_.process.output_file.empty() && !c_.process.terminal) {
+      child("redirect_output", op::RedirectOutput{c_.process.output_file},
+            "before pivot_root, while the host's log file is reachable; stdout and stderr both go to it");
+    }
     child("pivot_root", op::PivotRoot{root},
           "after the mounts, then the old root is detached: no path to the host remains");
     if (c_.root.readonly) {
       child("remount_root_read_only", op::RemountRootReadOnly{},
             "after pivot_root, so only the rootfs bind becomes read-only, not the mounts on top of it");
+    }
+    if (!c_.sysctl.empty()) {
+      child("write_sysctl", op::WriteSysctl{c_.sysctl},
+            "in the container's /proc/sys, before readonly_paths makes it read-only");
     }
     if (!c_.masked_paths.empty()) {
       child("mask_paths", op::MaskPaths{c_.masked_paths},
@@ -195,7 +314,10 @@ class PlanBuilder {
         create.bpf_devices_dir = unified_dir(cg);
       }
     }
-    if (cg.mode == CgroupMode::unified && (r.any() || !create.bpf_devices_dir.empty())) {
+    if (c_.freezer && cg.mode != CgroupMode::unified) {
+      (void)dir_for("freezer");
+    }
+    if (cg.mode == CgroupMode::unified && (r.any() || !create.bpf_devices_dir.empty() || c_.freezer)) {
       add_v2_cgroup(r, cg, create, join);
     } else {
       if (!create.bpf_devices_dir.empty()) {
@@ -307,9 +429,12 @@ class PlanBuilder {
   }
 
   [[nodiscard]] std::string container_dir(const std::string& mount, const std::string& own) const {
-    std::string base = mount + own;
+    std::string base = mount + (!c_.cgroups_path.empty() && c_.cgroups_path.front() == '/' ? "" : own);
     while (!base.empty() && base.back() == '/') {
       base.pop_back();
+    }
+    if (!c_.cgroups_path.empty()) {
+      return base + (c_.cgroups_path.front() == '/' ? "" : "/") + c_.cgroups_path;
     }
     return base + "/" + c_.cgroup_parent + "/" + c_.id;
   }
@@ -317,12 +442,15 @@ class PlanBuilder {
   // /sys/fs/cgroup as docker shows it: the container's own cgroups (the cgroup namespace
   // makes them the roots), read-only unless --privileged.
   void add_cgroup_mounts(const CgroupHost& cg) {
-    if (!c_.has_private(Namespace::cgroup) || cg.mode == CgroupMode::none) {
+    const bool wanted =
+        c_.cgroupfs == CgroupFs::automatic ? c_.has_private(Namespace::cgroup) : c_.cgroupfs != CgroupFs::none;
+    if (!wanted || cg.mode == CgroupMode::none) {
       return;
     }
-    const unsigned long ro = c_.privileged ? 0 : MS_RDONLY;
+    const bool writable = c_.cgroupfs == CgroupFs::automatic ? c_.privileged : c_.cgroupfs == CgroupFs::read_write;
+    const unsigned long ro = writable ? 0 : MS_RDONLY;
     constexpr unsigned long kSafe = MS_NOSUID | MS_NODEV | MS_NOEXEC;
-    const auto& root = c_.root.path;
+    const auto root = c_.root.mount_point();
     auto mount = [&](const std::string& name, Mount m, const char* why) {
       child(name, op::MountFs{std::move(m), root}, why);
     };
@@ -363,7 +491,9 @@ class PlanBuilder {
     }
     const bool nnp = c_.process.no_new_privileges;
     std::optional<op::LoadSeccomp> seccomp;
-    if (c_.seccomp) {
+    if (!exec_seccomp_.empty()) {
+      seccomp = op::LoadSeccomp{{}, exec_seccomp_};
+    } else if (c_.seccomp) {
       seccomp = op::LoadSeccomp{resolve_seccomp_profile(*c_.seccomp, {host.arch, caps.bounding, host.kernel}),
                                 c_.seccomp->source};
     }
@@ -390,7 +520,7 @@ class PlanBuilder {
   }
 
   void add_mount(const Mount& m) {
-    child(mount_step_name(m), op::MountFs{m, c_.root.path},
+    child(mount_step_name(m), op::MountFs{m, c_.root.mount_point()},
           is_under_dev(m) ? "inside the container's /dev tmpfs" : "before pivot_root, while host paths are reachable");
   }
 
@@ -401,7 +531,7 @@ class PlanBuilder {
       devices.push_back({"/dev/console", 'f', 0, 0, 0600});
     }
     for (const auto& d : devices) {
-      child("make_device", op::MakeDevice{d, c_.root.path, userns && d.type != 'f'},
+      child("make_device", op::MakeDevice{d, c_.root.mount_point(), userns && d.type != 'f'},
             userns ? "a user namespace cannot mknod: the host node is bound instead" : "mknod in the /dev tmpfs");
     }
     static const std::pair<const char*, const char*> kLinks[] = {
@@ -409,7 +539,8 @@ class PlanBuilder {
         {"/proc/self/fd/1", "/dev/stdout"}, {"/proc/self/fd/2", "/dev/stderr"},
     };
     for (const auto& [target, link] : kLinks) {
-      child("make_symlink", op::MakeSymlink{target, link, c_.root.path}, "the links every libc expects in /dev");
+      child("make_symlink", op::MakeSymlink{target, link, c_.root.mount_point()},
+            "the links every libc expects in /dev");
     }
   }
 
@@ -423,6 +554,7 @@ class PlanBuilder {
   const ContainerConfig& c_;
   Plan plan_;
   std::optional<op::JoinCgroups> join_;
+  std::string exec_seccomp_;  // exec: the container's compiled filter, loaded as it is
 };
 
 }  // namespace
@@ -453,6 +585,10 @@ const Step* Plan::find(const std::string& name) const {
 
 Plan build_plan(const ContainerConfig& config, const PlanHost& host) {
   return PlanBuilder(config).build(host);
+}
+
+Plan build_exec_plan(const ContainerConfig& config, const ExecTarget& target, const PlanHost& host) {
+  return PlanBuilder(config).build_exec(target, host);
 }
 
 }  // namespace barco

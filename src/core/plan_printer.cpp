@@ -182,6 +182,9 @@ std::string describe(const Operation& operation) {
             return s;
           },
           [](const op::LoadSeccomp& o) {
+            if (o.filter.default_action.empty()) {
+              return "seccomp(SECCOMP_SET_MODE_FILTER) " + o.source;
+            }
             std::string arches;
             for (const auto& a : o.filter.architectures) arches += (arches.empty() ? "" : ",") + a;
             return "seccomp(SECCOMP_SET_MODE_FILTER) " + o.source + ": " + std::to_string(o.filter.rules.size()) +
@@ -195,6 +198,46 @@ std::string describe(const Operation& operation) {
                    ") ambient=" + capability_names(o.caps.ambient);
           },
           [](const op::SetNoNewPrivs&) { return std::string("prctl(PR_SET_NO_NEW_PRIVS, 1)"); },
+          [](const op::PrepareOverlay& o) {
+            return "mkdir " + o.dir + "/{upper,work,merged}, chown " + std::to_string(o.owner_uid) + ":" +
+                   std::to_string(o.owner_gid);
+          },
+          [](const op::MountOverlay& o) {
+            return "mount(\"overlay\" -> \"" + o.dir + "/merged\", lowerdir=" + o.lower + ",upperdir=" + o.dir +
+                   "/upper,workdir=" + o.dir + "/work" + (o.userxattr ? ",userxattr" : "") + ")";
+          },
+          [](const op::RedirectOutput& o) { return "open(\"" + o.file + "\", O_APPEND) dup2 -> 1, 2"; },
+          [](const op::JoinNamespacePaths& o) {
+            std::string out;
+            for (const auto& [type, path] : o.paths) {
+              out += std::string(out.empty() ? "" : " ") + "setns(\"" + path + "\", " + namespace_name(type) + ")";
+            }
+            return out;
+          },
+          [](const op::JoinPidNamespace& o) {
+            return "setns(" + (o.path.empty() ? std::string("pidfd") : "\"" + o.path + "\"") + ", CLONE_NEWPID)";
+          },
+          [](const op::JoinContainer& o) {
+            return "setns(pidfd of " + std::to_string(o.pid) + ", " +
+                   clone_flags_to_string(static_cast<unsigned>(o.flags)) + ")";
+          },
+          [](const op::WriteSysctl& o) {
+            std::string out;
+            for (const auto& [key, value] : o.values) {
+              out += std::string(out.empty() ? "" : " ") + key + "=" + value;
+            }
+            return "write /proc/sys: " + out;
+          },
+          [](const op::HookPause&) { return std::string("send hook-point, wait for the state (parent runs hooks)"); },
+          [](const op::RunHooks& o) {
+            std::string out = o.phase + ":";
+            for (const auto& h : o.hooks) {
+              out += " " + h.path;
+            }
+            return out + " (state JSON on stdin)";
+          },
+          [](const op::WaitForStart& o) { return "open(\"" + o.fifo + "\" via /proc/self/fd, O_WRONLY) blocks"; },
+          [](const op::SetOomScoreAdj& o) { return "write /proc/self/oom_score_adj " + std::to_string(o.value); },
           [](const op::Exec& o) {
             const std::string how = o.builtin == BuiltinProgram::none ? "execve(" : "execveat(sealed memfd, ";
             return how + quoted_list(o.argv) + ", env=" + quoted_list(o.env) + ")";

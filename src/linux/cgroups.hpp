@@ -28,6 +28,9 @@ class CgroupDirs {
   // refused, so two containers never share one.
   static Result<CgroupDirs> create(const std::vector<std::string>& dirs);
 
+  // The directories outlive this object (OCI create: `delete` removes them).
+  void release() { dirs_.clear(); }
+
   // Writes the rules to devices.deny / devices.allow of the v1 devices cgroup `dir`.
   static Result<void> write_device_rules(const std::string& dir, const std::vector<DeviceRule>& rules);
 

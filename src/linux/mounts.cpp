@@ -13,6 +13,16 @@ Result<void> bind_rootfs(Sys& sys, const std::string& rootfs) {
   return sys.mount(rootfs, rootfs, "", MS_BIND | MS_REC, "");
 }
 
+Result<void> mount_overlay(Sys& sys, const std::string& lower, const std::string& dir, bool userxattr) {
+  const std::string options =
+      "lowerdir=" + lower + ",upperdir=" + dir + "/upper,workdir=" + dir + "/work" + (userxattr ? ",userxattr" : "");
+  auto r = sys.mount("overlay", dir + "/merged", "overlay", 0, options);
+  if (!r) {
+    r.error().hint = "--overlay needs overlayfs (barco doctor checks it) and a rootfs path without ',' or ':'";
+  }
+  return r;
+}
+
 Result<void> mount_filesystem(Sys& sys, const Mount& m, const std::string& rootfs) {
   const bool bind = (m.flags & MS_BIND) != 0;
   bool file_target = false;

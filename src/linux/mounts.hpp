@@ -10,6 +10,8 @@ namespace barco {
 
 Result<void> make_root_private(Sys& sys);
 Result<void> bind_rootfs(Sys& sys, const std::string& rootfs);
+// --overlay: `lower` read-only under <dir>/upper, mounted on <dir>/merged.
+Result<void> mount_overlay(Sys& sys, const std::string& lower, const std::string& dir, bool userxattr);
 // Creates the mount point inside the rootfs (never following a symlink out of it), mounts,
 // and for read-only binds adds the MS_REMOUNT call the kernel needs.
 Result<void> mount_filesystem(Sys& sys, const Mount& mount, const std::string& rootfs);

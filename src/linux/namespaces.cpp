@@ -1,5 +1,6 @@
 #include "linux/namespaces.hpp"
 
+#include <fcntl.h>
 #include <sched.h>
 
 namespace barco {
@@ -10,6 +11,37 @@ Result<void> set_hostname(Sys& sys, const std::string& name) {
 
 Result<void> enter_cgroup_namespace(Sys& sys) {
   return sys.unshare(CLONE_NEWCGROUP);
+}
+
+int namespace_clone_flag(Namespace ns) {
+  switch (ns) {
+    case Namespace::mount: return CLONE_NEWNS;
+    case Namespace::pid: return CLONE_NEWPID;
+    case Namespace::uts: return CLONE_NEWUTS;
+    case Namespace::ipc: return CLONE_NEWIPC;
+    case Namespace::net: return CLONE_NEWNET;
+    case Namespace::cgroup: return CLONE_NEWCGROUP;
+    case Namespace::user: return CLONE_NEWUSER;
+  }
+  return 0;
+}
+
+Result<void> join_namespace_paths(Sys& sys, const std::vector<std::pair<Namespace, std::string>>& paths) {
+  for (const auto& [type, path] : paths) {
+    auto fd = sys.open_file(path, O_RDONLY);
+    if (!fd) {
+      fd.error().hint = std::string("linux.namespaces: the ") + namespace_name(type) + " namespace to join must exist";
+      return fd.error();
+    }
+    if (auto r = sys.setns(fd->get(), namespace_clone_flag(type), path); !r) {
+      return r;
+    }
+  }
+  return {};
+}
+
+Result<void> join_container(Sys& sys, int pidfd, int flags, pid_t pid) {
+  return sys.setns(pidfd, flags, "pidfd of " + std::to_string(pid));
 }
 
 }  // namespace barco

@@ -5,9 +5,19 @@
 
 #include "sys/sys.hpp"
 
+#include <barco/config.hpp>
+
+#include <utility>
+#include <vector>
+
 namespace barco {
 
 Result<void> set_hostname(Sys& sys, const std::string& name);
 Result<void> enter_cgroup_namespace(Sys& sys);
+// OCI linux.namespaces[].path: setns into each (net, ipc, uts, cgroup).
+Result<void> join_namespace_paths(Sys& sys, const std::vector<std::pair<Namespace, std::string>>& paths);
+// `barco exec`: one setns(pidfd, flags) enters all of the container's namespaces at once.
+Result<void> join_container(Sys& sys, int pidfd, int flags, pid_t pid);
+[[nodiscard]] int namespace_clone_flag(Namespace ns);
 
 }  // namespace barco

@@ -2,11 +2,18 @@
 
 #include <fcntl.h>
 
+#include <algorithm>
+
 namespace barco {
 
 Result<void> set_rlimits(Sys& sys, const std::vector<Rlimit>& limits) {
   for (const auto& l : limits) {
     if (auto r = sys.setrlimit(l.resource, l.soft, l.hard); !r) {
+      if (r.error().err == EPERM) {
+        r.error().hint =
+            "a hard limit above barco's own needs CAP_SYS_RESOURCE (missing from this host's bounding set?) and, "
+            "for nofile, at most /proc/sys/fs/nr_open";
+      }
       return r;
     }
   }
@@ -61,6 +68,33 @@ Result<void> detach_stdin(Sys& sys) {
     return null.error();
   }
   return sys.dup2(null->get(), 0);
+}
+
+Result<void> redirect_output(Sys& sys, const std::string& file) {
+  auto log = sys.open_file(file, O_WRONLY | O_APPEND);
+  if (!log) {
+    return log.error();
+  }
+  if (auto r = sys.dup2(log->get(), 1); !r) {
+    return r;
+  }
+  return sys.dup2(log->get(), 2);
+}
+
+Result<void> write_sysctl(Sys& sys, const std::vector<std::pair<std::string, std::string>>& values) {
+  for (const auto& [key, value] : values) {
+    std::string path = "/proc/sys/" + key;
+    std::replace(path.begin() + 10, path.end(), '.', '/');
+    if (auto r = sys.write_file(path, value); !r) {
+      r.error().hint = "linux.sysctl: only namespaced keys (net.*, kernel.shm*, kernel.msg*, fs.mqueue.*) can be set";
+      return r;
+    }
+  }
+  return {};
+}
+
+Result<void> set_oom_score_adj(Sys& sys, int value) {
+  return sys.write_file("/proc/self/oom_score_adj", std::to_string(value));
 }
 
 }  // namespace barco

@@ -32,4 +32,8 @@ class RawMode {
 // Copies the window size of `from` (the caller's terminal) to `to` (the pty master).
 void copy_window_size(int from, int to);
 
+// OCI --console-socket: connects to the unix socket at `path` and passes `master` over it
+// (SCM_RIGHTS), as runc and crun do for conmon.
+Result<void> send_console(const std::string& path, int master);
+
 }  // namespace barco

@@ -12,6 +12,7 @@
 #include "linux/terminal.hpp"
 #include "linux/userns.hpp"
 #include "runtime/builtin.hpp"
+#include "runtime/hooks.hpp"
 #include "runtime/init.hpp"
 #include "runtime/signals.hpp"
 
@@ -19,10 +20,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <ctime>
 
 namespace barco {
@@ -52,6 +55,24 @@ Result<void> run_terminal_step(Sys& sys, const SyncChannel& channel) {
     return master.error();
   }
   return channel.send(Message{MessageType::pty_master, 0, "setup_terminal", {}, {}}, master->get());
+}
+
+// The parent runs the createRuntime hooks meanwhile and answers with the state they saw.
+Result<void> pause_for_hooks(const SyncChannel& channel, std::string* state) {
+  if (auto s = channel.send(Message{MessageType::hook_point, 0, {}, {}, {}}); !s) {
+    return s;
+  }
+  auto m = channel.receive();
+  if (!m) {
+    return m.error();
+  }
+  if (!m->has_value() || (*m)->type != MessageType::hook_state) {
+    return plain_error("recvmsg(sync socket)", "the parent went away while running the createRuntime hooks");
+  }
+  if (state != nullptr) {
+    *state = (*m)->text;
+  }
+  return {};
 }
 
 Result<void> run_step(const Step& step, Sys& sys, const SyncChannel& channel, const ChildOptions& options) {
@@ -87,6 +108,16 @@ Result<void> run_step(const Step& step, Sys& sys, const SyncChannel& channel, co
           [&](const op::SetNoNewPrivs&) { return set_no_new_privs(sys); },
           [&](const op::ChangeDir& o) { return change_dir(sys, o.cwd); },
           [&](const op::CloseFds&) { return close_fds(sys, channel.fd()); },
+          [&](const op::MountOverlay& o) { return mount_overlay(sys, o.lower, o.dir, o.userxattr); },
+          [&](const op::RedirectOutput& o) { return redirect_output(sys, o.file); },
+          [&](const op::JoinNamespacePaths& o) { return join_namespace_paths(sys, o.paths); },
+          [&](const op::JoinContainer& o) { return join_container(sys, options.target_pidfd, o.flags, o.pid); },
+          [&](const op::WriteSysctl& o) { return write_sysctl(sys, o.values); },
+          [&](const op::SetOomScoreAdj& o) { return set_oom_score_adj(sys, o.value); },
+          [&](const op::HookPause&) { return pause_for_hooks(channel, options.hook_state); },
+          [&](const op::RunHooks& o) {
+            return run_hooks(o.hooks, o.phase, options.hook_state != nullptr ? *options.hook_state : "{}");
+          },
           [&](const auto&) { return Result<void>(plain_error("not a child step", {})); },
       },
       step.op);
@@ -99,15 +130,40 @@ int64_t monotonic_ns() {
 }
 
 bool ends_setup(const Step& step) {
-  return std::holds_alternative<op::StartInit>(step.op) || std::holds_alternative<op::Exec>(step.op);
+  return std::holds_alternative<op::StartInit>(step.op) || std::holds_alternative<op::Exec>(step.op) ||
+         std::holds_alternative<op::WaitForStart>(step.op);
+}
+
+// OCI create: block until `barco start` opens the FIFO for reading. The fd is an O_PATH
+// one from before pivot_root; reopening it through the container's /proc needs no host path.
+Result<void> wait_for_start(int fifo_fd) {
+  const std::string path = "/proc/self/fd/" + std::to_string(fifo_fd);
+  const UniqueFd fifo(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fifo.valid()) {
+    return Error{errno, "wait_for_start", "open(\"" + path + "\", O_WRONLY)",
+                 "the exec FIFO is reopened through /proc: the config must mount /proc"};
+  }
+  const char byte = '0';
+  if (::write(fifo.get(), &byte, 1) != 1) {
+    return Error{errno, "wait_for_start", "write(exec FIFO)", {}};
+  }
+  return {};
 }
 
 void send_log(const SyncChannel& channel, const std::string& text) {
   (void)channel.send(Message{MessageType::log, static_cast<int>(spdlog::level::debug), {}, text, {}});
 }
 
+// Once barco create (or exec -d) has returned nobody reads the socket: the error then goes
+// to the container's stderr, which the OCI caller logs.
+bool g_parent_gone = false;
+
 [[noreturn]] void fail(const SyncChannel& channel, const Error& e, int code) {
-  (void)channel.send(Message::from_error(e));
+  if (g_parent_gone) {
+    std::fprintf(stderr, "barco: %s\n", e.message().c_str());
+  } else {
+    (void)channel.send(Message::from_error(e));
+  }
   ::_exit(code);
 }
 
@@ -121,10 +177,18 @@ bool parent_is_gone(const SyncChannel& channel) {
 }  // namespace
 
 Result<void> run_child_setup(const Plan& plan, Sys& sys, const SyncChannel& channel, const ChildOptions& options,
-                             std::string* timings) {
-  for (const auto* step : plan.steps_at(Where::child)) {
+                             std::string* timings, size_t* next) {
+  size_t index = next != nullptr ? *next : 0;
+  for (; index < plan.steps.size(); ++index) {
+    const Step* step = &plan.steps[index];
+    if (step->where != Where::child) {
+      continue;
+    }
     if (ends_setup(*step)) {
       break;
+    }
+    if (next != nullptr) {
+      *next = index + 1;
     }
     if (options.log_steps) {
       send_log(channel, step->name + ": " + describe(step->op));
@@ -138,6 +202,9 @@ Result<void> run_child_setup(const Plan& plan, Sys& sys, const SyncChannel& chan
       *timings += std::to_string(step - plan.steps.data()) + "=" + std::to_string(monotonic_ns() - start) + " ";
     }
   }
+  if (next != nullptr) {
+    *next = index;
+  }
   return {};
 }
 
@@ -150,18 +217,33 @@ void child_main(const Plan& plan, const ExecArgs& exec, const SyncChannel& chann
   // Device nodes get exactly the modes the plan gives them; the command gets docker's 022.
   sys.umask(0);
   std::string timings;
-  if (auto r = run_child_setup(plan, sys, channel, options, options.timings ? &timings : nullptr); !r) {
+  size_t next = 0;
+  if (auto r = run_child_setup(plan, sys, channel, options, options.timings ? &timings : nullptr, &next); !r) {
     fail(channel, r.error(), 1);
   }
   if (options.timings) {
     (void)channel.send(Message{MessageType::timings, 0, {}, timings, {}});
   }
-  sys.umask(022);
   const auto* exec_step = plan.find("exec");
   const auto& exec_op = std::get<op::Exec>(exec_step->op);
+  if (options.outlive_parent) {
+    // Before `ready`: the parent exits right after reading it.
+    ::prctl(PR_SET_PDEATHSIG, 0);
+  }
   if (auto r = channel.send(Message{MessageType::ready, 0, {}, {}, {}}); !r) {
     ::_exit(1);
   }
+  if (next < plan.steps.size() && std::holds_alternative<op::WaitForStart>(plan.steps[next].op)) {
+    g_parent_gone = true;  // barco create returns at `ready`
+    if (auto r = wait_for_start(options.exec_fifo_fd); !r) {
+      fail(channel, r.error(), 1);
+    }
+    ++next;
+    if (auto r = run_child_setup(plan, sys, channel, options, nullptr, &next); !r) {
+      fail(channel, r.error(), 1);
+    }
+  }
+  sys.umask(022);
   if (plan.find("start_init") != nullptr) {
     start_init(channel);  // returns in the command's process only
   }

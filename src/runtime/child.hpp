@@ -20,13 +20,18 @@ struct ChildOptions {
   const std::vector<sock_filter>* seccomp_program = nullptr;  // compiled by the parent before clone
   bool born_in_unified_cgroup = false;                        // CLONE_INTO_CGROUP worked: no cgroup.procs to write
   bool timings = false;                                       // send each step's duration (--timings)
+  int target_pidfd = -1;                                      // barco exec: the container's init
+  int exec_fifo_fd = -1;                                      // OCI create: O_PATH fd of the exec FIFO
+  bool outlive_parent = false;        // OCI create, exec -d: no PDEATHSIG once set up; the caller reaps
+  std::string* hook_state = nullptr;  // the OCI state JSON the parent sent at the hook pause
 };
 
-// Runs the child steps up to, not including, start_init and exec. Stops at the first
+// Runs the child steps from plan.steps[*next] (0 without `next`) up to, not including,
+// wait_for_start, start_init and exec, and leaves *next at that step. Stops at the first
 // failure and returns it with `step` set to the failing step's name.
 // With options.timings, appends "index=nanoseconds " per step to *timings.
 Result<void> run_child_setup(const Plan& plan, Sys& sys, const SyncChannel& channel, const ChildOptions& options,
-                             std::string* timings = nullptr);
+                             std::string* timings = nullptr, size_t* next = nullptr);
 
 // The whole child: setup, `ready`, optional init, execve. Never returns.
 [[noreturn]] void child_main(const Plan& plan, const ExecArgs& exec, const SyncChannel& channel, Sys& sys,

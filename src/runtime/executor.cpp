@@ -1,28 +1,37 @@
 #include "linux/cgroups.hpp"
 #include "linux/device_filter.hpp"
 #include "linux/seccomp.hpp"
+#include "linux/terminal.hpp"
 #include "linux/userns.hpp"
 #include "runtime/child.hpp"
+#include "runtime/hooks.hpp"
 #include "runtime/signals.hpp"
 #include "runtime/state.hpp"
 #include "runtime/supervisor.hpp"
 #include "runtime/sync.hpp"
 #include "sys/clone.hpp"
 #include "sys/exec.hpp"
+#include "sys/files.hpp"
 #include "sys/sys.hpp"
 
+#include <barco/oci.hpp>
 #include <barco/runtime.hpp>
 
 #include <spdlog/spdlog.h>
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
+#include <functional>
 #include <optional>
 #include <sstream>
 
@@ -30,7 +39,7 @@ namespace barco {
 namespace {
 
 void report(const Error& e) {
-  std::fprintf(stderr, "barco: %s\n", e.message().c_str());
+  report_error(e);
 }
 
 // Owns the cloned child until it has been reaped: an early return kills it (SIGKILL also
@@ -115,9 +124,12 @@ struct ChildReport {
   bool ready = false;
 };
 
-// Reads the child's messages until EOF, which comes when execve succeeds (or the child dies).
-Result<ChildReport> collect_child_messages(const SyncChannel& channel, StateRecord& record, pid_t child,
-                                           StepClock& clock) {
+// Reads the child's messages until EOF, which comes when execve succeeds (or the child dies),
+// or until `ready` with `stop_at_ready` (OCI create: the child then waits for start).
+// `on_hook_point` runs the createRuntime hooks and returns the state they were given.
+Result<ChildReport> collect_child_messages(const SyncChannel& channel, StateRecord* record, pid_t child,
+                                           StepClock& clock, bool stop_at_ready = false,
+                                           const std::function<Result<std::string>()>& on_hook_point = {}) {
   ChildReport report;
   for (;;) {
     UniqueFd passed;
@@ -137,11 +149,28 @@ Result<ChildReport> collect_child_messages(const SyncChannel& channel, StateReco
       case MessageType::ready:
         clock.restart();  // from here to EOF: start_init and execve
         report.ready = true;
-        if (auto r = record.mark_running(child); !r) {
+        if (stop_at_ready) {
+          return report;
+        }
+        if (record == nullptr) {
+          break;
+        }
+        if (auto r = record->mark_running(child); !r) {
           return r.error();
         }
         break;
-      case MessageType::maps_written: break;
+      case MessageType::hook_point: {
+        auto state = on_hook_point ? on_hook_point() : Result<std::string>(std::string("{}"));
+        if (!state) {
+          return state.error();
+        }
+        if (auto r = channel.send(Message{MessageType::hook_state, 0, {}, *state, {}}); !r) {
+          return r.error();
+        }
+        break;
+      }
+      case MessageType::maps_written:
+      case MessageType::hook_state: break;
     }
   }
 }
@@ -159,10 +188,10 @@ std::string human_size(int64_t bytes) {
   return buf;
 }
 
-// A SIGKILL that the OOM killer sent says so, instead of a bare 137.
-void report_oom_kill(int status, const Step* cgroup_step) {
+// A SIGKILL that the OOM killer sent says so, instead of a bare 137. Returns whether it was.
+bool report_oom_kill(int status, const Step* cgroup_step) {
   if (status != 128 + SIGKILL || cgroup_step == nullptr) {
-    return;
+    return false;
   }
   for (const auto& w : std::get<op::CreateCgroups>(cgroup_step->op).writes) {
     if (w.file.ends_with("/memory.limit_in_bytes") || w.file.ends_with("/memory.max")) {
@@ -170,8 +199,91 @@ void report_oom_kill(int status, const Step* cgroup_step) {
       if (CgroupDirs::oom_kills(dir) > 0) {
         std::fprintf(stderr, "barco: container killed: out of memory (limit %s)\n",
                      human_size(std::stoll(w.value)).c_str());
+        return true;
       }
     }
+  }
+  return false;
+}
+
+// --overlay: upper, work and merged inside the record, owned by the container's root.
+Result<void> prepare_overlay(const op::PrepareOverlay& o) {
+  for (const std::string& dir : {o.dir, o.dir + "/upper", o.dir + "/work", o.dir + "/merged"}) {
+    if (::mkdir(dir.c_str(), 0700) < 0 && errno != EEXIST) {
+      return errno_error("mkdir(\"" + dir + "\")");
+    }
+    if ((o.owner_uid != 0 || o.owner_gid != 0) && ::chown(dir.c_str(), o.owner_uid, o.owner_gid) < 0) {
+      return errno_error("chown(\"" + dir + "\")");
+    }
+  }
+  return {};
+}
+
+Result<void> create_log_file(const std::string& path) {
+  const UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
+  if (!fd.valid()) {
+    return errno_error("open(\"" + path + "\", O_CREAT)");
+  }
+  return {};
+}
+
+// setns(CLONE_NEWPID) in the parent: only the children it creates from now on are in it.
+Result<void> join_pid_namespace(const std::string& path) {
+  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
+    return errno_error("open(\"" + path + "\")");
+  }
+  if (::setns(fd.get(), CLONE_NEWPID) < 0) {
+    return errno_error("setns(\"" + path + "\", CLONE_NEWPID)");
+  }
+  return {};
+}
+
+std::string hook_state_json(const ContainerConfig& config, const RunOptions& options, const std::string& status,
+                            pid_t pid) {
+  return oci_state_json(OciState{config.id, status, pid, options.bundle, now_rfc3339(), nlohmann::json::object()})
+      .dump();
+}
+
+// OCI create: the FIFO `barco start` opens, and an O_PATH fd of it for the child (opening
+// it for writing would block; the child reopens it through /proc after pivot_root).
+Result<UniqueFd> make_exec_fifo(const std::string& path) {
+  if (::mkfifo(path.c_str(), 0600) < 0) {
+    return errno_error("mkfifo(\"" + path + "\")");
+  }
+  UniqueFd fd(::open(path.c_str(), O_PATH | O_CLOEXEC));
+  if (!fd.valid()) {
+    return errno_error("open(\"" + path + "\", O_PATH)");
+  }
+  return fd;
+}
+
+// The hand-over to an OCI caller: its pid file and, with a terminal, the pty master.
+Result<void> hand_over(const Handover& h, pid_t pid, const UniqueFd& pty_master) {
+  if (!h.pid_file.empty()) {
+    if (auto r = write_file_atomic(h.pid_file, std::to_string(pid)); !r) {
+      return r;
+    }
+  }
+  if (!h.console_socket.empty()) {
+    if (!pty_master.valid()) {
+      return plain_error("--console-socket " + h.console_socket, "process.terminal is false: there is no pty to send");
+    }
+    return send_console(h.console_socket, pty_master.get());
+  }
+  return {};
+}
+
+// The detached monitor, once the command runs: the caller gets its answer, and the monitor
+// lets go of the caller's terminal or pipes.
+void notify_started(int notify_fd) {
+  const char ok = 'R';
+  while (::write(notify_fd, &ok, 1) < 0 && errno == EINTR) {
+  }
+  ::close(notify_fd);
+  const UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  for (int fd = 0; fd <= 2 && null.valid(); ++fd) {
+    ::dup2(null.get(), fd);
   }
 }
 
@@ -186,17 +298,36 @@ int run_plan(const ContainerConfig& config, const Plan& plan, const RunOptions& 
   info.id = config.id;
   info.rootfs = config.root.path;
   info.command = config.process.args;
+  info.detached = options.detach;
+  info.auto_remove = options.auto_remove;
+  info.oci = !config.exec_fifo.empty();
+  info.bundle = options.bundle;
   const auto* cgroup_step = plan.find("create_cgroups");
   if (cgroup_step != nullptr) {
     info.cgroups = std::get<op::CreateCgroups>(cgroup_step->op).dirs;
   }
   spdlog::debug("reserve_id: {}/{}", options.state_root, config.id);
-  auto record = StateRecord::reserve(options.state_root, std::move(info));
+  // The container's configuration in OCI form: what `barco exec` joins with, and `barco
+  // state`/`delete` read (hooks).
+  auto record = StateRecord::reserve(options.state_root, std::move(info),
+                                     {{"config.json", oci_config_json(config).dump(1) + "\n"}});
   if (!record) {
     report(in_step(Result<void>(record.error()), "reserve_id").error());
     return kExitBarcoError;
   }
   clock.lap("reserve_id");
+  if (const auto* step = plan.find("prepare_overlay")) {
+    if (auto r = prepare_overlay(std::get<op::PrepareOverlay>(step->op)); !r) {
+      report(in_step(std::move(r), "prepare_overlay").error());
+      return kExitBarcoError;
+    }
+  }
+  if (!config.process.output_file.empty()) {
+    if (auto r = create_log_file(config.process.output_file); !r) {
+      report(in_step(std::move(r), "redirect_output").error());
+      return kExitBarcoError;
+    }
+  }
   // Created before clone and removed (by its destructor) only after the child guard below
   // has killed and reaped the container.
   std::optional<CgroupDirs> cgroups;
@@ -256,6 +387,19 @@ int run_plan(const ContainerConfig& config, const Plan& plan, const RunOptions& 
   CompiledFilter seccomp;
   ChildOptions child_options{options.log_steps, nullptr};
   child_options.timings = timings != nullptr;
+  UniqueFd exec_fifo;
+  if (!config.exec_fifo.empty()) {
+    auto fifo = make_exec_fifo(config.exec_fifo);
+    if (!fifo) {
+      report(in_step(Result<void>(fifo.error()), "wait_for_start").error());
+      return kExitBarcoError;
+    }
+    exec_fifo = std::move(*fifo);
+    child_options.exec_fifo_fd = exec_fifo.get();
+    child_options.outlive_parent = true;
+  }
+  std::string hook_state;
+  child_options.hook_state = &hook_state;
   clock.lap("prepare (sync socket, exec args)");
   if (const auto* step = plan.find("load_seccomp")) {
     auto compiled = compile_seccomp_cached(std::get<op::LoadSeccomp>(step->op).filter, options.state_root + "/.cache");
@@ -268,6 +412,13 @@ int run_plan(const ContainerConfig& config, const Plan& plan, const RunOptions& 
       spdlog::debug("load_seccomp: '{}' is not a syscall here; its rule is skipped", name);
     }
     child_options.seccomp_program = &seccomp.program;
+    // `barco exec` loads exactly this program into the processes it adds.
+    const std::string bytes(reinterpret_cast<const char*>(seccomp.program.data()),
+                            seccomp.program.size() * sizeof(sock_filter));
+    if (auto r = create_file(record->dir() + "/seccomp.bpf", bytes); !r) {
+      report(in_step(std::move(r), "load_seccomp").error());
+      return kExitBarcoError;
+    }
     clock.lap("compile_seccomp (parent; cached by filter text)");
   }
   // Blocked before clone so none is lost between clone and the signalfd; the child inherits
@@ -288,6 +439,12 @@ int run_plan(const ContainerConfig& config, const Plan& plan, const RunOptions& 
     const auto& dir = !cg.v2_dir.empty() ? cg.v2_dir : cg.bpf_devices_dir;
     if (!dir.empty()) {
       unified_cgroup.reset(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    }
+  }
+  if (const auto* step = plan.find("join_pid_namespace")) {
+    if (auto r = join_pid_namespace(std::get<op::JoinPidNamespace>(step->op).path); !r) {
+      report(in_step(std::move(r), "join_pid_namespace").error());
+      return kExitBarcoError;
     }
   }
   clock.restart();
@@ -326,7 +483,20 @@ int run_plan(const ContainerConfig& config, const Plan& plan, const RunOptions& 
     }
     clock.lap("write_id_maps");
   }
-  auto child_report = collect_child_messages(parent_end, *record, *pid, clock);
+  const pid_t init_pid = *pid;
+  auto run_create_runtime_hooks = [&]() -> Result<std::string> {
+    auto state = hook_state_json(config, options, "creating", init_pid);
+    if (const auto* step = plan.find("create_runtime_hooks")) {
+      const auto& o = std::get<op::RunHooks>(step->op);
+      if (auto r = run_hooks(o.hooks, o.phase, state); !r) {
+        r.error().step = "create_runtime_hooks";
+        return r.error();
+      }
+    }
+    return state;
+  };
+  const bool oci_create = !config.exec_fifo.empty();
+  auto child_report = collect_child_messages(parent_end, &*record, *pid, clock, oci_create, run_create_runtime_hooks);
   if (!child_report) {
     report(in_step(Result<void>(child_report.error()), "supervise").error());
     return kExitBarcoError;
@@ -339,20 +509,189 @@ int run_plan(const ContainerConfig& config, const Plan& plan, const RunOptions& 
     report(Error{0, "clone", "the container process exited during setup", "run with -v to see the steps it completed"});
     return kExitBarcoError;
   }
+  if (oci_create) {
+    // Set up and waiting for `barco start`: the record, the cgroups and the process now
+    // belong to whoever calls start/kill/delete.
+    if (auto r = record->mark_created(*pid); !r) {
+      report(in_step(std::move(r), "wait_for_start").error());
+      return kExitBarcoError;
+    }
+    if (auto r = hand_over(options.handover, *pid, child_report->pty_master); !r) {
+      report(in_step(std::move(r), "wait_for_start").error());
+      return kExitBarcoError;
+    }
+    record->keep();
+    if (cgroups) {
+      cgroups->release();
+    }
+    guard.release();
+    return 0;
+  }
   clock.lap("exec");
+  if (!options.handover.pid_file.empty()) {
+    if (auto r = write_file_atomic(options.handover.pid_file, std::to_string(*pid)); !r) {
+      report(in_step(std::move(r), "exec").error());
+    }
+  }
+  if (const auto* step = plan.find("poststart_hooks")) {
+    const auto& o = std::get<op::RunHooks>(step->op);
+    if (auto r = run_hooks(o.hooks, o.phase, hook_state_json(config, options, "running", *pid)); !r) {
+      spdlog::warn("{}", in_step(std::move(r), "poststart_hooks").error().message());
+    }
+  }
   spdlog::debug("supervise: pid {}", *pid);
   const auto& supervise_op = std::get<op::Supervise>(plan.find("supervise")->op);
   Supervision supervision{*pid, signal_fd.get(), std::move(child_report->pty_master), supervise_op.relay_stdin};
+  UniqueFd log;
+  if (options.notify_fd >= 0) {
+    if (supervision.pty_master.valid()) {
+      log.reset(::open(config.process.output_file.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC));
+      supervision.output_fd = log.get();
+    }
+    notify_started(options.notify_fd);
+  }
   const int status = supervise(supervision);
   guard.release();
   clock.lap("supervise");
-  report_oom_kill(status, cgroup_step);
+  const bool oom = report_oom_kill(status, cgroup_step);
+  if (!config.hooks.poststop.empty()) {
+    if (auto r = run_hooks(config.hooks.poststop, "poststop", hook_state_json(config, options, "stopped", *pid)); !r) {
+      spdlog::warn("{}", r.error().message());
+    }
+  }
+  if (options.detach) {
+    (void)record->mark_exited(status, oom);
+    if (!options.auto_remove) {
+      record->keep();
+    }
+  }
   return status;
+}
+
+// run -d: a monitor process (one per container, no daemon) runs the container and stays
+// its parent; this barco waits only until the command runs (or setup failed, whose error the
+// monitor has already printed on the shared stderr), then prints the id.
+int run_detached(const ContainerConfig& config, const Plan& plan, RunOptions options) {
+  std::array<int, 2> fds{};
+  if (::pipe2(fds.data(), O_CLOEXEC) < 0) {
+    report(Error{errno, "reserve_id", "pipe2()", {}});
+    return kExitBarcoError;
+  }
+  std::fflush(nullptr);
+  const pid_t monitor = ::fork();
+  if (monitor < 0) {
+    report(Error{errno, "reserve_id", "fork() of the monitor", {}});
+    return kExitBarcoError;
+  }
+  if (monitor == 0) {
+    ::close(fds[0]);
+    ::setsid();  // no SIGHUP when the caller's terminal goes away
+    options.notify_fd = fds[1];
+    const int status = run_plan(config, plan, options, nullptr);
+    std::fflush(nullptr);
+    ::_exit(status);
+  }
+  ::close(fds[1]);
+  const UniqueFd notify(fds[0]);
+  char started = 0;
+  ssize_t n = 0;
+  do {
+    n = ::read(notify.get(), &started, 1);
+  } while (n < 0 && errno == EINTR);
+  if (n == 1) {
+    std::printf("%s\n", config.id.c_str());
+    return 0;
+  }
+  int status = 0;
+  while (::waitpid(monitor, &status, 0) < 0 && errno == EINTR) {
+  }
+  const int code = exit_status_of(status);
+  return code == 0 ? kExitBarcoError : code;
 }
 
 }  // namespace
 
+int exec_in_container(const Plan& plan, int pidfd, const std::string& seccomp_program, const RunOptions& options) {
+  StepClock clock(plan, nullptr);
+  auto channels = SyncChannel::make_pair();
+  if (!channels) {
+    report(in_step(Result<void>(channels.error()), "clone").error());
+    return kExitBarcoError;
+  }
+  auto& [parent_end, child_end] = *channels;
+  const auto& exec_op = std::get<op::Exec>(plan.find("exec")->op);
+  const ExecArgs exec_args(exec_op.argv, exec_op.env);
+  RealSys sys;
+  std::vector<sock_filter> program(seccomp_program.size() / sizeof(sock_filter));
+  std::memcpy(program.data(), seccomp_program.data(), program.size() * sizeof(sock_filter));
+  ChildOptions child_options{options.log_steps, program.empty() ? nullptr : &program};
+  child_options.target_pidfd = pidfd;
+  child_options.outlive_parent = options.handover.detach;
+  const SignalBlock block(supervised_signals());
+  const sigset_t supervised = supervised_signals();
+  const UniqueFd signal_fd(::signalfd(-1, &supervised, SFD_CLOEXEC));
+  if (!signal_fd.valid()) {
+    report(Error{errno, "clone", "signalfd()", {}});
+    return kExitBarcoError;
+  }
+  if (plan.find("join_pid_namespace") != nullptr && ::setns(pidfd, CLONE_NEWPID) < 0) {
+    report(Error{errno, "join_pid_namespace", "setns(pidfd, CLONE_NEWPID)", "the container has stopped"});
+    return kExitBarcoError;
+  }
+  // On cgroup v2 the process is born in the container's cgroup; on v1 the child joins.
+  UniqueFd unified_cgroup;
+  if (const auto* join = plan.find("join_cgroups")) {
+    for (const auto& file : std::get<op::JoinCgroups>(join->op).tasks_files) {
+      if (file.ends_with("/cgroup.procs")) {
+        unified_cgroup.reset(::open(file.substr(0, file.rfind('/')).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      }
+    }
+  }
+  auto cloned = clone_process(0, unified_cgroup.get());
+  if (!cloned) {
+    cloned.error().step = "clone";
+    report(cloned.error());
+    return kExitBarcoError;
+  }
+  child_options.born_in_unified_cgroup = cloned->into_cgroup;
+  if (cloned->pid == 0) {
+    parent_end.close();
+    child_main(plan, exec_args, child_end, sys, child_options);
+  }
+  ChildGuard guard(cloned->pid);
+  child_end.close();
+  auto child_report = collect_child_messages(parent_end, nullptr, cloned->pid, clock);
+  if (!child_report) {
+    report(in_step(Result<void>(child_report.error()), "supervise").error());
+    return kExitBarcoError;
+  }
+  if (child_report->error) {
+    report(*child_report->error);
+    return exit_code_for(*child_report->error);
+  }
+  if (!child_report->ready) {
+    report(Error{0, "clone", "the process exited during setup", "run with -v to see the steps it completed"});
+    return kExitBarcoError;
+  }
+  if (options.handover.detach) {
+    if (auto r = hand_over(options.handover, cloned->pid, child_report->pty_master); !r) {
+      report(in_step(std::move(r), "exec").error());
+      return kExitBarcoError;
+    }
+    guard.release();
+    return 0;
+  }
+  const auto& supervise_op = std::get<op::Supervise>(plan.find("supervise")->op);
+  Supervision supervision{cloned->pid, signal_fd.get(), std::move(child_report->pty_master), supervise_op.relay_stdin};
+  const int status = supervise(supervision);
+  guard.release();
+  return status;
+}
+
 int run_container(const ContainerConfig& config, const Plan& plan, const RunOptions& options) {
+  if (options.detach) {
+    return run_detached(config, plan, options);
+  }
   if (!options.timings) {
     return run_plan(config, plan, options, nullptr);
   }

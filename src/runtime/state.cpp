@@ -3,6 +3,8 @@
 #include "linux/cgroups.hpp"
 #include "sys/files.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,7 +15,6 @@
 #include <sstream>
 
 namespace barco {
-namespace {
 
 std::string now_rfc3339() {
   const std::time_t t = std::time(nullptr);
@@ -23,6 +24,8 @@ std::string now_rfc3339() {
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
 }
+
+namespace {
 
 bool is_stale(const std::string& dir) {
   auto text = read_file(dir + "/state.json");
@@ -40,8 +43,26 @@ bool is_stale(const std::string& dir) {
   } catch (const nlohmann::json::exception&) {
     return true;  // not a record barco wrote
   }
+  if (s.oci || (s.detached && !s.auto_remove)) {
+    return false;  // kept until rm/delete, which also shows what happened to it
+  }
   return s.barco_pid <= 0 || process_start_time(s.barco_pid) != s.barco_start_time;
 }
+
+// An exclusive flock on the record directory for the life of the object.
+class RecordLock {
+ public:
+  explicit RecordLock(const std::string& dir) : fd_(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
+    if (fd_.valid()) {
+      while (::flock(fd_.get(), LOCK_EX) < 0 && errno == EINTR) {
+      }
+    }
+  }
+  [[nodiscard]] bool held() const { return fd_.valid(); }
+
+ private:
+  UniqueFd fd_;
+};
 
 Result<void> make_state_root(const std::string& root) {
   std::error_code ec;
@@ -56,15 +77,28 @@ Result<void> make_state_root(const std::string& root) {
 }  // namespace
 
 nlohmann::json to_json(const StateInfo& s) {
-  return {{"id", s.id},
-          {"rootfs", s.rootfs},
-          {"command", s.command},
-          {"status", s.status},
-          {"pid", s.pid},
-          {"barco_pid", s.barco_pid},
-          {"barco_start_time", s.barco_start_time},
-          {"created", s.created},
-          {"cgroups", s.cgroups}};
+  nlohmann::json j = {{"id", s.id},
+                      {"rootfs", s.rootfs},
+                      {"command", s.command},
+                      {"status", s.status},
+                      {"pid", s.pid},
+                      {"pid_start_time", s.pid_start_time},
+                      {"barco_pid", s.barco_pid},
+                      {"barco_start_time", s.barco_start_time},
+                      {"created", s.created},
+                      {"cgroups", s.cgroups},
+                      {"detached", s.detached},
+                      {"auto_remove", s.auto_remove},
+                      {"oom_killed", s.oom_killed},
+                      {"oci", s.oci}};
+  if (s.exit_code) {
+    j["exit_code"] = *s.exit_code;
+    j["finished"] = s.finished;
+  }
+  if (!s.bundle.empty()) {
+    j["bundle"] = s.bundle;
+  }
+  return j;
 }
 
 StateInfo state_from_json(const nlohmann::json& j) {
@@ -75,7 +109,17 @@ StateInfo state_from_json(const nlohmann::json& j) {
   s.pid = j.value("pid", 0);
   s.barco_pid = j.value("barco_pid", 0);
   s.barco_start_time = j.value("barco_start_time", 0ULL);
+  s.pid_start_time = j.value("pid_start_time", 0ULL);
   s.created = j.value("created", "");
+  s.detached = j.value("detached", false);
+  s.auto_remove = j.value("auto_remove", true);
+  s.oom_killed = j.value("oom_killed", false);
+  s.oci = j.value("oci", false);
+  s.bundle = j.value("bundle", "");
+  if (j.contains("exit_code") && j["exit_code"].is_number_integer()) {
+    s.exit_code = j["exit_code"].get<int>();
+    s.finished = j.value("finished", "");
+  }
   if (j.contains("cgroups") && j["cgroups"].is_array()) {
     for (const auto& c : j["cgroups"]) {
       if (c.is_string() && c.get<std::string>().rfind("/sys/fs/cgroup/", 0) == 0) {
@@ -152,9 +196,42 @@ std::vector<std::string> remove_stale_records(const std::string& root) {
   return removed;
 }
 
-namespace {}  // namespace
+Result<StateInfo> read_state(const std::string& root, const std::string& id) {
+  const std::string file = root + "/" + id + "/state.json";
+  auto text = read_file(file);
+  if (!text) {
+    return Error{ENOENT, {}, "open(\"" + file + "\")", "no container '" + id + "': barco ps -a lists them"};
+  }
+  const auto j = nlohmann::json::parse(*text, nullptr, false);
+  try {
+    if (!j.is_discarded()) {
+      return state_from_json(j);
+    }
+  } catch (const nlohmann::json::exception&) {
+  }
+  return Error{EINVAL, {}, "parse(\"" + file + "\")", "not a record barco wrote; barco rm -f " + id + " removes it"};
+}
 
-Result<StateRecord> StateRecord::reserve(const std::string& root, StateInfo info) {
+Result<void> update_state(const std::string& dir, const std::function<void(StateInfo&)>& change) {
+  const RecordLock lock(dir);
+  if (!lock.held()) {
+    return errno_error("open(\"" + dir + "\")");
+  }
+  auto text = read_file(dir + "/state.json");
+  if (!text) {
+    return errno_error("open(\"" + dir + "/state.json\")");
+  }
+  const auto j = nlohmann::json::parse(*text, nullptr, false);
+  if (j.is_discarded()) {
+    return plain_error("parse(\"" + dir + "/state.json\")", "the record is damaged");
+  }
+  auto info = state_from_json(j);
+  change(info);
+  return write_file_atomic(dir + "/state.json", to_json(info).dump(2) + "\n");
+}
+
+Result<StateRecord> StateRecord::reserve(const std::string& root, StateInfo info,
+                                         const std::vector<std::pair<std::string, std::string>>& files) {
   if (auto r = make_state_root(root); !r) {
     return r.error();
   }
@@ -171,15 +248,21 @@ Result<StateRecord> StateRecord::reserve(const std::string& root, StateInfo info
     return errno_error("mkdir(\"" + tmp + "\")");
   }
   StateRecord record(tmp, std::move(info));
+  for (const auto& [name, content] : files) {
+    if (auto r = create_file(tmp + "/" + name, content); !r) {
+      return r.error();
+    }
+  }
   if (auto r = record.write(); !r) {
     return r.error();
   }
   if (::rename(tmp.c_str(), dir.c_str()) < 0) {
     if (errno == EEXIST || errno == ENOTEMPTY) {
-      return Error{EEXIST,
-                   {},
-                   "rename(\"" + tmp + "\" -> \"" + dir + "\")",
-                   "a running container is already called '" + record.info_.id + "'; choose another --name"};
+      return Error{
+          EEXIST,
+          {},
+          "rename(\"" + tmp + "\" -> \"" + dir + "\")",
+          "a container is already called '" + record.info_.id + "' (barco ps -a); choose another name, or barco rm it"};
     }
     return errno_error("rename(\"" + tmp + "\" -> \"" + dir + "\")");
   }
@@ -200,10 +283,28 @@ StateRecord::~StateRecord() {
 Result<void> StateRecord::mark_running(pid_t pid) {
   info_.status = "running";
   info_.pid = pid;
+  info_.pid_start_time = process_start_time(pid);
+  return write();
+}
+
+Result<void> StateRecord::mark_created(pid_t pid) {
+  info_.status = "created";
+  info_.pid = pid;
+  info_.pid_start_time = process_start_time(pid);
+  return write();
+}
+
+Result<void> StateRecord::mark_exited(int exit_code, bool oom_killed) {
+  info_.status = "exited";
+  info_.exit_code = exit_code;
+  info_.oom_killed = oom_killed;
+  info_.finished = now_rfc3339();
   return write();
 }
 
 Result<void> StateRecord::write() const {
+  // Under the record's lock, like update_state: `rm` holds it while it removes the record.
+  const RecordLock lock(dir_);
   return write_file_atomic(dir_ + "/state.json", to_json(info_).dump(2) + "\n");
 }
 

@@ -1,8 +1,10 @@
-// The record of a running container under <state root>/<id>/state.json. Reserving the id is
-// a mkdir (atomic: two barco calls cannot both get it); every write is temp + rename, so a
-// reader never sees half a file. The owner object removes the record when the run ends; a
-// record left by a barco that was SIGKILLed is recognised as stale (its barco pid is gone
-// or was reused) and removed by the next run that wants the id.
+// The record of a container under <state root>/<id>/state.json. Reserving the id is a
+// rename of a complete temp directory (atomic: two barco calls cannot both get it); every
+// write is temp + rename under an flock of the record directory, so a reader never sees half
+// a file and two writers never interleave. A foreground run's owner object removes the
+// record when the run ends; a record left by a barco that was SIGKILLed is recognised as
+// stale (its barco pid is gone or was reused) and removed by the next run. Detached
+// records (run -d, OCI create) stay until `rm`/`delete`.
 #pragma once
 
 #include <barco/result.hpp>
@@ -11,7 +13,10 @@
 
 #include <sys/types.h>
 
+#include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace barco {
 
@@ -19,12 +24,20 @@ struct StateInfo {
   std::string id;
   std::string rootfs;
   std::vector<std::string> command;
-  std::string status = "creating";  // creating | running
+  std::string status = "creating";  // creating | created (OCI) | running | exited
   pid_t pid = 0;                    // the container's init, as seen from the host
-  pid_t barco_pid = 0;
+  unsigned long long pid_start_time = 0;
+  pid_t barco_pid = 0;                      // the foreground barco, or the detached container's monitor
   unsigned long long barco_start_time = 0;  // /proc/<pid>/stat field 22, to detect pid reuse
   std::string created;                      // RFC 3339, UTC
   std::vector<std::string> cgroups;         // removed when the record is found stale
+  bool detached = false;                    // kept after the exit, until rm
+  bool auto_remove = true;                  // run --rm: the monitor removes the record at the exit
+  std::optional<int> exit_code;             // docker's: the code, or 128+N
+  bool oom_killed = false;
+  std::string finished;  // RFC 3339, set with exit_code
+  std::string bundle;    // OCI bundle directory
+  bool oci = false;      // created by `barco create`: no monitor; the OCI caller reaps the init
 };
 
 [[nodiscard]] nlohmann::json to_json(const StateInfo& s);
@@ -37,10 +50,19 @@ std::vector<std::string> remove_stale_records(const std::string& root);
 // Start time of a process in clock ticks since boot, 0 if it does not exist.
 [[nodiscard]] unsigned long long process_start_time(pid_t pid);
 
+[[nodiscard]] std::string now_rfc3339();
+
+// Reads <root>/<id>/state.json.
+Result<StateInfo> read_state(const std::string& root, const std::string& id);
+// Rewrites a record under its lock (temp + rename); fails when it is gone.
+Result<void> update_state(const std::string& dir, const std::function<void(StateInfo&)>& change);
+
 class StateRecord {
  public:
   // Reserves <root>/<id>; fails with a clear message if a live container has that id.
-  static Result<StateRecord> reserve(const std::string& root, StateInfo info);
+  // `files` (name, content) are written into the record before it gets its name.
+  static Result<StateRecord> reserve(const std::string& root, StateInfo info,
+                                     const std::vector<std::pair<std::string, std::string>>& files = {});
 
   StateRecord(StateRecord&& other) noexcept;
   StateRecord& operator=(StateRecord&&) = delete;
@@ -49,6 +71,11 @@ class StateRecord {
   ~StateRecord();
 
   Result<void> mark_running(pid_t pid);
+  Result<void> mark_created(pid_t pid);  // OCI create: set up, waiting for `start`
+  Result<void> mark_exited(int exit_code, bool oom_killed);
+  // The record outlives this object (detached containers until rm).
+  void keep() { dir_.clear(); }
+  [[nodiscard]] const StateInfo& info() const { return info_; }
   [[nodiscard]] const std::string& dir() const { return dir_; }
 
  private:

@@ -39,12 +39,12 @@ bool pump(int from, int to) {
   return n > 0 && write_all(to, buf.data(), static_cast<size_t>(n));
 }
 
-void drain(int master) {
+void drain(int master, int out) {
   ::fcntl(master, F_SETFL, ::fcntl(master, F_GETFL) | O_NONBLOCK);
   std::array<char, 16384> buf{};
   ssize_t n = 0;
   while ((n = ::read(master, buf.data(), buf.size())) > 0) {
-    if (!write_all(STDOUT_FILENO, buf.data(), static_cast<size_t>(n))) {
+    if (!write_all(out, buf.data(), static_cast<size_t>(n))) {
       return;
     }
   }
@@ -71,7 +71,7 @@ int supervise(Supervision& s) {
   if (pty && s.relay_stdin) {
     raw.emplace(STDIN_FILENO);
   }
-  if (pty) {
+  if (pty && s.relay_stdin) {
     copy_window_size(STDIN_FILENO, s.pty_master.get());
   }
   bool stdin_open = pty && s.relay_stdin;
@@ -79,7 +79,7 @@ int supervise(Supervision& s) {
   for (;;) {
     if (auto code = reap(s.child)) {
       if (master_open) {
-        drain(s.pty_master.get());
+        drain(s.pty_master.get(), s.output_fd);
       }
       return *code;
     }
@@ -102,7 +102,7 @@ int supervise(Supervision& s) {
     if (fds[1].revents != 0 && !pump(STDIN_FILENO, s.pty_master.get())) {
       stdin_open = false;
     }
-    if (fds[2].revents != 0 && !pump(s.pty_master.get(), STDOUT_FILENO)) {
+    if (fds[2].revents != 0 && !pump(s.pty_master.get(), s.output_fd)) {
       master_open = false;
     }
   }

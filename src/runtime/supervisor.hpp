@@ -14,6 +14,7 @@ struct Supervision {
   int signal_fd = -1;       // signalfd over supervised_signals(), created before clone
   UniqueFd pty_master;      // invalid without a terminal
   bool relay_stdin = true;  // copy the caller's stdin into the pty
+  int output_fd = 1;        // where the pty's output goes: the terminal, or a detached container's log
 };
 
 // Returns the exit status barco should exit with.

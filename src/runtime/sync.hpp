@@ -20,6 +20,8 @@ enum class MessageType : unsigned char {
   pty_master,        // child -> parent: carries the pty master fd (SCM_RIGHTS)
   ready,             // child -> parent: every step done, execve is next
   timings,           // child -> parent: {text = "index=nanoseconds ..." per child step} (--timings)
+  hook_point,        // child -> parent: before pivot_root; run the createRuntime hooks now
+  hook_state,        // parent -> child: {text = the OCI state JSON} the hooks ran; go on
 };
 
 struct Message {

@@ -1,5 +1,6 @@
 #include <barco/result.hpp>
 
+#include <cstdio>
 #include <cstring>
 
 namespace barco {
@@ -19,6 +20,25 @@ std::string Error::message() const {
     out += (out.empty() ? "hint: " : " — hint: ") + hint;
   }
   return out;
+}
+
+namespace {
+std::function<void(const std::string&)>& error_log() {
+  static std::function<void(const std::string&)> log;
+  return log;
+}
+}  // namespace
+
+void set_error_log(std::function<void(const std::string&)> log) {
+  error_log() = std::move(log);
+}
+
+void report_error(const Error& e) {
+  const auto text = e.message();
+  std::fprintf(stderr, "barco: %s\n", text.c_str());
+  if (error_log()) {
+    error_log()(text);
+  }
 }
 
 Error errno_error(std::string call) {

@@ -51,6 +51,17 @@ Result<void> write_file(const std::string& path, const std::string& content) {
   return {};
 }
 
+Result<void> create_file(const std::string& path, const std::string& content) {
+  const UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (!fd.valid()) {
+    return errno_error("open(\"" + path + "\", O_CREAT|O_EXCL)");
+  }
+  if (::write(fd.get(), content.data(), content.size()) != static_cast<ssize_t>(content.size())) {
+    return errno_error("write(\"" + path + "\")");
+  }
+  return {};
+}
+
 Result<void> write_file_atomic(const std::string& path, const std::string& content) {
   const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
   {

@@ -10,6 +10,9 @@ namespace barco {
 Result<std::string> read_file(const std::string& path);
 // One write(2) call: /proc/<pid>/uid_map accepts its content only that way.
 Result<void> write_file(const std::string& path, const std::string& content);
+// A new file (O_CREAT|O_EXCL, 0600) with `content`: files of a record not yet visible, and
+// files written once.
+Result<void> create_file(const std::string& path, const std::string& content);
 // temp + rename in the same directory, so a reader sees the old or the new content, never half.
 Result<void> write_file_atomic(const std::string& path, const std::string& content);
 // Reads `path` of the rootfs with every component resolved inside it (a symlink in the image

@@ -1,6 +1,8 @@
 #include "sys/files.hpp"
 #include "sys/sys.hpp"
 
+#include <barco/plan.hpp>
+
 #include <climits>
 
 #include <fcntl.h>
@@ -167,6 +169,11 @@ Result<void> RealSys::sethostname(const std::string& name) {
 
 Result<void> RealSys::unshare(int flags) {
   return check(::unshare(flags), "unshare(" + std::to_string(flags) + ")");
+}
+
+Result<void> RealSys::setns(int fd, int nstype, const std::string& what) {
+  return check(::setns(fd, nstype),
+               "setns(" + what + ", " + clone_flags_to_string(static_cast<unsigned>(nstype)) + ")");
 }
 
 Result<void> RealSys::setgroups(const std::vector<gid_t>& groups) {

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <string>
@@ -25,6 +26,41 @@ Result<UniqueFd> sealed_memfd(const char* name, const unsigned char* data, size_
     return errno_error(std::string("fcntl(memfd:") + name + ", F_ADD_SEALS)");
   }
   return fd;
+}
+
+namespace {
+
+constexpr const char* kSealedName = "barco-sealed";
+
+bool running_sealed() {
+  char target[64] = {};
+  const ssize_t n = ::readlink("/proc/self/exe", target, sizeof target - 1);
+  return n > 0 && std::string(target, static_cast<size_t>(n)).rfind(std::string("/memfd:") + kSealedName, 0) == 0;
+}
+
+}  // namespace
+
+Result<void> reexec_sealed(char** argv) {
+  if (running_sealed()) {
+    return {};
+  }
+  const UniqueFd self(::open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
+  struct stat st {};
+  if (!self.valid() || ::fstat(self.get(), &st) < 0) {
+    return errno_error("open(\"/proc/self/exe\")");
+  }
+  const auto size = static_cast<size_t>(st.st_size);
+  void* image = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, self.get(), 0);
+  if (image == MAP_FAILED) {
+    return errno_error("mmap(/proc/self/exe)");
+  }
+  auto fd = sealed_memfd(kSealedName, static_cast<const unsigned char*>(image), size);
+  ::munmap(image, size);
+  if (!fd) {
+    return fd.error();
+  }
+  ::fexecve(fd->get(), argv, environ);
+  return errno_error("fexecve(memfd:barco-sealed)");
 }
 
 }  // namespace barco

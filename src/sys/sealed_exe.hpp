@@ -15,4 +15,10 @@ namespace barco {
 // F_SEAL_SEAL|F_SEAL_SHRINK|F_SEAL_GROW|F_SEAL_WRITE, close-on-exec.
 Result<UniqueFd> sealed_memfd(const char* name, const unsigned char* data, size_t size);
 
+// `barco exec` and OCI `create`/`run` put a barco process into a running container's
+// namespaces. Before that, barco re-executes itself from a sealed memfd copy, so even a
+// process that reaches /proc/<pid>/exe finds nothing on the host to overwrite. Returns only
+// when already running from such a copy (or with the error that prevented the re-exec).
+Result<void> reexec_sealed(char** argv);
+
 }  // namespace barco

@@ -45,6 +45,8 @@ class Sys {
   // Namespaces, identity, limits
   virtual Result<void> sethostname(const std::string& name) = 0;
   virtual Result<void> unshare(int flags) = 0;
+  // setns(2); `what` names the fd in messages (a path, or "pidfd of N").
+  virtual Result<void> setns(int fd, int nstype, const std::string& what) = 0;
   virtual Result<void> setgroups(const std::vector<gid_t>& groups) = 0;
   virtual Result<void> setresgid(gid_t gid) = 0;
   virtual Result<void> setresuid(uid_t uid) = 0;
@@ -90,6 +92,7 @@ class RealSys final : public Sys {
   mode_t umask(mode_t mask) override;
   Result<void> sethostname(const std::string& name) override;
   Result<void> unshare(int flags) override;
+  Result<void> setns(int fd, int nstype, const std::string& what) override;
   Result<void> setgroups(const std::vector<gid_t>& groups) override;
   Result<void> setresgid(gid_t gid) override;
   Result<void> setresuid(uid_t uid) override;

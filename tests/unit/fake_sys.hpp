@@ -66,6 +66,9 @@ class FakeSys final : public Sys {
   }
   Result<void> sethostname(const std::string& name) override { return record("sethostname " + name); }
   Result<void> unshare(int flags) override { return record("unshare " + std::to_string(flags)); }
+  Result<void> setns(int /*fd*/, int nstype, const std::string& what) override {
+    return record("setns " + what + " " + std::to_string(nstype));
+  }
   Result<void> setgroups(const std::vector<gid_t>& groups) override {
     std::string s = "setgroups";
     for (auto g : groups) s += " " + std::to_string(g);

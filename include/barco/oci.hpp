@@ -1,0 +1,67 @@
+// The OCI runtime-spec (v1.x) side of barco: config.json is a second reader of the same
+// ContainerConfig the docker-style flags fill, and a writer of it (`barco spec`, and the
+// copy each container keeps for `exec`). Also the state JSON, the features JSON and the
+// mount-option strings. Pure: no syscalls; errors name the JSON path.
+#pragma once
+
+#include <barco/config.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace barco {
+
+inline constexpr const char* kOciVersion = "1.2.0";
+
+struct OciContext {
+  std::string bundle;  // absolute bundle directory: root.path is relative to it
+  std::string id;      // the container id given on the command line
+};
+
+struct OciConfig {
+  ContainerConfig config;
+  // Fields barco accepts but does not apply, each with its JSON path and the reason:
+  // printed as warnings, never dropped silently.
+  std::vector<std::string> warnings;
+};
+
+// Throws ConfigError("config.json: $.process.args: ...") for what barco cannot run as asked.
+[[nodiscard]] OciConfig parse_oci_config(std::string_view json_text, const OciContext& context);
+// The `process` object alone (`barco exec --process FILE`).
+[[nodiscard]] Process parse_oci_process(const nlohmann::json& process, const std::string& where,
+                                        std::vector<std::string>& warnings);
+
+[[nodiscard]] nlohmann::json oci_config_json(const ContainerConfig& config);
+
+// OCI mount options ("nosuid", "rbind", "ro", "mode=755") -> flags, data and the read-only
+// remount a bind needs. Unknown words become filesystem data, as runc does.
+struct MountOptions {
+  unsigned long flags = 0;
+  std::string data;
+  bool read_only_remount = false;
+  std::vector<std::string> ignored;  // propagation words barco does not apply per mount
+};
+[[nodiscard]] MountOptions parse_mount_options(const std::vector<std::string>& options, bool bind);
+[[nodiscard]] std::vector<std::string> mount_options_of(const Mount& mount);
+
+// `barco spec`: docker's defaults as an OCI config running `sh` from ./rootfs. rootless:
+// a user namespace mapping root to `uid`/`gid`, no network namespace changes.
+[[nodiscard]] nlohmann::json default_oci_spec(bool rootless, uint32_t uid, uint32_t gid, int cap_last_cap);
+
+struct OciState {
+  std::string id;
+  std::string status;  // creating | created | running | stopped
+  int pid = 0;
+  std::string bundle;
+  std::string created;
+  nlohmann::json annotations = nlohmann::json::object();
+};
+[[nodiscard]] nlohmann::json oci_state_json(const OciState& state);
+
+// `barco features`: what this build supports, in the runtime-spec's features schema.
+[[nodiscard]] nlohmann::json oci_features_json();
+
+}  // namespace barco

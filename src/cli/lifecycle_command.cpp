@@ -1,0 +1,438 @@
+#include "cli/lifecycle_command.hpp"
+
+#include "cli/run_command.hpp"
+#include "linux/namespaces.hpp"
+#include "runtime/containers.hpp"
+#include "sys/files.hpp"
+#include "sys/sealed_exe.hpp"
+
+#include <barco/oci.hpp>
+#include <barco/parse.hpp>
+#include <barco/plan.hpp>
+#include <barco/runtime.hpp>
+#include <barco/user_db.hpp>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+namespace barco::cli {
+namespace {
+
+void print_error(const Error& e) {
+  report_error(e);
+}
+
+// Runs `action` for each id; the exit status is 1 when any failed (docker's rule).
+template <typename Action>
+int for_each_id(const std::vector<std::string>& ids, Action action) {
+  int status = 0;
+  for (const auto& id : ids) {
+    if (auto r = action(id); !r) {
+      print_error(r.error());
+      status = 1;
+    }
+  }
+  return status;
+}
+
+std::string quoted_command(const std::vector<std::string>& command) {
+  std::string out;
+  for (const auto& word : command) {
+    out += (out.empty() ? "" : " ") + word;
+  }
+  return out.size() > 28 ? "\"" + out.substr(0, 25) + "...\"" : "\"" + out + "\"";
+}
+
+std::string status_text(const ContainerView& v) {
+  if (v.status == "exited" && v.info.exit_code) {
+    return "exited (" + std::to_string(*v.info.exit_code) + (v.info.oom_killed ? ", oom" : "") + ")";
+  }
+  return v.status;
+}
+
+nlohmann::json view_json(const ContainerView& v) {
+  nlohmann::json j = {{"id", v.info.id},
+                      {"command", v.info.command},
+                      {"status", v.status},
+                      {"pid", v.status == "exited" ? 0 : v.info.pid},
+                      {"created", v.info.created},
+                      {"rootfs", v.info.rootfs},
+                      {"detached", v.info.detached}};
+  if (v.info.exit_code) {
+    j["exit_code"] = *v.info.exit_code;
+    j["finished"] = v.info.finished;
+    j["oom_killed"] = v.info.oom_killed;
+  }
+  if (!v.note.empty()) {
+    j["note"] = v.note;
+  }
+  return j;
+}
+
+// OCI `ps ID`: the container's processes, from its first cgroup.
+int list_processes(const std::string& root, const std::string& id, bool json) {
+  auto v = find_container(root, id);
+  if (!v) {
+    print_error(v.error());
+    return 1;
+  }
+  std::vector<pid_t> pids;
+  for (const auto& dir : v->info.cgroups) {
+    if (auto procs = read_file(dir + "/cgroup.procs")) {
+      for (const auto& line : split(*procs, '\n')) {
+        if (!line.empty()) {
+          pids.push_back(std::stoi(line));
+        }
+      }
+      break;
+    }
+  }
+  if (pids.empty() && v->status == "running") {
+    pids.push_back(v->info.pid);
+  }
+  if (json) {
+    std::printf("%s\n", nlohmann::json(pids).dump().c_str());
+    return 0;
+  }
+  std::printf("%-8s %s\n", "PID", "CMD");
+  for (const pid_t pid : pids) {
+    auto text = read_file("/proc/" + std::to_string(pid) + "/cmdline");
+    std::string cmdline = text ? *text : "";
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    std::printf("%-8d %s\n", pid, cmdline.c_str());
+  }
+  return 0;
+}
+
+// The freezer of a container: v1 freezer.state, or v2 cgroup.freeze.
+Result<void> set_frozen(const ContainerView& v, bool freeze) {
+  for (const auto& dir : v.info.cgroups) {
+    if (std::filesystem::exists(dir + "/freezer.state")) {
+      return write_file(dir + "/freezer.state", freeze ? "FROZEN" : "THAWED");
+    }
+    if (std::filesystem::exists(dir + "/cgroup.freeze")) {
+      return write_file(dir + "/cgroup.freeze", freeze ? "1" : "0");
+    }
+  }
+  return Error{ENOTSUP,
+               {},
+               "pause " + v.info.id,
+               "the container has no freezer cgroup (run with -d, or created by barco create, on a host with one)"};
+}
+
+// The user for `exec -u`, from the container's own /etc/passwd (resolved inside its root).
+ResolvedUser exec_user(const std::string& spec, pid_t init) {
+  const std::string root = "/proc/" + std::to_string(init) + "/root";
+  const auto passwd = read_file_in_root(root, "/etc/passwd");
+  const auto group = read_file_in_root(root, "/etc/group");
+  return resolve_user(parse_user_spec(spec), passwd ? *passwd : "", group ? *group : "");
+}
+
+std::vector<std::string> exec_cgroup_files(const std::vector<std::string>& dirs) {
+  std::vector<std::string> files;
+  for (const auto& dir : dirs) {
+    // cgroup.controllers exists only on cgroup v2, where the file to write is cgroup.procs.
+    files.push_back(dir + (std::filesystem::exists(dir + "/cgroup.controllers") ? "/cgroup.procs" : "/tasks"));
+  }
+  return files;
+}
+
+Process exec_process(const ExecFlags& f, const ContainerConfig& stored, pid_t init) {
+  Process p = stored.process;
+  std::vector<std::string> warnings;
+  if (!f.process_file.empty()) {
+    auto text = read_file(f.process_file);
+    if (!text) {
+      throw ConfigError(text.error());
+    }
+    const auto j = nlohmann::json::parse(*text, nullptr, false);
+    if (j.is_discarded()) {
+      throw ConfigError("--process " + f.process_file + ": not JSON", "an OCI process object, as in config.json");
+    }
+    p = parse_oci_process(j, "$", warnings);
+    for (const auto& w : warnings) {
+      spdlog::warn("--process {}: {}", f.process_file, w);
+    }
+    return p;
+  }
+  p.args = f.command;
+  if (!p.args.empty() && p.args.front() == "--") {
+    p.args.erase(p.args.begin());
+  }
+  if (p.args.empty()) {
+    throw ConfigError("barco exec " + f.id + ": no command", "barco exec [-it] ID COMMAND [ARG...]");
+  }
+  p.terminal = f.tty;
+  p.stdin_open = f.interactive;
+  p.builtin = BuiltinProgram::none;
+  if (!f.workdir.empty()) {
+    if (f.workdir.front() != '/') {
+      throw ConfigError("--workdir '" + f.workdir + "': not an absolute path", "for example -w /tmp");
+    }
+    p.cwd = f.workdir;
+  }
+  std::vector<std::string> extra;
+  if (!f.user.empty()) {
+    auto resolved = exec_user(f.user, init);
+    p.user = resolved.user;
+    // docker: the new user's caps are the container's, kept only where a non-root keeps them.
+    p.capabilities = capabilities_for(p.capabilities.bounding & p.capabilities.permitted, 0, p.user.uid);
+    p.capabilities.bounding = stored.process.capabilities.bounding;
+    extra.push_back("HOME=" + resolved.home);
+  }
+  const auto lookup = [](const std::string& key) -> std::optional<std::string> {
+    const char* v = std::getenv(key.c_str());
+    return v != nullptr ? std::optional<std::string>(v) : std::nullopt;
+  };
+  for (const auto& file : f.env_files) {
+    auto text = read_file(file);
+    if (!text) {
+      throw ConfigError(text.error());
+    }
+    for (auto& e : parse_env_file(*text, lookup)) {
+      extra.push_back(std::move(e));
+    }
+  }
+  for (const auto& e : f.env) {
+    if (auto entry = parse_env_entry(e, lookup)) {
+      extra.push_back(std::move(*entry));
+    }
+  }
+  p.env = merge_env(p.env, extra);
+  return p;
+}
+
+}  // namespace
+
+void add_ps_flags(CLI::App& app, PsFlags& f) {
+  app.add_flag("-a,--all", f.all, "Also list exited containers");
+  app.add_option("-f,--format", f.format, "table or json")->check(CLI::IsMember({"table", "json"}));
+  app.add_option("id", f.id, "OCI form: list the processes of this container");
+}
+
+void add_logs_flags(CLI::App& app, LogsFlags& f) {
+  app.add_flag("-f,--follow", f.follow, "Keep printing new output until the container exits");
+  app.add_option("id", f.id, "Container id")->required();
+}
+
+void add_stop_flags(CLI::App& app, StopFlags& f) {
+  app.add_option("-t,--time", f.timeout, "Seconds to wait after SIGTERM before SIGKILL")->capture_default_str();
+  app.add_option("ids", f.ids, "Container ids")->required();
+}
+
+void add_kill_flags(CLI::App& app, KillFlags& f) {
+  app.add_option("-s,--signal", f.signal, "Signal to send (docker form; default KILL)");
+  app.add_flag("-a,--all", f.all,
+               "OCI form: accepted; the signal goes to the init, which takes the pid namespace down");
+  app.add_option("args", f.args, "ID [SIGNAL] (the OCI form; default TERM there)")->required();
+}
+
+void add_rm_flags(CLI::App& app, RmFlags& f) {
+  app.add_flag("-f,--force", f.force, "Kill a running container first");
+  app.add_option("ids", f.ids, "Container ids")->required();
+}
+
+void add_pause_flags(CLI::App& app, PauseFlags& f) {
+  app.add_option("ids", f.ids, "Container ids")->required();
+}
+
+void add_exec_flags(CLI::App& app, ExecFlags& f) {
+  app.add_flag("-t,--tty", f.tty, "Allocate a pty from the container's devpts");
+  app.add_flag("-i,--interactive", f.interactive, "Keep stdin open");
+  app.add_flag("-d,--detach", f.detach, "Start the process and return (OCI callers reap it)");
+  app.add_option("-u,--user", f.user, "UID[:GID] or NAME[:GROUP] from the container's /etc/passwd");
+  app.add_option("-w,--workdir", f.workdir, "Working directory inside the container");
+  app.add_option("-e,--env", f.env, "Set an environment variable: K=V, or K to pass the caller's value");
+  app.add_option("--env-file", f.env_files, "Read K=V lines from a file");
+  app.add_option("-p,--process", f.process_file, "OCI form: the process to run, as JSON");
+  app.add_option("--pid-file", f.pid_file, "Write the new process's pid to this file");
+  app.add_option("--console-socket", f.console_socket, "Send the pty master to this unix socket");
+  app.add_flag("--dry-run", f.dry_run, "Print the plan and exit");
+  app.add_option("id", f.id, "Container id; everything after it is the command")->required();
+}
+
+int run_ps(const PsFlags& f, const std::string& root) {
+  if (!f.id.empty()) {
+    return list_processes(root, f.id.front(), f.format == "json");
+  }
+  const auto containers = list_containers(root);
+  if (f.format == "json") {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& v : containers) {
+      if (f.all || v.status != "exited") {
+        out.push_back(view_json(v));
+      }
+    }
+    std::printf("%s\n", out.dump(2).c_str());
+    return 0;
+  }
+  std::printf("%-14s %-30s %-21s %-16s %s\n", "CONTAINER ID", "COMMAND", "CREATED", "STATUS", "PID");
+  for (const auto& v : containers) {
+    if (!f.all && v.status == "exited") {
+      continue;
+    }
+    const std::string pid = v.status == "exited" ? "-" : std::to_string(v.info.pid);
+    std::printf("%-14s %-30s %-21s %-16s %s\n", v.info.id.c_str(), quoted_command(v.info.command).c_str(),
+                v.info.created.c_str(), status_text(v).c_str(), pid.c_str());
+    if (!v.note.empty()) {
+      std::printf("  note: %s\n", v.note.c_str());
+    }
+  }
+  return 0;
+}
+
+int run_logs(const LogsFlags& f, const std::string& root) {
+  auto v = find_container(root, f.id);
+  if (!v) {
+    print_error(v.error());
+    return 1;
+  }
+  const std::string path = v->dir + "/container.log";
+  const UniqueFd log(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!log.valid()) {
+    print_error(Error{errno, {}, "open(\"" + path + "\")", "only detached containers (run -d) have a log"});
+    return 1;
+  }
+  std::array<char, 65536> buf{};
+  for (;;) {
+    const ssize_t n = ::read(log.get(), buf.data(), buf.size());
+    if (n > 0) {
+      if (std::fwrite(buf.data(), 1, static_cast<size_t>(n), stdout) != static_cast<size_t>(n)) {
+        return 1;
+      }
+      continue;
+    }
+    if (!f.follow) {
+      return 0;
+    }
+    std::fflush(stdout);
+    auto now = find_container(root, f.id);
+    if (!now || now->status == "exited") {
+      // One last read: output written right before the exit.
+      while (::read(log.get(), buf.data(), buf.size()) > 0) {
+      }
+      return 0;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+int run_stop(const StopFlags& f, const std::string& root) {
+  return for_each_id(f.ids, [&](const std::string& id) -> Result<void> {
+    auto r = stop_container(root, id, f.timeout);
+    if (r) {
+      std::printf("%s\n", id.c_str());
+    }
+    return r;
+  });
+}
+
+int run_kill(const KillFlags& f, const std::string& root) {
+  const auto& id = f.args.front();
+  auto v = find_container(root, id);
+  if (!v) {
+    print_error(v.error());
+    return 1;
+  }
+  // docker's kill defaults to KILL, the OCI one (runc, conmon) to TERM.
+  std::string name = f.args.size() > 1 ? f.args[1] : (v->info.oci ? "TERM" : f.signal);
+  const int signal = parse_signal(name, "kill");
+  if (auto r = signal_container(*v, signal); !r) {
+    print_error(r.error());
+    return 1;
+  }
+  return 0;
+}
+
+int run_rm(const RmFlags& f, const std::string& root) {
+  return for_each_id(f.ids, [&](const std::string& id) -> Result<void> {
+    auto r = remove_container(root, id, f.force);
+    if (r) {
+      std::printf("%s\n", id.c_str());
+    }
+    return r;
+  });
+}
+
+int run_pause(const PauseFlags& f, const std::string& root, bool freeze) {
+  return for_each_id(f.ids, [&](const std::string& id) -> Result<void> {
+    auto v = find_container(root, id);
+    if (!v) {
+      return v.error();
+    }
+    if (v->status != "running" && v->status != "paused") {
+      return Error{EINVAL, {}, (freeze ? "pause " : "resume ") + id, "container '" + id + "' is " + v->status};
+    }
+    if (auto r = set_frozen(*v, freeze); !r) {
+      return r;
+    }
+    return update_state(v->dir, [&](StateInfo& s) { s.status = freeze ? "paused" : "running"; });
+  });
+}
+
+int run_exec(const ExecFlags& f, const std::string& root, char** argv) {
+  if (::geteuid() != 0) {
+    throw ConfigError("barco exec: not running as root", "joining a container's namespaces needs root");
+  }
+  if (!f.dry_run) {
+    if (auto r = reexec_sealed(argv); !r) {
+      print_error(r.error());
+      return kExitBarcoError;
+    }
+  }
+  const auto& id = f.id;
+  auto v = find_container(root, id);
+  if (!v) {
+    print_error(v.error());
+    return kExitBarcoError;
+  }
+  if (v->status != "running") {
+    throw ConfigError("barco exec " + id + ": the container is " + v->status, "barco ps -a shows its state");
+  }
+  auto text = read_file(v->dir + "/config.json");
+  if (!text) {
+    throw ConfigError(text.error());
+  }
+  auto stored = parse_oci_config(*text, OciContext{v->dir, id}).config;
+  stored.process = exec_process(f, stored, v->info.pid);
+  ExecTarget target;
+  target.pid = v->info.pid;
+  for (const auto& ns : stored.namespaces) {
+    if (ns.private_ns && ns.type != Namespace::pid) {
+      target.namespace_flags |= namespace_clone_flag(ns.type);
+    }
+    target.pid_namespace = target.pid_namespace || (ns.private_ns && ns.type == Namespace::pid);
+  }
+  target.cgroup_files = exec_cgroup_files(v->info.cgroups);
+  const auto seccomp = read_file(v->dir + "/seccomp.bpf");
+  if (seccomp && !seccomp->empty()) {
+    target.seccomp = "the container's own filter (" + std::to_string(seccomp->size() / 8) + " BPF instructions)";
+  }
+  const auto host = real_host();
+  const auto plan = build_exec_plan(stored, target, plan_host(host, root));
+  if (f.dry_run) {
+    std::fputs(format_plan(plan).c_str(), stdout);
+    return 0;
+  }
+  auto pidfd = open_init(*v);
+  if (!pidfd) {
+    print_error(pidfd.error());
+    return kExitBarcoError;
+  }
+  RunOptions options;
+  options.state_root = root;
+  options.log_steps = spdlog::should_log(spdlog::level::debug);
+  options.handover = {f.detach, f.pid_file, f.console_socket};
+  return exec_in_container(plan, pidfd->get(), seccomp ? *seccomp : std::string(), options);
+}
+
+}  // namespace barco::cli

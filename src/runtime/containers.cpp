@@ -1,0 +1,196 @@
+#include "runtime/containers.hpp"
+
+#include "linux/cgroups.hpp"
+#include "sys/files.hpp"
+
+#include <poll.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <thread>
+
+namespace barco {
+namespace {
+
+// A zombie counts as gone: it has exited, only its parent has not reaped it yet.
+bool alive(pid_t pid, unsigned long long start_time) {
+  if (pid <= 0 || start_time == 0 || process_start_time(pid) != start_time) {
+    return false;
+  }
+  const auto stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  const auto close = stat ? stat->rfind(')') : std::string::npos;
+  return close != std::string::npos && close + 2 < stat->size() && (*stat)[close + 2] != 'Z' &&
+         (*stat)[close + 2] != 'X';
+}
+
+UniqueFd pidfd_open(pid_t pid) {
+  return UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+}
+
+ContainerView view_of(StateInfo info, const std::string& dir) {
+  const bool monitor = alive(info.barco_pid, info.barco_start_time);
+  const bool init = alive(info.pid, info.pid_start_time);
+  return derive_view(std::move(info), dir, monitor, init);
+}
+
+}  // namespace
+
+ContainerView derive_view(StateInfo info, std::string dir, bool monitor_alive, bool init_alive) {
+  ContainerView v{std::move(info), std::move(dir), {}, {}};
+  const auto& s = v.info;
+  if (s.status == "exited") {
+    v.status = "exited";
+  } else if (s.oci) {
+    // No monitor: the OCI caller (conmon) reaps the init; barco create has long exited.
+    v.status = (s.status == "creating" && !monitor_alive) || (s.pid > 0 && !init_alive) ? "exited" : s.status;
+  } else if (monitor_alive) {
+    v.status = s.status;
+  } else if (init_alive) {
+    v.status = "running";
+    v.note = "the monitor is gone; nobody will record the exit";
+  } else {
+    // The init had PR_SET_PDEATHSIG(SIGKILL) towards its monitor: it died with it.
+    v.status = "exited";
+    v.info.exit_code = 128 + SIGKILL;
+    v.note = "the monitor was killed, and the container with it (PDEATHSIG)";
+  }
+  return v;
+}
+
+std::string oci_status(const ContainerView& v) {
+  return v.status == "exited" ? "stopped" : v.status;
+}
+
+std::vector<ContainerView> list_containers(const std::string& root) {
+  std::vector<ContainerView> out;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(root, ec)) {
+    const auto name = entry.path().filename().string();
+    if (name.empty() || name.front() == '.') {
+      continue;
+    }
+    if (auto info = read_state(root, name)) {
+      out.push_back(view_of(std::move(*info), entry.path().string()));
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const ContainerView& a, const ContainerView& b) { return a.info.created > b.info.created; });
+  return out;
+}
+
+Result<ContainerView> find_container(const std::string& root, const std::string& id) {
+  auto info = read_state(root, id);
+  if (!info) {
+    return info.error();
+  }
+  return view_of(std::move(*info), root + "/" + id);
+}
+
+Result<UniqueFd> open_init(const ContainerView& v) {
+  if (v.info.pid <= 0) {
+    return Error{ESRCH, {}, "pidfd_open(0)", "container '" + v.info.id + "' has no process yet"};
+  }
+  auto fd = pidfd_open(v.info.pid);
+  // Checked after the pidfd exists: from here the pid cannot be reused under us.
+  if (!fd.valid() || process_start_time(v.info.pid) != v.info.pid_start_time) {
+    return Error{ESRCH,
+                 {},
+                 "pidfd_open(" + std::to_string(v.info.pid) + ")",
+                 "container '" + v.info.id + "' is not running (" + v.status + ")"};
+  }
+  return fd;
+}
+
+Result<void> signal_container(const ContainerView& v, int signal) {
+  auto fd = open_init(v);
+  if (!fd) {
+    return fd.error();
+  }
+  if (::syscall(SYS_pidfd_send_signal, fd->get(), signal, nullptr, 0) < 0) {
+    return errno_error("pidfd_send_signal(" + std::to_string(v.info.pid) + ", " + std::to_string(signal) + ")");
+  }
+  return {};
+}
+
+bool wait_for_exit(const std::string& root, const std::string& id, int timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  auto v = find_container(root, id);
+  if (!v) {
+    return true;  // removed meanwhile (run -d --rm)
+  }
+  if (auto fd = open_init(*v)) {
+    pollfd p{fd->get(), POLLIN, 0};  // a pidfd becomes readable when the process exits
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (::poll(&p, 1, static_cast<int>(std::max<int64_t>(left.count(), 0))) == 0) {
+      return false;
+    }
+  }
+  // The monitor writes the exit status right after it reaped the init.
+  while (std::chrono::steady_clock::now() < deadline) {
+    v = find_container(root, id);
+    if (!v || v->status == "exited") {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return false;
+}
+
+Result<void> stop_container(const std::string& root, const std::string& id, int timeout_s) {
+  auto v = find_container(root, id);
+  if (!v) {
+    return v.error();
+  }
+  if (v->status == "exited") {
+    return {};
+  }
+  if (auto r = signal_container(*v, SIGTERM); !r) {
+    return r;
+  }
+  if (wait_for_exit(root, id, timeout_s * 1000)) {
+    return {};
+  }
+  if (auto again = find_container(root, id); again && again->status != "exited") {
+    (void)signal_container(*again, SIGKILL);
+  }
+  if (!wait_for_exit(root, id, 10'000)) {
+    return plain_error("stop " + id, "the container survived SIGKILL for 10 s (a process in D state?)");
+  }
+  return {};
+}
+
+Result<void> remove_container(const std::string& root, const std::string& id, bool force) {
+  auto v = find_container(root, id);
+  if (!v) {
+    // A directory without a readable record (a crash between mkdir and write) can still go.
+    std::error_code ec;
+    if (force && std::filesystem::is_directory(root + "/" + id, ec)) {
+      std::filesystem::remove_all(root + "/" + id, ec);
+      return {};
+    }
+    return v.error();
+  }
+  if (v->status != "exited" && v->status != "created" && !force) {
+    return Error{
+        EBUSY, {}, "rm " + id, "container '" + id + "' is " + v->status + ": barco stop it first, or use rm -f"};
+  }
+  if (v->status != "exited") {
+    (void)signal_container(*v, SIGKILL);
+    (void)wait_for_exit(root, id, 10'000);
+  }
+  // The monitor (if any) is done with the record now; leftovers in the cgroups are killed.
+  std::for_each(v->info.cgroups.rbegin(), v->info.cgroups.rend(), remove_cgroup_dir);
+  std::error_code ec;
+  std::filesystem::remove_all(v->dir, ec);
+  if (ec) {
+    return Error{ec.value(), {}, "remove_all(\"" + v->dir + "\")", {}};
+  }
+  return {};
+}
+
+}  // namespace barco
