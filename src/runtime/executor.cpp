@@ -207,13 +207,25 @@ bool report_oom_kill(int status, const Step* cgroup_step) {
 }
 
 // --overlay: upper, work and merged inside the record, owned by the container's root.
-Result<void> prepare_overlay(const op::PrepareOverlay& o) {
+// The merged root takes the upper directory's owner and mode, so upper/ copies the image
+// root's (a 0700 root would lock every non-root user out of the container's /).
+Result<void> prepare_overlay(const op::PrepareOverlay& o, const std::string& lower) {
+  struct stat root {};
+  if (::stat(lower.c_str(), &root) < 0) {
+    return errno_error("stat(\"" + lower + "\")");
+  }
   for (const std::string& dir : {o.dir, o.dir + "/upper", o.dir + "/work", o.dir + "/merged"}) {
     if (::mkdir(dir.c_str(), 0700) < 0 && errno != EEXIST) {
       return errno_error("mkdir(\"" + dir + "\")");
     }
-    if ((o.owner_uid != 0 || o.owner_gid != 0) && ::chown(dir.c_str(), o.owner_uid, o.owner_gid) < 0) {
+    const bool upper = dir == o.dir + "/upper";
+    const uid_t uid = o.owner_uid + (upper ? root.st_uid : 0);
+    const gid_t gid = o.owner_gid + (upper ? root.st_gid : 0);
+    if ((uid != 0 || gid != 0) && ::chown(dir.c_str(), uid, gid) < 0) {
       return errno_error("chown(\"" + dir + "\")");
+    }
+    if (upper && ::chmod(dir.c_str(), root.st_mode & 07777) < 0) {
+      return errno_error("chmod(\"" + dir + "\")");
     }
   }
   return {};
@@ -317,7 +329,7 @@ int run_plan(const ContainerConfig& config, const Plan& plan, const RunOptions& 
   }
   clock.lap("reserve_id");
   if (const auto* step = plan.find("prepare_overlay")) {
-    if (auto r = prepare_overlay(std::get<op::PrepareOverlay>(step->op)); !r) {
+    if (auto r = prepare_overlay(std::get<op::PrepareOverlay>(step->op), config.root.path); !r) {
       report(in_step(std::move(r), "prepare_overlay").error());
       return kExitBarcoError;
     }

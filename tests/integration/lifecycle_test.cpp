@@ -1,0 +1,403 @@
+// Detached containers end to end: run -d, ps, logs, exec, stop, kill, pause, rm, --overlay,
+// a killed monitor, and concurrent barco calls. Every test removes what it started; the
+// harness then checks that no record, cgroup, mount or process is left.
+#include "harness.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+namespace barco::it {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+class Lifecycle : public BarcoTest {
+ protected:
+  // A test that failed half-way must not leave containers running into the next one; the
+  // harness's leak checks run after this.
+  void TearDown() override {
+    if (!state_root().empty() && std::filesystem::exists(state_root())) {
+      for (const auto& c : ps_json()) {
+        ADD_FAILURE() << "the test left container " << c["id"];
+        (void)b({"rm", "-f", c["id"].get<std::string>()});
+      }
+    }
+    BarcoTest::TearDown();
+  }
+
+  // barco --root R <args>
+  RunResult b(std::vector<std::string> args, const RunOptions& options = {}) {
+    args.insert(args.begin(), {"--root", state_root()});
+    return barco(args, options);
+  }
+
+  nlohmann::json ps_json() {
+    const auto r = b({"ps", "-a", "--format", "json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return nlohmann::json::parse(r.out);
+  }
+
+  nlohmann::json container(const std::string& id) {
+    for (const auto& c : ps_json()) {
+      if (c["id"] == id) {
+        return c;
+      }
+    }
+    return nullptr;
+  }
+
+  // Polls `barco ps` until the container has exited (or 10 s passed).
+  nlohmann::json wait_exited(const std::string& id) {
+    for (int i = 0; i < 500; ++i) {
+      auto c = container(id);
+      if (c.is_null() || c["status"] == "exited") {
+        return c;
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    ADD_FAILURE() << id << " did not exit";
+    return container(id);
+  }
+
+  void remove(const std::string& id) {
+    const auto r = b({"rm", "-f", id});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  void run_detached(const std::string& id, const std::vector<std::string>& command,
+                    const std::vector<std::string>& flags = {}) {
+    std::vector<std::string> args{"run", "-d", "--name", id, "--rootfs", test_rootfs()};
+    args.insert(args.end(), flags.begin(), flags.end());
+    args.insert(args.end(), command.begin(), command.end());
+    const auto r = b(args);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    ASSERT_EQ(r.out, id + "\n");
+  }
+};
+
+std::map<std::string, std::string> status_fields(const std::string& status) {
+  std::map<std::string, std::string> out;
+  for (const auto& line : lines(status)) {
+    const auto colon = line.find(':');
+    const auto value = line.find_first_not_of(" \t", colon == std::string::npos ? colon : colon + 1);
+    if (colon != std::string::npos) {
+      out[line.substr(0, colon)] = value == std::string::npos ? "" : line.substr(value);
+    }
+  }
+  return out;
+}
+
+// Names, types, sizes, modes and contents of every entry: any write, removal or chmod changes it.
+std::string tree_digest(const std::string& root) {
+  std::string digest;
+  std::vector<fs::path> paths;
+  for (const auto& e : fs::recursive_directory_iterator(root, fs::directory_options::none)) {
+    paths.push_back(e.path());
+  }
+  std::sort(paths.begin(), paths.end());
+  for (const auto& p : paths) {
+    const auto st = fs::symlink_status(p);
+    digest += p.string() + " " + std::to_string(static_cast<int>(st.type())) + " " +
+              std::to_string(static_cast<unsigned>(st.permissions()));
+    if (st.type() == fs::file_type::regular) {
+      std::ifstream in(p, std::ios::binary);
+      uint64_t h = 1469598103934665603ULL;
+      for (char c; in.get(c);) {
+        h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+      }
+      digest += " " + std::to_string(fs::file_size(p)) + " " + std::to_string(h);
+    } else if (st.type() == fs::file_type::symlink) {
+      digest += " -> " + fs::read_symlink(p).string();
+    }
+    digest += "\n";
+  }
+  return digest;
+}
+
+TEST_F(Lifecycle, DetachedRunPrintsTheIdAndKeepsRunningUntilRm) {
+  run_detached("bg", {"sleep", "30"});
+  const auto c = container("bg");
+  ASSERT_FALSE(c.is_null());
+  EXPECT_EQ(c["status"], "running");
+  const pid_t pid = c["pid"].get<int>();
+  EXPECT_EQ(::kill(pid, 0), 0) << "the container's init is not alive";
+  const auto table = b({"ps"});
+  EXPECT_NE(table.out.find("bg"), std::string::npos) << table.out;
+  remove("bg");
+  EXPECT_NE(::kill(pid, 0), 0) << "rm -f left the init alive";
+  EXPECT_TRUE(container("bg").is_null());
+}
+
+TEST_F(Lifecycle, LogsHoldStdoutAndStderrAndTheExitCodeIsRecorded) {
+  run_detached("job", {"sh", "-c", "echo to-stdout; echo to-stderr >&2; exit 7"});
+  const auto c = wait_exited("job");
+  EXPECT_EQ(c["exit_code"], 7);
+  EXPECT_TRUE(b({"ps"}).out.find("job") == std::string::npos) << "ps without -a lists exited containers";
+  const auto logs = b({"logs", "job"});
+  EXPECT_EQ(logs.exit_code, 0) << logs.err;
+  EXPECT_NE(logs.out.find("to-stdout"), std::string::npos);
+  EXPECT_NE(logs.out.find("to-stderr"), std::string::npos);
+  remove("job");
+}
+
+TEST_F(Lifecycle, LogsFollowUntilTheContainerExits) {
+  run_detached("tail", {"sh", "-c", "for i in 1 2 3; do echo line$i; sleep 0.2; done"});
+  const auto logs = b({"logs", "-f", "tail"});
+  EXPECT_EQ(lines(logs.out), (std::vector<std::string>{"line1", "line2", "line3"}));
+  remove("tail");
+}
+
+TEST_F(Lifecycle, DetachedTtyOutputGoesToTheLog) {
+  run_detached("tty", {"sh", "-c", "tty; echo done"}, {"-t"});
+  wait_exited("tty");
+  const auto logs = b({"logs", "tty"});
+  EXPECT_NE(logs.out.find("/dev/pts/0"), std::string::npos) << logs.out;
+  remove("tty");
+}
+
+TEST_F(Lifecycle, ExecHasTheContainersIsolation) {
+  run_detached("iso", {"sleep", "30"});
+  const std::string script =
+      "for n in mnt pid net uts ipc cgroup; do echo $n $(readlink /proc/self/ns/$n) $(readlink /proc/1/ns/$n); done;"
+      "cat /proc/self/status; echo ===; cat /proc/1/status; echo ===; cat /proc/self/cgroup; echo ===; "
+      "cat /proc/1/cgroup";
+  const auto r = b({"exec", "iso", "sh", "-c", script});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (size_t at; (at = r.out.find("===\n", start)) != std::string::npos; start = at + 4) {
+    parts.push_back(r.out.substr(start, at - start));
+  }
+  parts.push_back(r.out.substr(start));
+  ASSERT_EQ(parts.size(), 4U) << r.out;
+  const auto ns_lines = lines(parts[0].substr(0, parts[0].find("Name:")));
+  ASSERT_EQ(ns_lines.size(), 6U) << parts[0];
+  for (const auto& line : ns_lines) {
+    std::istringstream in(line);
+    std::string name, self, init;
+    in >> name >> self >> init;
+    EXPECT_EQ(self, init) << "exec is not in the container's " << name << " namespace";
+  }
+  const auto self = status_fields(parts[0].substr(parts[0].find("Name:")));
+  const auto init = status_fields(parts[1]);
+  for (const char* field : {"CapEff", "CapPrm", "CapBnd", "CapInh", "CapAmb", "Seccomp", "NoNewPrivs", "Uid"}) {
+    EXPECT_EQ(self.at(field), init.at(field)) << field;
+  }
+  EXPECT_EQ(self.at("Seccomp"), "2") << "exec runs without the container's seccomp filter";
+  EXPECT_EQ(parts[2], parts[3]) << "exec is not in the container's cgroups";
+  remove("iso");
+}
+
+TEST_F(Lifecycle, ExecRunsFromASealedCopyOfBarco) {
+  run_detached("sealed", {"sleep", "30"});
+  std::string exe;
+  RunOptions watch;
+  watch.on_start = [&](pid_t barco_pid) {
+    for (int i = 0; i < 100 && exe.rfind("/memfd:", 0) != 0; ++i) {
+      std::this_thread::sleep_for(10ms);
+      std::array<char, 128> buf{};
+      const auto link = "/proc/" + std::to_string(barco_pid) + "/exe";
+      const ssize_t n = ::readlink(link.c_str(), buf.data(), buf.size() - 1);
+      exe = n > 0 ? std::string(buf.data(), static_cast<size_t>(n)) : exe;
+    }
+  };
+  const auto r = b({"exec", "sealed", "sleep", "1"}, watch);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(exe.rfind("/memfd:barco-sealed", 0), 0U)
+      << "the barco joining the container runs from " << exe << " (CVE-2019-5736)";
+  remove("sealed");
+}
+
+TEST_F(Lifecycle, ExecUserEnvWorkdirAndExitCodes) {
+  run_detached("who", {"sleep", "30"});
+  const auto r = b({"exec", "-u", "1000:1000", "-e", "FOO=bar", "-w", "/tmp", "who", "sh", "-c",
+                    "id -u; id -g; echo $FOO; pwd; grep CapEff /proc/self/status"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto out = lines(r.out);
+  ASSERT_EQ(out.size(), 5U) << r.out;
+  EXPECT_EQ(out[0], "1000");
+  EXPECT_EQ(out[1], "1000");
+  EXPECT_EQ(out[2], "bar");
+  EXPECT_EQ(out[3], "/tmp");
+  EXPECT_EQ(out[4], "CapEff:\t0000000000000000") << "a non-root exec user keeps no capabilities";
+  EXPECT_EQ(b({"exec", "who", "sh", "-c", "exit 4"}).exit_code, 4);
+  EXPECT_EQ(b({"exec", "who", "no-such-command"}).exit_code, 127);
+  const auto stopped = b({"exec", "nobody-here", "true"});
+  EXPECT_EQ(stopped.exit_code, 125);
+  EXPECT_NE(stopped.err.find("no container 'nobody-here'"), std::string::npos) << stopped.err;
+  remove("who");
+}
+
+TEST_F(Lifecycle, StopDeliversSigtermToTheTrapThenRecordsItsExit) {
+  run_detached("trap", {"sh", "-c", "trap 'echo got TERM; exit 3' TERM; echo ready; while true; do sleep 0.1; done"});
+  for (int i = 0; i < 100 && b({"logs", "trap"}).out.find("ready") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(20ms);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const auto r = b({"stop", "trap"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s) << "stop waited for the SIGKILL timeout";
+  EXPECT_NE(b({"logs", "trap"}).out.find("got TERM"), std::string::npos);
+  EXPECT_EQ(container("trap")["exit_code"], 3);
+  remove("trap");
+}
+
+TEST_F(Lifecycle, StopKillsWhatIgnoresSigtermAfterTheTimeout) {
+  run_detached("stubborn", {"sh", "-c", "trap '' TERM; echo ready; while true; do sleep 0.1; done"});
+  for (int i = 0; i < 100 && b({"logs", "stubborn"}).out.find("ready") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(20ms);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(b({"stop", "-t", "1", "stubborn"}).exit_code, 0);
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(took, 900ms);
+  EXPECT_EQ(container("stubborn")["exit_code"], 128 + SIGKILL);
+  remove("stubborn");
+}
+
+TEST_F(Lifecycle, KillSendsTheNamedSignal) {
+  run_detached("sig", {"sh", "-c", "trap 'echo usr1; exit 0' USR1; echo ready; while true; do sleep 0.1; done"});
+  for (int i = 0; i < 100 && b({"logs", "sig"}).out.find("ready") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(b({"kill", "-s", "USR1", "sig"}).exit_code, 0);
+  EXPECT_EQ(wait_exited("sig")["exit_code"], 0);
+  EXPECT_NE(b({"logs", "sig"}).out.find("usr1"), std::string::npos);
+  const auto bad = b({"kill", "-s", "NOPE", "sig"});
+  EXPECT_EQ(bad.exit_code, 125);
+  EXPECT_NE(bad.err.find("not a signal"), std::string::npos) << bad.err;
+  remove("sig");
+}
+
+TEST_F(Lifecycle, RmRefusesARunningContainerWithoutForce) {
+  run_detached("busy", {"sleep", "30"});
+  const auto r = b({"rm", "busy"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("rm -f"), std::string::npos) << r.err;
+  EXPECT_EQ(container("busy")["status"], "running");
+  remove("busy");
+}
+
+TEST_F(Lifecycle, PauseFreezesAndResumeThaws) {
+  run_detached("frozen", {"sleep", "30"});
+  ASSERT_EQ(b({"pause", "frozen"}).exit_code, 0);
+  EXPECT_EQ(container("frozen")["status"], "paused");
+  bool frozen_file = false;
+  for (const auto& parent : barco_cgroup_parents()) {
+    for (const char* file : {"/frozen/freezer.state", "/frozen/cgroup.freeze"}) {
+      std::ifstream in(parent + file);
+      std::string value;
+      if (in >> value) {
+        frozen_file = frozen_file || value == "FROZEN" || value == "1";
+      }
+    }
+  }
+  EXPECT_TRUE(frozen_file) << "no freezer file of the container says frozen";
+  ASSERT_EQ(b({"resume", "frozen"}).exit_code, 0);
+  EXPECT_EQ(container("frozen")["status"], "running");
+  EXPECT_EQ(b({"exec", "frozen", "true"}).exit_code, 0);
+  remove("frozen");
+}
+
+TEST_F(Lifecycle, OverlayLeavesTheRootfsUntouched) {
+  const auto before = tree_digest(test_rootfs());
+  run_detached("cow", {"sh", "-c",
+                       "echo changed > /etc/passwd && rm /bin/ls && mkdir /new && chmod 700 /etc && "
+                       "echo x > /root-file && cat /etc/passwd && test ! -e /bin/ls && echo writes-ok"});
+  EXPECT_EQ(wait_exited("cow")["exit_code"], 0);
+  const auto logs = b({"logs", "cow"}).out;
+  EXPECT_NE(logs.find("writes-ok"), std::string::npos) << logs;
+  EXPECT_EQ(tree_digest(test_rootfs()), before) << "the container changed the image directory";
+  EXPECT_TRUE(fs::exists(state_root() + "/cow/overlay/upper/new")) << "the writes are not in the upper layer";
+  remove("cow");
+  EXPECT_FALSE(fs::exists(state_root() + "/cow")) << "rm left the upper layer";
+}
+
+TEST_F(Lifecycle, ForegroundOverlayRunIsRemovedWithItsLayer) {
+  const auto before = tree_digest(test_rootfs());
+  const auto r = run({"--overlay", "sh", "-c", "rm /bin/cat && echo gone"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "gone\n");
+  EXPECT_EQ(tree_digest(test_rootfs()), before);
+}
+
+TEST_F(Lifecycle, AKilledMonitorTakesTheContainerWithItAndPsSaysSo) {
+  run_detached("orphan", {"sleep", "30"});
+  std::ifstream in(state_root() + "/orphan/state.json");
+  const auto record = nlohmann::json::parse(in);
+  const pid_t monitor = record["barco_pid"].get<int>();
+  const pid_t init = record["pid"].get<int>();
+  ASSERT_GT(monitor, 1);
+  ASSERT_EQ(::kill(monitor, SIGKILL), 0);
+  for (int i = 0; i < 200 && ::kill(init, 0) == 0; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_NE(::kill(init, 0), 0) << "the container outlived its monitor";
+  const auto c = container("orphan");
+  EXPECT_EQ(c["status"], "exited");
+  EXPECT_EQ(c["exit_code"], 128 + SIGKILL);
+  EXPECT_NE(c["note"].get<std::string>().find("monitor"), std::string::npos);
+  // rm cleans up what the monitor could not (cgroups, layer, record): the harness checks.
+  remove("orphan");
+}
+
+TEST_F(Lifecycle, ARunWithTheIdOfAnExitedContainerIsRefused) {
+  run_detached("once", {"true"});
+  wait_exited("once");
+  const auto r = run({"--name", "once", "true"});
+  EXPECT_EQ(r.exit_code, 125);
+  EXPECT_NE(r.err.find("barco rm"), std::string::npos) << r.err;
+  remove("once");
+}
+
+TEST_F(Lifecycle, TwentyParallelRunsAndRemovalsNeverCorruptState) {
+  constexpr int kContainers = 20;
+  std::vector<std::thread> threads;
+  std::atomic<int> started{0};
+  for (int i = 0; i < kContainers; ++i) {
+    threads.emplace_back([&, i] {
+      const auto r = b({"run", "-d", "--name", "par" + std::to_string(i), "--rootfs", test_rootfs(), "sleep", "30"});
+      started += r.exit_code == 0 ? 1 : 0;
+    });
+  }
+  // Two runs racing for one name: exactly one wins.
+  std::atomic<int> same{0};
+  for (int i = 0; i < 2; ++i) {
+    threads.emplace_back([&] {
+      same += b({"run", "-d", "--name", "same", "--rootfs", test_rootfs(), "sleep", "30"}).exit_code == 0 ? 1 : 0;
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(started, kContainers);
+  EXPECT_EQ(same, 1);
+  const auto all = ps_json();
+  EXPECT_EQ(all.size(), static_cast<size_t>(kContainers + 1));
+  for (const auto& c : all) {
+    EXPECT_EQ(c["status"], "running") << c.dump();
+  }
+  threads.clear();
+  std::atomic<int> removed{0};
+  for (const auto& c : all) {
+    threads.emplace_back([&, id = c["id"].get<std::string>()] { removed += b({"rm", "-f", id}).exit_code == 0; });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(removed, kContainers + 1);
+  EXPECT_TRUE(ps_json().empty());
+}
+
+}  // namespace
+}  // namespace barco::it
