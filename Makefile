@@ -20,7 +20,7 @@ CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=MinSizeRel -DCMAKE_CXX_FLAGS_MINSIZEREL="-Os -
 # .github/workflows/ci.yml); deps adds the VMs and the ARM64 cross build.
 NATIVE_PACKAGES := cmake make g++ pkg-config binutils libseccomp-dev libcap-dev libcli11-dev libspdlog-dev \
                    libgtest-dev nlohmann-json3-dev busybox-static clang-14 libclang-rt-14-dev clang-format \
-                   clang-tidy python3-yaml
+                   clang-tidy python3-yaml podman conmon tar
 BENCH_PACKAGES := crun runc hyperfine time gcc python3
 BENCH_RUNS ?= 40
 ALL_PACKAGES := $(NATIVE_PACKAGES) qemu-system-x86 qemu-system-arm cpio xz-utils kmod \

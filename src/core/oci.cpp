@@ -466,7 +466,14 @@ void parse_linux(const Reader& l, ContainerConfig& c) {
   c.readonly_paths = l.has("readonlyPaths") ? l.strings("readonlyPaths") : std::vector<std::string>{};
   if (l.has("devices")) {
     for (const auto& d : l.array("devices")) {
-      c.devices.push_back(parse_device(d));
+      auto dev = parse_device(d);
+      // The spec's default devices are the runtime's; a config may list them again.
+      auto same = std::find_if(c.devices.begin(), c.devices.end(), [&](const Device& x) { return x.path == dev.path; });
+      if (same != c.devices.end()) {
+        *same = dev;
+      } else {
+        c.devices.push_back(dev);
+      }
     }
   }
   if (l.has("sysctl")) {
@@ -487,27 +494,6 @@ void parse_linux(const Reader& l, ContainerConfig& c) {
       l.warn(key, "not supported by barco");
     }
   }
-}
-
-json seccomp_json(const SeccompFilter& f) {
-  json syscalls = json::array();
-  for (const auto& rule : f.rules) {
-    json entry = {{"names", rule.names}, {"action", rule.action}};
-    if (rule.errno_ret) {
-      entry["errnoRet"] = *rule.errno_ret;
-    }
-    if (!rule.args.empty()) {
-      entry["args"] = json::array();
-      for (const auto& a : rule.args) {
-        entry["args"].push_back({{"index", a.index}, {"value", a.value}, {"valueTwo", a.value_two}, {"op", a.op}});
-      }
-    }
-    syscalls.push_back(entry);
-  }
-  return {{"defaultAction", f.default_action},
-          {"defaultErrnoRet", f.default_errno},
-          {"architectures", f.architectures},
-          {"syscalls", syscalls}};
 }
 
 }  // namespace
@@ -905,54 +891,6 @@ json oci_features_json() {
             {"apparmor", {{"enabled", false}}},
             {"selinux", {{"enabled", false}}}}},
           {"annotations", {{"org.opencontainers.runc.checkpoint.enabled", "false"}}}};
-}
-
-json default_oci_spec(bool rootless, uint32_t uid, uint32_t gid, int cap_last_cap) {
-  ContainerConfig c;
-  c.process.args = {"sh"};
-  c.process.terminal = true;
-  c.process.env = {std::string("PATH=") + kDefaultPath, "TERM=xterm"};
-  c.process.no_new_privileges = true;
-  c.process.rlimits = {{RLIMIT_NOFILE, 1024, 1024}};
-  const CapMask caps = docker_default_caps();
-  c.process.capabilities = {caps, caps, caps, 0, 0};
-  c.root.path = "rootfs";
-  c.root.readonly = true;
-  c.hostname = "barco";
-  c.mounts = default_mounts();
-  c.cgroupfs = CgroupFs::read_only;
-  c.namespaces = default_namespaces();
-  c.masked_paths = default_masked_paths();
-  c.readonly_paths = default_readonly_paths();
-  c.device_rules = default_device_rules();
-  if (rootless) {
-    for (auto& ns : c.namespaces) {
-      ns.private_ns = true;
-    }
-    c.uid_mappings = {{0, uid, 1}};
-    c.gid_mappings = {{0, gid, 1}};
-    c.device_rules.clear();
-    for (auto& m : c.mounts) {
-      // A user namespace cannot mount a fresh sysfs without owning a network namespace's;
-      // runc's rootless spec binds it, and gid=5 may not be mapped.
-      if (m.destination == "/sys") {
-        m = {"/sys", "bind", "/sys", MS_BIND | MS_REC | MS_NOSUID | MS_NODEV | MS_NOEXEC, {}, true};
-      }
-      if (m.destination == "/dev/pts") {
-        m.data = "newinstance,ptmxmode=0666,mode=0620";
-      }
-    }
-    c.cgroupfs = CgroupFs::none;
-  }
-  for (auto* set :
-       {&c.process.capabilities.bounding, &c.process.capabilities.effective, &c.process.capabilities.permitted}) {
-    *set &= cap_last_cap >= 63 ? ~CapMask{0} : cap_bit(cap_last_cap + 1) - 1;
-  }
-  auto spec = oci_config_json(c);
-  spec["linux"].erase("devices");  // the runtime supplies the default devices itself
-  const SeccompTarget target{native_seccomp_arch(), c.process.capabilities.bounding, KernelVersion{5, 10}};
-  spec["linux"]["seccomp"] = seccomp_json(resolve_seccomp_profile(builtin_seccomp_profile_parsed(), target));
-  return spec;
 }
 
 }  // namespace barco

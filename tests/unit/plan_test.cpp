@@ -217,5 +217,87 @@ TEST(Timings, ListEveryStepOfThePlanInOrder) {
   }
 }
 
+TEST(Plan, OverlayMountsTheCopyOnWriteRootInsteadOfTheBind) {
+  auto c = config_from_words({"--rootfs", "/r", "sh"});
+  c.root.overlay_dir = "/run/barco/x/overlay";
+  const auto p = build_plan(c);
+  EXPECT_EQ(index_of(p, "bind_rootfs"), -1);
+  expect_before(p, "prepare_overlay", "clone");
+  expect_before(p, "make_root_private", "mount_overlay");
+  expect_before(p, "mount_overlay", "mount_proc");
+  const auto& overlay = std::get<op::MountOverlay>(p.find("mount_overlay")->op);
+  EXPECT_EQ(overlay.lower, "/r");
+  EXPECT_EQ(std::get<op::PivotRoot>(p.find("pivot_root")->op).rootfs, "/run/barco/x/overlay/merged");
+  EXPECT_EQ(std::get<op::MountFs>(p.find("mount_proc")->op).rootfs, "/run/barco/x/overlay/merged");
+}
+
+TEST(Plan, DetachedOutputIsRedirectedBeforePivotRoot) {
+  auto c = config_from_words({"--rootfs", "/r", "sh"});
+  c.process.output_file = "/run/barco/x/container.log";
+  const auto p = build_plan(c);
+  expect_before(p, "redirect_output", "pivot_root");
+  c.process.terminal = true;  // the monitor relays the pty into the log instead
+  EXPECT_EQ(index_of(build_plan(c), "redirect_output"), -1);
+}
+
+TEST(Plan, NamespacePathsAreJoinedNotCreated) {
+  auto c = config_from_words({"--rootfs", "/r", "sh"});
+  for (auto& ns : c.namespaces) {
+    if (ns.type == Namespace::net) ns.path = "/proc/7/ns/net";
+    if (ns.type == Namespace::pid) ns.path = "/proc/7/ns/pid";
+  }
+  const auto p = build_plan(c);
+  EXPECT_EQ(p.clone_flags & (CLONE_NEWNET | CLONE_NEWPID), 0U);
+  expect_before(p, "join_pid_namespace", "clone");
+  const auto& join = std::get<op::JoinNamespacePaths>(p.find("join_namespaces")->op);
+  EXPECT_EQ(join.paths, (std::vector<std::pair<Namespace, std::string>>{{Namespace::net, "/proc/7/ns/net"}}));
+  expect_before(p, "join_namespaces", "bring_up_loopback");
+}
+
+TEST(Plan, OciCreateWaitsAfterThePrivilegeStepsAndHooksSitAtTheirPoints) {
+  auto c = config_from_words({"--rootfs", "/r", "sh"});
+  c.exec_fifo = "/run/barco/x/exec.fifo";
+  const Hook hook{"/bin/true", {}, {}, std::nullopt};
+  c.hooks.create_runtime = {hook};
+  c.hooks.create_container = {hook};
+  c.hooks.start_container = {hook};
+  c.hooks.poststart = {hook};
+  const auto p = build_plan(c);
+  expect_before(p, "hook_pause", "create_runtime_hooks");
+  expect_before(p, "create_runtime_hooks", "create_container_hooks");
+  expect_before(p, "create_container_hooks", "pivot_root");
+  expect_before(p, "set_capabilities", "wait_for_start");
+  expect_before(p, "wait_for_start", "start_container_hooks");
+  expect_before(p, "start_container_hooks", "close_fds");
+  expect_before(p, "exec", "poststart_hooks");
+}
+
+TEST(Plan, ExecJoinsTheContainerAndKeepsItsPrivilegeSteps) {
+  auto c = config_from_words({"--rootfs", "/r", "--security-opt", "no-new-privileges", "sh"});
+  ExecTarget t{42, CLONE_NEWNS | CLONE_NEWNET, true, {"/sys/fs/cgroup/pids/barco/x/tasks"}, "the filter"};
+  const auto p = build_exec_plan(c, t);
+  EXPECT_EQ(names(p), (std::vector<std::string>{"join_pid_namespace", "clone", "join_cgroups", "join_namespaces",
+                                                "create_session", "detach_stdin", "change_dir", "drop_bounding_caps",
+                                                "set_user", "set_capabilities", "set_no_new_privs", "load_seccomp",
+                                                "close_fds", "exec", "supervise"}));
+  EXPECT_EQ(std::get<op::JoinContainer>(p.find("join_namespaces")->op).flags, CLONE_NEWNS | CLONE_NEWNET);
+  EXPECT_EQ(std::get<op::Clone>(p.find("clone")->op).flags, 0U) << "exec creates no namespace";
+  EXPECT_NE(describe(p.find("load_seccomp")->op).find("the filter"), std::string::npos);
+}
+
+TEST(Plan, FreezerCgroupForPause) {
+  auto c = config_from_words({"--rootfs", "/r", "sh"});
+  c.freezer = true;
+  PlanHost host;
+  host.cgroups = parse_cgroup_host(
+      "30 25 0:26 / /sys/fs/cgroup/freezer rw - cgroup cgroup rw,freezer\n"
+      "31 25 0:27 / /sys/fs/cgroup/devices rw - cgroup cgroup rw,devices\n",
+      "5:freezer:/\n4:devices:/\n");
+  const auto plan = build_plan(c, host);
+  const auto& create = std::get<op::CreateCgroups>(plan.find("create_cgroups")->op);
+  EXPECT_NE(std::find(create.dirs.begin(), create.dirs.end(), "/sys/fs/cgroup/freezer/barco/" + c.id),
+            create.dirs.end());
+}
+
 }  // namespace
 }  // namespace barco

@@ -1,0 +1,220 @@
+// The OCI runtime CLI end to end, as a caller like podman's conmon drives it: spec, create,
+// state, start, kill, delete, hooks, run --bundle, exec --process, and the errors.
+#include "harness.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+namespace barco::it {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+class Oci : public BarcoTest {
+ protected:
+  RunResult b(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--root", state_root()});
+    return barco(args);
+  }
+
+  // `barco spec` in a fresh bundle, then `edit` on its config.json. The rootfs is the shared
+  // busybox tree, read-only.
+  std::string bundle(const std::function<void(nlohmann::json&)>& edit) {
+    const auto dir = scratch_dir();
+    const auto spec = barco({"spec", "--bundle", dir});
+    EXPECT_EQ(spec.exit_code, 0) << spec.err;
+    auto config = nlohmann::json::parse(slurp(dir + "/config.json"));
+    config["root"]["path"] = test_rootfs();
+    config["root"]["readonly"] = true;
+    config["process"]["terminal"] = false;
+    edit(config);
+    std::ofstream(dir + "/config.json") << config.dump(1);
+    return dir;
+  }
+
+  // create's container inherits its stdout and stderr: they go to files, not to the
+  // harness's pipes (which would stay open as long as the container runs).
+  RunResult create(const std::string& bundle_dir, const std::string& id, const std::string& extra = "") {
+    const std::string cmd = "exec '" + barco_binary() + "' --root '" + state_root() + "' create --bundle '" +
+                            bundle_dir + "' " + extra + " " + id + " >'" + bundle_dir + "/out' 2>'" + bundle_dir +
+                            "/err'";
+    auto r = command({"/bin/sh", "-c", cmd});
+    r.err = slurp(bundle_dir + "/err");
+    return r;
+  }
+
+  nlohmann::json state(const std::string& id) {
+    const auto r = b({"state", id});
+    return r.exit_code == 0 ? nlohmann::json::parse(r.out) : nlohmann::json();
+  }
+
+  void wait_for_status(const std::string& id, const std::string& status) {
+    for (int i = 0; i < 500 && state(id).value("status", "") != status; ++i) {
+      std::this_thread::sleep_for(10ms);
+    }
+    EXPECT_EQ(state(id).value("status", ""), status);
+  }
+};
+
+TEST_F(Oci, CreateStateStartKillDelete) {
+  const auto dir = bundle([](nlohmann::json& c) {
+    c["process"]["args"] = {"sh", "-c",
+                            "echo started; trap 'echo terminated; exit 0' TERM; while true; do sleep 0.1; done"};
+  });
+  const auto created = create(dir, "oci1", "--pid-file '" + dir + "/pid'");
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  auto s = state("oci1");
+  EXPECT_EQ(s["status"], "created");
+  EXPECT_EQ(s["ociVersion"].get<std::string>().substr(0, 2), "1.");
+  EXPECT_EQ(s["bundle"], fs::canonical(dir).string());
+  const int pid = s["pid"].get<int>();
+  EXPECT_EQ(slurp(dir + "/pid"), std::to_string(pid));
+  EXPECT_EQ(::kill(pid, 0), 0);
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(slurp(dir + "/out").find("started"), std::string::npos) << "the command ran before start";
+
+  const auto started = b({"start", "oci1"});
+  ASSERT_EQ(started.exit_code, 0) << started.err;
+  EXPECT_EQ(state("oci1")["status"], "running");
+  for (int i = 0; i < 200 && slurp(dir + "/out").find("started") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_NE(slurp(dir + "/out").find("started"), std::string::npos);
+  EXPECT_NE(b({"start", "oci1"}).exit_code, 0) << "a second start succeeded";
+
+  ASSERT_EQ(b({"kill", "oci1", "TERM"}).exit_code, 0);
+  wait_for_status("oci1", "stopped");
+  EXPECT_NE(slurp(dir + "/out").find("terminated"), std::string::npos) << "SIGTERM did not reach the trap";
+
+  ASSERT_EQ(b({"delete", "oci1"}).exit_code, 0);
+  const auto gone = b({"state", "oci1"});
+  EXPECT_NE(gone.exit_code, 0);
+  EXPECT_NE(gone.err.find("no container 'oci1'"), std::string::npos) << gone.err;
+}
+
+TEST_F(Oci, HooksRunInOrderWithTheStateOnStdin) {
+  const auto log = scratch_dir() + "/hooks.log";
+  auto host_hook = [&](const std::string& phase) {
+    return nlohmann::json{{"path", "/bin/sh"}, {"args", {"sh", "-c", "echo " + phase + " $(cat) >> " + log}}};
+  };
+  const auto dir = bundle([&](nlohmann::json& c) {
+    c["process"]["args"] = {"sh", "-c", "echo command-ran"};
+    c["hooks"] = {{"prestart", {host_hook("prestart")}},
+                  {"createRuntime", {host_hook("createRuntime")}},
+                  {"createContainer", {host_hook("createContainer")}},
+                  // Runs inside the container: the path is the container's /bin/sh.
+                  {"startContainer", {{{"path", "/bin/sh"}, {"args", {"sh", "-c", "echo startContainer $(cat)"}}}}},
+                  {"poststart", {host_hook("poststart")}},
+                  {"poststop", {host_hook("poststop")}}};
+  });
+  const auto created = create(dir, "hooked");
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  auto phases = [&] {
+    std::vector<std::string> out;
+    for (const auto& line : lines(slurp(log))) {
+      out.push_back(line.substr(0, line.find(' ')));
+      const auto state = nlohmann::json::parse(line.substr(line.find(' ') + 1));
+      EXPECT_EQ(state["id"], "hooked") << line;
+      EXPECT_GT(state["pid"].get<int>(), 0) << line;
+    }
+    return out;
+  };
+  EXPECT_EQ(phases(), (std::vector<std::string>{"prestart", "createRuntime", "createContainer"}));
+  ASSERT_EQ(b({"start", "hooked"}).exit_code, 0);
+  EXPECT_EQ(phases(), (std::vector<std::string>{"prestart", "createRuntime", "createContainer", "poststart"}));
+  wait_for_status("hooked", "stopped");
+  const auto out = lines(slurp(dir + "/out"));
+  ASSERT_EQ(out.size(), 2U) << slurp(dir + "/out") << slurp(dir + "/err");
+  EXPECT_EQ(out[0].rfind("startContainer {", 0), 0U) << out[0];
+  EXPECT_EQ(out[1], "command-ran");
+  ASSERT_EQ(b({"delete", "hooked"}).exit_code, 0);
+  EXPECT_EQ(phases().back(), "poststop");
+}
+
+TEST_F(Oci, AFailingCreateRuntimeHookFailsCreateAndLeavesNothing) {
+  const auto dir = bundle([](nlohmann::json& c) {
+    c["hooks"] = {{"createRuntime", {{{"path", "/bin/sh"}, {"args", {"sh", "-c", "exit 3"}}}}}};
+  });
+  const auto r = create(dir, "badhook");
+  EXPECT_EQ(r.exit_code, 125);
+  EXPECT_NE(r.err.find("createRuntime hook /bin/sh exited with 3"), std::string::npos) << r.err;
+}
+
+TEST_F(Oci, ErrorsNameTheProblem) {
+  const auto missing = b({"create", "--bundle", "/nonexistent/bundle", "x1"});
+  EXPECT_EQ(missing.exit_code, 125);
+  EXPECT_NE(missing.err.find("not a directory"), std::string::npos) << missing.err;
+
+  const auto empty = scratch_dir();
+  const auto no_config = b({"create", "--bundle", empty, "x2"});
+  EXPECT_NE(no_config.err.find("no config.json"), std::string::npos) << no_config.err;
+
+  std::ofstream(empty + "/config.json") << "{ not json";
+  const auto bad_json = b({"create", "--bundle", empty, "x3"});
+  EXPECT_EQ(bad_json.exit_code, 125);
+  EXPECT_NE(bad_json.err.find("is not valid JSON"), std::string::npos) << bad_json.err;
+
+  const auto future = bundle([](nlohmann::json& c) { c["ociVersion"] = "2.0.0"; });
+  const auto bad_version = b({"create", "--bundle", future, "x4"});
+  EXPECT_EQ(bad_version.exit_code, 125);
+  EXPECT_NE(bad_version.err.find("$.ociVersion: '2.0.0' is not supported"), std::string::npos) << bad_version.err;
+
+  const auto no_args = bundle([](nlohmann::json& c) { c["process"]["args"] = nlohmann::json::array(); });
+  EXPECT_NE(b({"create", "--bundle", no_args, "x5"}).err.find("$.process.args"), std::string::npos);
+
+  const auto dir = bundle([](nlohmann::json& c) { c["process"]["args"] = {"sleep", "30"}; });
+  ASSERT_EQ(create(dir, "twice").exit_code, 0);
+  const auto again = create(dir, "twice");
+  EXPECT_EQ(again.exit_code, 125);
+  EXPECT_NE(again.err.find("already called 'twice'"), std::string::npos) << again.err;
+  EXPECT_EQ(b({"delete", "--force", "twice"}).exit_code, 0);
+}
+
+TEST_F(Oci, RunBundleRunsInTheForegroundWithTheCommandsStatus) {
+  const auto dir = bundle([](nlohmann::json& c) {
+    c["process"]["args"] = {"sh", "-c", "hostname; grep Seccomp: /proc/self/status; exit 3"};
+    c["hostname"] = "from-bundle";
+  });
+  const auto r = b({"run", "--bundle", dir, "fg"});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_EQ(lines(r.out), (std::vector<std::string>{"from-bundle", "Seccomp:\t2"}));
+}
+
+TEST_F(Oci, ExecWithAProcessFile) {
+  const auto dir = bundle([](nlohmann::json& c) { c["process"]["args"] = {"sleep", "30"}; });
+  ASSERT_EQ(create(dir, "withexec").exit_code, 0);
+  ASSERT_EQ(b({"start", "withexec"}).exit_code, 0);
+  const auto process = dir + "/process.json";
+  std::ofstream(process) << nlohmann::json{{"args", {"sh", "-c", "echo from-process-file; id -u"}},
+                                           {"cwd", "/"},
+                                           {"env", {"PATH=/bin:/usr/bin"}},
+                                           {"user", {{"uid", 1000}, {"gid", 1000}}}}
+                                .dump();
+  const auto r = b({"exec", "--process", process, "withexec"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(lines(r.out), (std::vector<std::string>{"from-process-file", "1000"}));
+  EXPECT_EQ(b({"delete", "--force", "withexec"}).exit_code, 0);
+}
+
+TEST_F(Oci, FeaturesDescribeTheRuntime) {
+  const auto r = barco({"features"});
+  ASSERT_EQ(r.exit_code, 0);
+  const auto f = nlohmann::json::parse(r.out);
+  EXPECT_EQ(f["ociVersionMin"], "1.0.0");
+  EXPECT_TRUE(f["linux"]["seccomp"]["enabled"].get<bool>());
+  EXPECT_EQ(f["hooks"].size(), 6U);
+}
+
+}  // namespace
+}  // namespace barco::it

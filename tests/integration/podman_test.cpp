@@ -1,0 +1,122 @@
+// podman with barco as its OCI runtime (`podman --runtime barco`): conmon drives barco's
+// create/start/state/kill/delete/exec exactly as it drives runc. Everything podman keeps
+// (storage, run state, locks, events, network config) lives in a scratch directory; the
+// containers.conf this host needs is written there and passed in CONTAINERS_CONF.
+#include "harness.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+namespace barco::it {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kPodman = "/usr/bin/podman";
+constexpr const char* kBlobCache = "/var/lib/containers";
+
+class Podman : public BarcoTest {
+ protected:
+  void SetUp() override {
+    BarcoTest::SetUp();
+    if (IsSkipped()) {
+      return;
+    }
+    if (!fs::exists(kPodman)) {
+      GTEST_SKIP() << "podman is not installed (make deps installs Debian's podman)";
+    }
+    work_ = scratch_dir();
+    // `podman import` keeps a blob cache there whatever --root says: removed again when this
+    // test created it.
+    created_blob_cache_ = !fs::exists(kBlobCache);
+    // cgroupfs: this host has no systemd managing cgroups; a file events log: no journald.
+    // nofile/nproc: podman's default (1048576) is above what this machine's root may set
+    // (CAP_SYS_RESOURCE is not in its bounding set); barco would report exactly that.
+    std::ofstream(work_ + "/containers.conf") << "[engine]\n"
+                                              << "cgroup_manager = \"cgroupfs\"\n"
+                                              << "events_logger = \"file\"\n"
+                                              << "events_logfile_path = \"" << work_ << "/events.log\"\n"
+                                              << "[containers]\n"
+                                              << "netns = \"none\"\n"
+                                              << "default_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"]\n";
+    ::setenv("CONTAINERS_CONF", (work_ + "/containers.conf").c_str(), 1);
+    const auto imported = command(
+        {"/bin/sh", "-c", "tar -C '" + test_rootfs() + "' -c . | " + podman_line() + " import - barco-busybox"});
+    ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  }
+
+  void TearDown() override {
+    if (!work_.empty()) {
+      (void)podman({"rm", "--all", "--force"});
+      EXPECT_TRUE(mounts_under(work_).empty()) << "podman left a mount in its scratch directory";
+      ::unsetenv("CONTAINERS_CONF");
+      if (created_blob_cache_) {
+        fs::remove_all(kBlobCache);
+      }
+    }
+    BarcoTest::TearDown();
+  }
+
+  [[nodiscard]] std::string podman_line() const {
+    return std::string(kPodman) + " --root " + work_ + "/storage --runroot " + work_ + "/run --tmpdir " + work_ +
+           "/tmp --network-config-dir " + work_ + "/net --storage-driver vfs --runtime " + barco_binary();
+  }
+
+  RunResult podman(const std::vector<std::string>& args) {
+    std::vector<std::string> argv{
+        kPodman,    "--root",       work_ + "/storage",     "--runroot",    work_ + "/run",
+        "--tmpdir", work_ + "/tmp", "--network-config-dir", work_ + "/net", "--storage-driver",
+        "vfs",      "--runtime",    barco_binary()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return command(argv);
+  }
+
+  std::string work_;
+  bool created_blob_cache_ = false;
+};
+
+TEST_F(Podman, RunPrintsTheOutputAndTheExitStatus) {
+  const auto r = podman({"run", "--rm", "--network", "none", "barco-busybox", "sh", "-c",
+                         "echo hello-from-podman; grep Seccomp: /proc/self/status; hostname | wc -c"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto out = lines(r.out);
+  ASSERT_EQ(out.size(), 3U) << r.out;
+  EXPECT_EQ(out[0], "hello-from-podman");
+  EXPECT_EQ(out[1], "Seccomp:\t2") << "podman's seccomp profile was not loaded";
+  EXPECT_EQ(podman({"run", "--rm", "--network", "none", "barco-busybox", "sh", "-c", "exit 3"}).exit_code, 3);
+}
+
+TEST_F(Podman, InteractiveRunGetsATerminal) {
+  // script(1) gives podman a terminal, as a person at a shell would.
+  const auto r = command({"/usr/bin/script", "-qec",
+                          podman_line() + " run -it --rm --network none barco-busybox sh -c 'tty; echo interactive-ok'",
+                          "/dev/null"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("/dev/pts/0"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("interactive-ok"), std::string::npos) << r.out;
+}
+
+TEST_F(Podman, DetachedExecStopAndRm) {
+  const auto started = podman({"run", "-d", "--name", "pd", "--network", "none", "barco-busybox", "sh", "-c",
+                               "trap 'exit 0' TERM; echo up; while true; do sleep 0.1; done"});
+  ASSERT_EQ(started.exit_code, 0) << started.err;
+  const auto id = lines(started.out).back();
+  EXPECT_TRUE(fs::exists("/run/barco/" + id + "/state.json")) << "barco keeps no record of podman's container";
+  const auto exec =
+      podman({"exec", "pd", "sh", "-c", "grep -E 'CapEff|Seccomp:' /proc/self/status; cat /proc/1/status"});
+  ASSERT_EQ(exec.exit_code, 0) << exec.err;
+  const auto out = lines(exec.out);
+  ASSERT_GE(out.size(), 2U);
+  EXPECT_NE(exec.out.find(out[0] + "\n"), exec.out.rfind(out[0] + "\n")) << "exec's CapEff differs from PID 1's";
+  EXPECT_EQ(out[1], "Seccomp:\t2");
+  const auto stop = podman({"stop", "-t", "5", "pd"});
+  EXPECT_EQ(stop.exit_code, 0) << stop.err;
+  const auto code = podman({"inspect", "--format", "{{.State.ExitCode}}", "pd"});
+  EXPECT_EQ(code.out, "0\n") << "the trap did not see SIGTERM";
+  EXPECT_EQ(podman({"rm", "pd"}).exit_code, 0);
+  EXPECT_FALSE(fs::exists("/run/barco/" + id)) << "podman rm left barco's record";
+}
+
+}  // namespace
+}  // namespace barco::it

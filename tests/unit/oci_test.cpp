@@ -1,0 +1,290 @@
+// config.json as a second reader of ContainerConfig: what it fills, what it refuses (with
+// the JSON path), what it reports as not applied, and the writer that exec and `spec` use.
+#include "error_of.hpp"
+#include "test_config.hpp"
+
+#include <barco/defaults.hpp>
+#include <barco/oci.hpp>
+#include <barco/parse.hpp>
+#include <barco/plan.hpp>
+
+#include <gtest/gtest.h>
+
+#include <sys/mount.h>
+#include <sys/resource.h>
+
+#include <csignal>
+
+namespace barco {
+namespace {
+
+using nlohmann::json;
+using testing::error_of;
+
+json minimal() {
+  return json::parse(R"({
+    "ociVersion": "1.0.2",
+    "process": {"args": ["sh"], "cwd": "/", "env": ["PATH=/bin"]},
+    "root": {"path": "rootfs"},
+    "linux": {"namespaces": [{"type": "mount"}, {"type": "pid"}]}
+  })");
+}
+
+OciConfig parse(const json& j) {
+  return parse_oci_config(j.dump(), OciContext{"/bundles/b", "c1"});
+}
+
+std::string parse_error(const json& j) {
+  return error_of([&] { (void)parse(j); });
+}
+
+TEST(OciConfig, MinimalConfigFillsTheModel) {
+  const auto out = parse(minimal());
+  const auto& c = out.config;
+  EXPECT_EQ(c.id, "c1");
+  EXPECT_EQ(c.root.path, "/bundles/b/rootfs");
+  EXPECT_EQ(c.process.args, std::vector<std::string>{"sh"});
+  EXPECT_TRUE(c.has_private(Namespace::mount));
+  EXPECT_TRUE(c.has_private(Namespace::pid));
+  EXPECT_FALSE(c.has_private(Namespace::net)) << "a namespace not listed is the host's";
+  EXPECT_EQ(c.devices, default_devices()) << "the spec's default devices are supplied by the runtime";
+  EXPECT_EQ(c.cgroupfs, CgroupFs::none);
+  EXPECT_FALSE(c.seccomp.has_value());
+  EXPECT_TRUE(out.warnings.empty());
+}
+
+TEST(OciConfig, ProcessFields) {
+  auto j = minimal();
+  j["process"]["user"] = {{"uid", 1000}, {"gid", 100}, {"additionalGids", {5, 6}}};
+  j["process"]["capabilities"] = {{"bounding", {"CAP_CHOWN", "CAP_KILL"}}, {"effective", {"CAP_KILL"}}};
+  j["process"]["rlimits"] = {{{"type", "RLIMIT_NOFILE"}, {"soft", 1024}, {"hard", 2048}}};
+  j["process"]["noNewPrivileges"] = true;
+  j["process"]["oomScoreAdj"] = 500;
+  j["process"]["terminal"] = true;
+  const auto& p = parse(j).config.process;
+  EXPECT_EQ(p.user.uid, 1000U);
+  EXPECT_EQ(p.user.gid, 100U);
+  EXPECT_EQ(p.user.additional_gids, (std::vector<uint32_t>{5, 6}));
+  EXPECT_EQ(p.capabilities.bounding, cap_bit(0) | cap_bit(5));
+  EXPECT_EQ(p.capabilities.effective, cap_bit(5));
+  EXPECT_EQ(p.rlimits, (std::vector<Rlimit>{{RLIMIT_NOFILE, 1024, 2048}}));
+  EXPECT_TRUE(p.no_new_privileges);
+  EXPECT_EQ(p.oom_score_adj, 500);
+  EXPECT_TRUE(p.terminal);
+}
+
+TEST(OciConfig, LinuxFields) {
+  auto j = minimal();
+  j["hostname"] = "box";
+  j["linux"]["namespaces"] = {
+      {{"type", "mount"}}, {{"type", "uts"}}, {{"type", "network"}, {"path", "/proc/42/ns/net"}}, {{"type", "user"}}};
+  j["linux"]["uidMappings"] = {{{"containerID", 0}, {"hostID", 100000}, {"size", 65536}}};
+  j["linux"]["gidMappings"] = {{{"containerID", 0}, {"hostID", 100000}, {"size", 65536}}};
+  j["linux"]["resources"] = {{"memory", {{"limit", 67108864}}},
+                             {"cpu", {{"quota", 50000}, {"period", 100000}, {"shares", 512}}},
+                             {"pids", {{"limit", 64}}},
+                             {"devices", {{{"allow", false}, {"access", "rwm"}}}}};
+  j["linux"]["cgroupsPath"] = "/machine/c1";
+  j["linux"]["maskedPaths"] = {"/proc/kcore"};
+  j["linux"]["readonlyPaths"] = {"/proc/sys"};
+  j["linux"]["sysctl"] = {{"net.ipv4.ip_forward", "1"}};
+  j["linux"]["devices"] = {{{"path", "/dev/fuse"}, {"type", "c"}, {"major", 10}, {"minor", 229}, {"fileMode", 438}}};
+  const auto c = parse(j).config;
+  EXPECT_EQ(c.hostname, "box");
+  EXPECT_TRUE(c.has_private(Namespace::user));
+  EXPECT_EQ(c.uid_mappings, (std::vector<IdMapping>{{0, 100000, 65536}}));
+  const auto net = std::find_if(c.namespaces.begin(), c.namespaces.end(),
+                                [](const NamespaceSetting& n) { return n.type == Namespace::net; });
+  EXPECT_EQ(net->path, "/proc/42/ns/net");
+  EXPECT_EQ(c.resources.memory, 67108864);
+  EXPECT_DOUBLE_EQ(*c.resources.cpus, 0.5);
+  EXPECT_EQ(c.resources.cpu_shares, 512);
+  EXPECT_EQ(c.resources.pids_limit, 64);
+  EXPECT_EQ(c.cgroups_path, "/machine/c1");
+  EXPECT_EQ(c.masked_paths, std::vector<std::string>{"/proc/kcore"});
+  EXPECT_EQ(c.sysctl, (std::vector<std::pair<std::string, std::string>>{{"net.ipv4.ip_forward", "1"}}));
+  EXPECT_EQ(c.devices.back(), (Device{"/dev/fuse", 'c', 10, 229, 0666}));
+  ASSERT_FALSE(c.device_rules.empty());
+  EXPECT_FALSE(c.device_rules.front().allow) << "the config's deny-all comes first";
+  EXPECT_TRUE(c.device_rules.back().allow) << "the default devices stay usable after it, as with runc";
+}
+
+TEST(OciConfig, MountsBecomeFlagsAndData) {
+  auto j = minimal();
+  j["mounts"] = {{{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}},
+                 {{"destination", "/dev"},
+                  {"type", "tmpfs"},
+                  {"source", "tmpfs"},
+                  {"options", {"nosuid", "strictatime", "mode=755", "size=65536k"}}},
+                 {{"destination", "/data"}, {"type", "bind"}, {"source", "data"}, {"options", {"rbind", "ro"}}},
+                 {{"destination", "/sys/fs/cgroup"}, {"type", "cgroup"}, {"source", "cgroup"}, {"options", {"ro"}}}};
+  const auto c = parse(j).config;
+  ASSERT_EQ(c.mounts.size(), 3U) << "the cgroup mount is barco's own (one per hierarchy)";
+  EXPECT_EQ(c.mounts[1].flags, static_cast<unsigned long>(MS_NOSUID | MS_STRICTATIME));
+  EXPECT_EQ(c.mounts[1].data, "mode=755,size=65536k");
+  EXPECT_EQ(c.mounts[2].source, "/bundles/b/data") << "a relative bind source is relative to the bundle";
+  EXPECT_EQ(c.mounts[2].flags & (MS_BIND | MS_REC), static_cast<unsigned long>(MS_BIND | MS_REC));
+  EXPECT_TRUE(c.mounts[2].read_only_remount) << "ro on a bind needs the remount";
+  EXPECT_EQ(c.cgroupfs, CgroupFs::read_only);
+}
+
+TEST(OciConfig, ErrorsNameTheJsonPath) {
+  EXPECT_NE(error_of([] {
+              (void)parse_oci_config("{nope", OciContext{"/b", "x"});
+            }).find("is not valid JSON"),
+            std::string::npos);
+  auto j = minimal();
+  j["ociVersion"] = "2.0.0";
+  EXPECT_NE(parse_error(j).find("$.ociVersion: '2.0.0' is not supported"), std::string::npos) << parse_error(j);
+  j = minimal();
+  j["process"]["args"] = json::array();
+  EXPECT_NE(parse_error(j).find("$.process.args: the command must not be empty"), std::string::npos);
+  j = minimal();
+  j["process"]["cwd"] = "relative";
+  EXPECT_NE(parse_error(j).find("$.process.cwd: must be an absolute path"), std::string::npos);
+  j = minimal();
+  j["process"]["capabilities"] = {{"bounding", {"CAP_NOPE"}}};
+  EXPECT_NE(parse_error(j).find("$.process.capabilities.bounding[0]: unknown capability 'CAP_NOPE'"), std::string::npos)
+      << parse_error(j);
+  j = minimal();
+  j["linux"]["namespaces"] = {{{"type", "mount"}}, {{"type", "time"}}};
+  EXPECT_NE(parse_error(j).find("$.linux.namespaces[1].type: 'time'"), std::string::npos) << parse_error(j);
+  j = minimal();
+  j["linux"]["namespaces"] = {{{"type", "pid"}}};
+  EXPECT_NE(parse_error(j).find("a mount namespace is required"), std::string::npos);
+  j = minimal();
+  j["linux"]["namespaces"] = {{{"type", "mount"}}, {{"type", "user"}}};
+  EXPECT_NE(parse_error(j).find("needs uidMappings"), std::string::npos);
+  j = minimal();
+  j["linux"]["resources"] = {{"memory", {{"limit", "64m"}}}};
+  EXPECT_NE(parse_error(j).find("$.linux.resources.memory.limit: expected an integer"), std::string::npos);
+  j = minimal();
+  j["linux"]["resources"] = {{"memory", {{"disableOOMKiller", true}}}};
+  EXPECT_NE(parse_error(j).find("disableOOMKiller is not supported"), std::string::npos);
+  j = minimal();
+  j["linux"]["rootfsPropagation"] = "shared";
+  EXPECT_NE(parse_error(j).find("$.linux.rootfsPropagation"), std::string::npos);
+  j = minimal();
+  j["hooks"] = {{"prestart", {{{"path", "relative/hook"}}}}};
+  EXPECT_NE(parse_error(j).find("$.hooks.prestart[0].path: must be an absolute path"), std::string::npos);
+}
+
+TEST(OciConfig, UnsupportedFieldsAreWarningsNotSilence) {
+  auto j = minimal();
+  j["process"]["apparmorProfile"] = "containers-default";
+  j["process"]["selinuxLabel"] = "system_u:system_r:container_t";
+  j["linux"]["intelRdt"] = {{"closID", "x"}};
+  j["somethingNew"] = true;
+  const auto warnings = parse(j).warnings;
+  ASSERT_EQ(warnings.size(), 4U);
+  auto mentions = [&](const std::string& text) {
+    return std::any_of(warnings.begin(), warnings.end(),
+                       [&](const std::string& w) { return w.find(text) != std::string::npos; });
+  };
+  EXPECT_TRUE(mentions("$.process.apparmorProfile is not applied: barco has no AppArmor support"));
+  EXPECT_TRUE(mentions("$.process.selinuxLabel"));
+  EXPECT_TRUE(mentions("$.linux.intelRdt"));
+  EXPECT_TRUE(mentions("$.somethingNew is not applied: barco does not know this field"));
+}
+
+TEST(OciConfig, HooksInAllSixPhases) {
+  auto j = minimal();
+  const json hook = {{"path", "/bin/hook"}, {"args", {"hook", "x"}}, {"env", {"A=1"}}, {"timeout", 5}};
+  j["hooks"] = {{"prestart", {hook}},       {"createRuntime", {hook}}, {"createContainer", {hook}},
+                {"startContainer", {hook}}, {"poststart", {hook}},     {"poststop", {hook}}};
+  const auto h = parse(j).config.hooks;
+  const Hook expected{"/bin/hook", {"hook", "x"}, {"A=1"}, 5};
+  for (const auto* list :
+       {&h.prestart, &h.create_runtime, &h.create_container, &h.start_container, &h.poststart, &h.poststop}) {
+    EXPECT_EQ(*list, std::vector<Hook>{expected});
+  }
+}
+
+TEST(OciConfig, TheWriterRoundTripsADockerStyleConfig) {
+  auto c = testing::config_from_words({"--rootfs", "/r", "--name", "web", "-u", "1000", "--memory", "64m",
+                                       "--pids-limit", "32", "--cap-add", "SYS_PTRACE", "--ulimit", "nofile=10:20",
+                                       "-e", "A=1", "sh", "-c", "x"});
+  c.sysctl = {{"net.core.somaxconn", "1024"}};
+  c.process.oom_score_adj = 10;
+  const auto back = parse_oci_config(oci_config_json(c).dump(), OciContext{"/state/web", "web"}).config;
+  EXPECT_EQ(back.process.args, c.process.args);
+  EXPECT_EQ(back.process.env, c.process.env);
+  EXPECT_EQ(back.process.user.uid, c.process.user.uid);
+  EXPECT_EQ(back.process.capabilities, c.process.capabilities);
+  EXPECT_EQ(back.process.rlimits, c.process.rlimits);
+  EXPECT_EQ(back.process.no_new_privileges, c.process.no_new_privileges);
+  EXPECT_EQ(back.process.oom_score_adj, 10);
+  EXPECT_EQ(back.root.path, c.root.path);
+  EXPECT_EQ(back.hostname, c.hostname);
+  EXPECT_EQ(back.namespaces, c.namespaces);
+  EXPECT_EQ(back.mounts, c.mounts);
+  EXPECT_EQ(back.masked_paths, c.masked_paths);
+  EXPECT_EQ(back.readonly_paths, c.readonly_paths);
+  EXPECT_EQ(back.devices, c.devices);
+  EXPECT_EQ(back.resources.memory, c.resources.memory);
+  EXPECT_EQ(back.resources.pids_limit, c.resources.pids_limit);
+  EXPECT_EQ(back.sysctl, c.sysctl);
+}
+
+TEST(OciConfig, SpecIsAcceptedByTheReaderWithTheDefaultProfile) {
+  const auto spec = default_oci_spec(false, 0, 0, 40);
+  const auto out = parse_oci_config(spec.dump(), OciContext{"/b", "x"});
+  EXPECT_TRUE(out.warnings.empty()) << out.warnings.front();
+  const auto& c = out.config;
+  EXPECT_EQ(c.root.path, "/b/rootfs");
+  EXPECT_TRUE(c.root.readonly);
+  EXPECT_EQ(c.process.capabilities.bounding, docker_default_caps());
+  ASSERT_TRUE(c.seccomp.has_value()) << "barco spec ships the default seccomp profile";
+  EXPECT_EQ(c.seccomp->default_action, "SCMP_ACT_ERRNO");
+  EXPECT_EQ(c.cgroupfs, CgroupFs::read_only);
+  EXPECT_TRUE(c.process.no_new_privileges);
+  const auto rootless = parse_oci_config(default_oci_spec(true, 1000, 1000, 40).dump(), OciContext{"/b", "x"});
+  EXPECT_TRUE(rootless.config.has_private(Namespace::user));
+  EXPECT_EQ(rootless.config.uid_mappings, (std::vector<IdMapping>{{0, 1000, 1}}));
+}
+
+TEST(OciMountOptions, FlagsDataAndPropagation) {
+  const auto o =
+      parse_mount_options({"nosuid", "nodev", "ro", "rw", "noexec", "mode=1777", "rslave", "size=1m"}, false);
+  EXPECT_EQ(o.flags, static_cast<unsigned long>(MS_NOSUID | MS_NODEV | MS_NOEXEC)) << "rw clears an earlier ro";
+  EXPECT_EQ(o.data, "mode=1777,size=1m");
+  EXPECT_EQ(o.ignored, std::vector<std::string>{"rslave"});
+  const auto bind = parse_mount_options({"bind", "ro"}, true);
+  EXPECT_EQ(bind.flags & MS_BIND, static_cast<unsigned long>(MS_BIND));
+  EXPECT_TRUE(bind.read_only_remount);
+}
+
+TEST(OciState, StoppedHasNoPid) {
+  auto running = oci_state_json(OciState{"c", "running", 42, "/b", "t", json::object()});
+  EXPECT_EQ(running["pid"], 42);
+  EXPECT_EQ(running["ociVersion"], kOciVersion);
+  auto stopped = oci_state_json(OciState{"c", "stopped", 42, "/b", "t", json::object()});
+  EXPECT_FALSE(stopped.contains("pid"));
+}
+
+TEST(OciFeatures, ListTheHooksNamespacesAndSeccomp) {
+  const auto f = oci_features_json();
+  EXPECT_EQ(f["ociVersionMax"], kOciVersion);
+  EXPECT_EQ(f["linux"]["namespaces"].size(), 7U);
+  EXPECT_TRUE(f["linux"]["seccomp"]["enabled"].get<bool>());
+  EXPECT_FALSE(f["linux"]["apparmor"]["enabled"].get<bool>());
+}
+
+TEST(ParseSignal, NamesNumbersAndErrors) {
+  EXPECT_EQ(parse_signal("TERM", "kill"), SIGTERM);
+  EXPECT_EQ(parse_signal("SIGKILL", "kill"), SIGKILL);
+  EXPECT_EQ(parse_signal("sigusr1", "kill"), SIGUSR1);
+  EXPECT_EQ(parse_signal("9", "kill"), 9);
+  EXPECT_NE(error_of([] { (void)parse_signal("65", "kill"); }).find("kill '65': not a signal"), std::string::npos);
+  EXPECT_NE(error_of([] { (void)parse_signal("", "kill"); }).find("not a signal"), std::string::npos);
+  EXPECT_NE(error_of([] { (void)parse_signal("NOPE", "-s"); }).find("HUP INT"), std::string::npos);
+}
+
+TEST(RlimitResource, LongAndShortNames) {
+  EXPECT_EQ(rlimit_resource("RLIMIT_NOFILE"), RLIMIT_NOFILE);
+  EXPECT_EQ(rlimit_resource("nproc"), RLIMIT_NPROC);
+  EXPECT_FALSE(rlimit_resource("RLIMIT_BOGUS").has_value());
+}
+
+}  // namespace
+}  // namespace barco
