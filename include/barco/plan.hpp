@@ -129,7 +129,9 @@ struct WaitForStart {
 };
 struct BringUpLoopback {};
 struct EnterCgroupNamespace {};
-struct SetupTerminal {};
+struct SetupTerminal {
+  bool bind_console = true;  // a run makes the pty the container's /dev/console; exec does not
+};
 struct CreateSession {};
 struct DetachStdin {};
 struct SetRlimits {

@@ -522,11 +522,18 @@ PlanHost plan_host(const HostView& host, const std::string& state_root, const Ru
 }
 
 bool wants_overlay(const RunFlags& flags) {
-  return flags.overlay || (flags.detach && !flags.no_overlay);
+  // With a private user namespace the layer would have to be reachable by the mapped root
+  // through barco's root-only state directory, and upper/ needs user xattrs (tmpfs has them
+  // only from Linux 6.6): -d then writes to the rootfs itself, and --overlay is refused.
+  return flags.overlay || (flags.detach && !flags.no_overlay && flags.userns != "private");
 }
 
 int run_config(ContainerConfig config, const RunFlags& flags, const HostView& host, const std::string& state_root) {
   const std::string record = state_root + "/" + config.id;
+  if (flags.overlay && config.has_private(Namespace::user)) {
+    throw ConfigError("--overlay with --userns private is not supported",
+                      "drop --overlay (the container then writes to the rootfs directory), or --userns private");
+  }
   if (wants_overlay(flags)) {
     if (config.root.path.find_first_of(",:\\") != std::string::npos) {
       throw ConfigError("--overlay: the rootfs path '" + config.root.path + "' contains ',', ':' or '\\'",

@@ -29,7 +29,15 @@ class Reader {
     warnings_.push_back("config.json: " + path_ + "." + key + " is not applied: " + why);
   }
   [[nodiscard]] bool has(const char* key) const { return node_.contains(key) && !node_[key].is_null(); }
-  [[nodiscard]] Reader at(const char* key) const { return Reader(node_.at(key), path_ + "." + key, warnings_); }
+  [[nodiscard]] Reader at(const char* key) const {
+    if (!node_.is_object()) {
+      fail("expected an object");
+    }
+    if (!node_.contains(key)) {
+      fail(std::string("'") + key + "' is required");
+    }
+    return Reader(node_[key], path_ + "." + key, warnings_);
+  }
   [[nodiscard]] Reader at(size_t i) const {
     return Reader(node_.at(i), path_ + "[" + std::to_string(i) + "]", warnings_);
   }
@@ -107,8 +115,9 @@ class Reader {
   }
   // Keys outside `known` are reported, not ignored silently.
   void check_keys(std::initializer_list<const char*> known) const {
-    for (const auto& [key, value] : node_.items()) {
-      if (std::find_if(known.begin(), known.end(), [&](const char* k) { return key == k; }) == known.end()) {
+    for (const auto& item : node_.items()) {
+      const std::string& key = item.key();
+      if (std::find_if(known.begin(), known.end(), [&key](const char* k) { return key == k; }) == known.end()) {
         warn(key, "barco does not know this field");
       }
     }

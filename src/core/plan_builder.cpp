@@ -155,7 +155,7 @@ class PlanBuilder {
     child("join_namespaces", op::JoinContainer{t.namespace_flags, t.pid},
           "setns(pidfd) enters every namespace at once (user first, as the kernel orders them); cwd becomes the "
           "container's root");
-    add_process_steps();
+    add_process_steps(false);
     if (!c_.process.rlimits.empty()) {
       child("set_rlimits", op::SetRlimits{c_.process.rlimits}, "the container's limits, while still root");
     }
@@ -213,9 +213,9 @@ class PlanBuilder {
     }
   }
 
-  void add_process_steps() {
+  void add_process_steps(bool bind_console = true) {
     if (c_.process.terminal) {
-      child("setup_terminal", op::SetupTerminal{},
+      child("setup_terminal", op::SetupTerminal{bind_console},
             "the pty comes from the container's own devpts, and setsid makes it the controlling tty");
     } else {
       child("create_session", op::CreateSession{},
@@ -253,7 +253,7 @@ class PlanBuilder {
     add_create_hooks();
     if (!c_.process.output_file.empty() && !c_.process.terminal) {
       child("redirect_output", op::RedirectOutput{c_.process.output_file},
-            "before pivot_root, while the host's log file is reachable; stdout and stderr both go to it");
+            "the monitor opened the log before clone; stdout and stderr both go to it");
     }
     child("pivot_root", op::PivotRoot{root},
           "after the mounts, then the old root is detached: no path to the host remains");

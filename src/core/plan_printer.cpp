@@ -159,8 +159,9 @@ std::string describe(const Operation& operation) {
           [](const op::RemountRootReadOnly&) { return std::string("mount(\"/\", MS_BIND|MS_REMOUNT|MS_RDONLY)"); },
           [](const op::BringUpLoopback&) { return std::string("ioctl(SIOCSIFFLAGS, \"lo\", IFF_UP)"); },
           [](const op::EnterCgroupNamespace&) { return std::string("unshare(CLONE_NEWCGROUP)"); },
-          [](const op::SetupTerminal&) {
-            return std::string("open /dev/ptmx, setsid, TIOCSCTTY, dup2 slave to 0,1,2, send master to parent");
+          [](const op::SetupTerminal& o) {
+            return std::string("open /dev/ptmx, setsid, TIOCSCTTY, dup2 slave to 0,1,2, ") +
+                   (o.bind_console ? "bind it on /dev/console, " : "") + "send master to parent";
           },
           [](const op::CreateSession&) { return std::string("setsid()"); },
           [](const op::DetachStdin&) { return std::string("open(\"/dev/null\") dup2 -> 0"); },
@@ -206,7 +207,7 @@ std::string describe(const Operation& operation) {
             return "mount(\"overlay\" -> \"" + o.dir + "/merged\", lowerdir=" + o.lower + ",upperdir=" + o.dir +
                    "/upper,workdir=" + o.dir + "/work" + (o.userxattr ? ",userxattr" : "") + ")";
           },
-          [](const op::RedirectOutput& o) { return "open(\"" + o.file + "\", O_APPEND) dup2 -> 1, 2"; },
+          [](const op::RedirectOutput& o) { return "dup2(log fd of " + o.file + ") -> 1, 2"; },
           [](const op::JoinNamespacePaths& o) {
             std::string out;
             for (const auto& [type, path] : o.paths) {

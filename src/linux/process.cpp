@@ -70,15 +70,11 @@ Result<void> detach_stdin(Sys& sys) {
   return sys.dup2(null->get(), 0);
 }
 
-Result<void> redirect_output(Sys& sys, const std::string& file) {
-  auto log = sys.open_file(file, O_WRONLY | O_APPEND);
-  if (!log) {
-    return log.error();
-  }
-  if (auto r = sys.dup2(log->get(), 1); !r) {
+Result<void> redirect_output(Sys& sys, int log_fd) {
+  if (auto r = sys.dup2(log_fd, 1); !r) {
     return r;
   }
-  return sys.dup2(log->get(), 2);
+  return sys.dup2(log_fd, 2);
 }
 
 Result<void> write_sysctl(Sys& sys, const std::vector<std::pair<std::string, std::string>>& values) {

@@ -19,8 +19,9 @@ Result<void> change_dir(Sys& sys, const std::string& cwd);
 Result<void> set_user(Sys& sys, const User& user, bool keep_caps);
 Result<void> close_fds(Sys& sys, int keep_fd);
 Result<void> detach_stdin(Sys& sys);
-// run -d: stdout and stderr to the container's log file (created by the monitor).
-Result<void> redirect_output(Sys& sys, const std::string& file);
+// run -d: stdout and stderr to the container's log file, opened by the monitor before clone
+// (a mapped root in a user namespace could not open it in barco's state directory).
+Result<void> redirect_output(Sys& sys, int log_fd);
 Result<void> write_sysctl(Sys& sys, const std::vector<std::pair<std::string, std::string>>& values);
 Result<void> set_oom_score_adj(Sys& sys, int value);
 

@@ -10,7 +10,7 @@
 
 namespace barco {
 
-Result<UniqueFd> setup_terminal(Sys& sys) {
+Result<UniqueFd> setup_terminal(Sys& sys, bool bind_console) {
   auto master = sys.open_pty_master();
   if (!master) {
     return master.error();
@@ -31,6 +31,9 @@ Result<UniqueFd> setup_terminal(Sys& sys) {
     if (auto r = sys.dup2(slave->get(), fd); !r) {
       return r.error();
     }
+  }
+  if (!bind_console) {
+    return std::move(master.value());
   }
   auto slave_path = sys.fd_path(slave->get());
   if (!slave_path) {

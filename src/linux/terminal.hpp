@@ -14,7 +14,7 @@ namespace barco {
 
 // Child side: new session, pty slave as controlling tty and stdio, bound onto /dev/console.
 // Returns the master, which the caller sends to the parent.
-Result<UniqueFd> setup_terminal(Sys& sys);
+Result<UniqueFd> setup_terminal(Sys& sys, bool bind_console);
 
 // Parent side: puts a terminal in raw mode and restores it on destruction.
 class RawMode {

@@ -49,8 +49,8 @@ Result<void> wait_for_id_maps(const SyncChannel& channel) {
   return {};
 }
 
-Result<void> run_terminal_step(Sys& sys, const SyncChannel& channel) {
-  auto master = setup_terminal(sys);
+Result<void> run_terminal_step(Sys& sys, const SyncChannel& channel, bool bind_console) {
+  auto master = setup_terminal(sys, bind_console);
   if (!master) {
     return master.error();
   }
@@ -91,7 +91,7 @@ Result<void> run_step(const Step& step, Sys& sys, const SyncChannel& channel, co
           [&](const op::RemountRootReadOnly&) { return remount_root_read_only(sys); },
           [&](const op::BringUpLoopback&) { return bring_up_loopback(sys); },
           [&](const op::EnterCgroupNamespace&) { return enter_cgroup_namespace(sys); },
-          [&](const op::SetupTerminal&) { return run_terminal_step(sys, channel); },
+          [&](const op::SetupTerminal& o) { return run_terminal_step(sys, channel, o.bind_console); },
           [&](const op::CreateSession&) { return sys.setsid(); },
           [&](const op::DetachStdin&) { return detach_stdin(sys); },
           [&](const op::SetRlimits& o) { return set_rlimits(sys, o.limits); },
@@ -109,7 +109,7 @@ Result<void> run_step(const Step& step, Sys& sys, const SyncChannel& channel, co
           [&](const op::ChangeDir& o) { return change_dir(sys, o.cwd); },
           [&](const op::CloseFds&) { return close_fds(sys, channel.fd()); },
           [&](const op::MountOverlay& o) { return mount_overlay(sys, o.lower, o.dir, o.userxattr); },
-          [&](const op::RedirectOutput& o) { return redirect_output(sys, o.file); },
+          [&](const op::RedirectOutput&) { return redirect_output(sys, options.output_fd); },
           [&](const op::JoinNamespacePaths& o) { return join_namespace_paths(sys, o.paths); },
           [&](const op::JoinContainer& o) { return join_container(sys, options.target_pidfd, o.flags, o.pid); },
           [&](const op::WriteSysctl& o) { return write_sysctl(sys, o.values); },

@@ -22,6 +22,7 @@ struct ChildOptions {
   bool timings = false;                                       // send each step's duration (--timings)
   int target_pidfd = -1;                                      // barco exec: the container's init
   int exec_fifo_fd = -1;                                      // OCI create: O_PATH fd of the exec FIFO
+  int output_fd = -1;                                         // run -d: the container's log, opened by the monitor
   bool outlive_parent = false;        // OCI create, exec -d: no PDEATHSIG once set up; the caller reaps
   std::string* hook_state = nullptr;  // the OCI state JSON the parent sent at the hook pause
 };

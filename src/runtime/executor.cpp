@@ -231,12 +231,12 @@ Result<void> prepare_overlay(const op::PrepareOverlay& o, const std::string& low
   return {};
 }
 
-Result<void> create_log_file(const std::string& path) {
-  const UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
+Result<UniqueFd> open_log_file(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
   if (!fd.valid()) {
     return errno_error("open(\"" + path + "\", O_CREAT)");
   }
-  return {};
+  return fd;
 }
 
 // setns(CLONE_NEWPID) in the parent: only the children it creates from now on are in it.
@@ -334,11 +334,14 @@ int run_plan(const ContainerConfig& config, const Plan& plan, const RunOptions& 
       return kExitBarcoError;
     }
   }
+  UniqueFd log;
   if (!config.process.output_file.empty()) {
-    if (auto r = create_log_file(config.process.output_file); !r) {
-      report(in_step(std::move(r), "redirect_output").error());
+    auto opened = open_log_file(config.process.output_file);
+    if (!opened) {
+      report(in_step(Result<void>(opened.error()), "redirect_output").error());
       return kExitBarcoError;
     }
+    log = std::move(*opened);
   }
   // Created before clone and removed (by its destructor) only after the child guard below
   // has killed and reaped the container.
@@ -412,6 +415,7 @@ int run_plan(const ContainerConfig& config, const Plan& plan, const RunOptions& 
   }
   std::string hook_state;
   child_options.hook_state = &hook_state;
+  child_options.output_fd = log.get();
   clock.lap("prepare (sync socket, exec args)");
   if (const auto* step = plan.find("load_seccomp")) {
     auto compiled = compile_seccomp_cached(std::get<op::LoadSeccomp>(step->op).filter, options.state_root + "/.cache");
@@ -554,10 +558,8 @@ int run_plan(const ContainerConfig& config, const Plan& plan, const RunOptions& 
   spdlog::debug("supervise: pid {}", *pid);
   const auto& supervise_op = std::get<op::Supervise>(plan.find("supervise")->op);
   Supervision supervision{*pid, signal_fd.get(), std::move(child_report->pty_master), supervise_op.relay_stdin};
-  UniqueFd log;
   if (options.notify_fd >= 0) {
     if (supervision.pty_master.valid()) {
-      log.reset(::open(config.process.output_file.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC));
       supervision.output_fd = log.get();
     }
     notify_started(options.notify_fd);

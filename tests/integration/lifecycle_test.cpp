@@ -238,6 +238,30 @@ TEST_F(Lifecycle, ExecUserEnvWorkdirAndExitCodes) {
   remove("who");
 }
 
+TEST_F(Lifecycle, ExecWithATerminalGetsAPtyOfTheContainersDevpts) {
+  run_detached("pty", {"sleep", "30"});
+  const auto r = b({"exec", "-t", "pty", "sh", "-c", "tty; grep -c ' /dev/console ' /proc/self/mountinfo"});
+  EXPECT_EQ(r.exit_code, 1) << "grep found a /dev/console mount: exec must not change the container's mounts";
+  const auto out = lines(r.out);
+  ASSERT_EQ(out.size(), 2U) << r.out << r.err;
+  EXPECT_EQ(out[0].rfind("/dev/pts/", 0), 0U) << out[0];
+  EXPECT_EQ(out[1], "0");
+  remove("pty");
+}
+
+TEST_F(Lifecycle, DetachedUserNamespaceContainerLogsWithoutOverlay) {
+  run_detached("mapped", {"sh", "-c", "id -u; cat /proc/self/uid_map"}, {"--userns", "private"});
+  EXPECT_EQ(wait_exited("mapped")["exit_code"], 0);
+  const auto out = lines(b({"logs", "mapped"}).out);
+  ASSERT_EQ(out.size(), 2U);
+  EXPECT_EQ(out[0], "0");
+  EXPECT_NE(out[1].find("100000"), std::string::npos) << out[1];
+  const auto refused = run({"--overlay", "--userns", "private", "true"});
+  EXPECT_EQ(refused.exit_code, 125);
+  EXPECT_NE(refused.err.find("--overlay with --userns private is not supported"), std::string::npos);
+  remove("mapped");
+}
+
 TEST_F(Lifecycle, StopDeliversSigtermToTheTrapThenRecordsItsExit) {
   run_detached("trap", {"sh", "-c", "trap 'echo got TERM; exit 3' TERM; echo ready; while true; do sleep 0.1; done"});
   for (int i = 0; i < 100 && b({"logs", "trap"}).out.find("ready") == std::string::npos; ++i) {

@@ -165,6 +165,15 @@ TEST(OciConfig, ErrorsNameTheJsonPath) {
   j["linux"]["rootfsPropagation"] = "shared";
   EXPECT_NE(parse_error(j).find("$.linux.rootfsPropagation"), std::string::npos);
   j = minimal();
+  j["root"].erase("path");
+  EXPECT_NE(parse_error(j).find("$.root: 'path' is required"), std::string::npos) << parse_error(j);
+  j = minimal();
+  j["mounts"] = {{{"type", "tmpfs"}}, 3};
+  EXPECT_NE(parse_error(j).find("$.mounts[0]: 'destination' is required"), std::string::npos) << parse_error(j);
+  j = minimal();
+  j["mounts"] = {3};
+  EXPECT_NE(parse_error(j).find("$.mounts[0]: expected an object"), std::string::npos) << parse_error(j);
+  j = minimal();
   j["hooks"] = {{"prestart", {{{"path", "relative/hook"}}}}};
   EXPECT_NE(parse_error(j).find("$.hooks.prestart[0].path: must be an absolute path"), std::string::npos);
 }
