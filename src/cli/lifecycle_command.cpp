@@ -139,9 +139,12 @@ ResolvedUser exec_user(const std::string& spec, pid_t init) {
 
 std::vector<std::string> exec_cgroup_files(const std::vector<std::string>& dirs) {
   std::vector<std::string> files;
+  files.reserve(dirs.size());
   for (const auto& dir : dirs) {
     // cgroup.controllers exists only on cgroup v2, where the file to write is cgroup.procs.
-    files.push_back(dir + (std::filesystem::exists(dir + "/cgroup.controllers") ? "/cgroup.procs" : "/tasks"));
+    const bool v2 = std::filesystem::exists(dir + "/cgroup.controllers");
+    files.push_back(dir);
+    files.back() += v2 ? "/cgroup.procs" : "/tasks";
   }
   return files;
 }

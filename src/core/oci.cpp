@@ -36,11 +36,9 @@ class Reader {
     if (!node_.contains(key)) {
       fail(std::string("'") + key + "' is required");
     }
-    return Reader(node_[key], path_ + "." + key, warnings_);
+    return {node_[key], path_ + "." + key, warnings_};
   }
-  [[nodiscard]] Reader at(size_t i) const {
-    return Reader(node_.at(i), path_ + "[" + std::to_string(i) + "]", warnings_);
-  }
+  [[nodiscard]] Reader at(size_t i) const { return {node_.at(i), path_ + "[" + std::to_string(i) + "]", warnings_}; }
   [[nodiscard]] const json& node() const { return node_; }
   [[nodiscard]] const std::string& path() const { return path_; }
 
@@ -453,7 +451,7 @@ void parse_linux(const Reader& l, ContainerConfig& c) {
     }
   }
   if (!c.has_private(Namespace::mount)) {
-    l.fail("a mount namespace is required", "add {\"type\": \"mount\"} to linux.namespaces");
+    l.fail("a mount namespace is required", R"(add {"type": "mount"} to linux.namespaces)");
   }
   c.uid_mappings = id_mappings(l, "uidMappings");
   c.gid_mappings = id_mappings(l, "gidMappings");
@@ -699,7 +697,7 @@ OciConfig parse_oci_config(std::string_view json_text, const OciContext& context
   }
   parse_linux(r.object("linux"), c);
   if (!c.hostname.empty() && !c.has_private(Namespace::uts)) {
-    r.at("hostname").fail("a hostname needs a private uts namespace", "add {\"type\": \"uts\"} to linux.namespaces");
+    r.at("hostname").fail("a hostname needs a private uts namespace", R"(add {"type": "uts"} to linux.namespaces)");
   }
   return out;
 }
@@ -868,15 +866,18 @@ json oci_state_json(const OciState& s) {
 
 json oci_features_json() {
   std::vector<std::string> mount_options;
+  mount_options.reserve(kOptionFlags.size() + 4);
   for (const auto& f : kOptionFlags) {
     mount_options.emplace_back(f.name);
   }
   mount_options.insert(mount_options.end(), {"bind", "rbind", "private", "rprivate"});
   std::vector<std::string> caps;
+  caps.reserve(41);
   for (int cap = 0; cap <= 40; ++cap) {
     caps.push_back(capability_name(cap));
   }
   std::vector<std::string> namespaces;
+  namespaces.reserve(kNamespaces.size());
   for (const auto& n : kNamespaces) {
     namespaces.emplace_back(n.oci);
   }

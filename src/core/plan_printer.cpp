@@ -204,7 +204,7 @@ std::string describe(const Operation& operation) {
                    std::to_string(o.owner_gid);
           },
           [](const op::MountOverlay& o) {
-            return "mount(\"overlay\" -> \"" + o.dir + "/merged\", lowerdir=" + o.lower + ",upperdir=" + o.dir +
+            return R"(mount("overlay" -> ")" + o.dir + R"(/merged", lowerdir=)" + o.lower + ",upperdir=" + o.dir +
                    "/upper,workdir=" + o.dir + "/work" + (o.userxattr ? ",userxattr" : "") + ")";
           },
           [](const op::RedirectOutput& o) { return "dup2(log fd of " + o.file + ") -> 1, 2"; },
@@ -225,7 +225,10 @@ std::string describe(const Operation& operation) {
           [](const op::WriteSysctl& o) {
             std::string out;
             for (const auto& [key, value] : o.values) {
-              out += std::string(out.empty() ? "" : " ") + key + "=" + value;
+              out += out.empty() ? "" : " ";
+              out += key;
+              out += "=";
+              out += value;
             }
             return "write /proc/sys: " + out;
           },

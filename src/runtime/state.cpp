@@ -249,7 +249,10 @@ Result<StateRecord> StateRecord::reserve(const std::string& root, StateInfo info
   }
   StateRecord record(tmp, std::move(info));
   for (const auto& [name, content] : files) {
-    if (auto r = create_file(tmp + "/" + name, content); !r) {
+    std::string path = tmp;
+    path += "/";
+    path += name;
+    if (auto r = create_file(path, content); !r) {
       return r.error();
     }
   }
