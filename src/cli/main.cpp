@@ -24,6 +24,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string_view>
 
@@ -145,31 +146,46 @@ int main(int argc, char** argv) {
   const std::vector<std::string> args(argv, argv + argc);
   const size_t sub_at = find_subcommand(args);
   const std::string invoked = sub_at < args.size() ? args[sub_at] : "";
-  // Only the invoked subcommand gets its options: defining a CLI11 option checks its names
-  // against every other one, and `run` and `audit` share some fifty (a measurable part of a
-  // start). The help of the others lists them with their descriptions.
-  barco::cli::RunFlags run_flags;
-  auto* run = app.add_subcommand("run", "Run a command in a new container (or: run --bundle DIR ID, OCI)");
-  if (invoked == "run") {
-    barco::cli::add_run_flags(*run, run_flags);
+  // Only the invoked subcommand is defined, with its options: CLI11 checks each new option
+  // and subcommand against the existing ones and gives every subcommand its own help flag,
+  // which was most of a start's user-space work. Without a known subcommand (--help, a
+  // typo) all are defined, so the help and the error list them.
+  static constexpr std::pair<const char*, const char*> kCommands[] = {
+      {"run", "Run a command in a new container (or: run --bundle DIR ID, OCI)"},
+      {"exec", "Run a command in a running container, with its isolation"},
+      {"ps", "List containers (-a: also exited); ps ID: the container's processes"},
+      {"logs", "Print a detached container's output (-f: follow)"},
+      {"stop", "SIGTERM, then SIGKILL after -t seconds"},
+      {"kill", "Send a signal: kill [-s SIG] ID, or kill ID SIG (OCI)"},
+      {"rm", "Remove containers: cgroups, copy-on-write layer, log, record"},
+      {"pause", "Freeze every process of a container (cgroup freezer)"},
+      {"resume", "Thaw a paused container"},
+      {"doctor", "Check this host: cgroups, namespaces, seccomp, overlayfs"},
+      {"audit", "Show what a container can reach: every boundary blocked or possible"},
+      {"lab", "Security lab exercises"},
+      {"gc", "Remove the records and cgroups of containers whose barco died"},
+      {"spec", "OCI: write a default config.json"},
+      {"create", "OCI: set a container up from a bundle; it waits for start"},
+      {"start", "OCI: run the command of a created container"},
+      {"state", "OCI: print a container's state JSON"},
+      {"delete", "OCI: remove a container (--force kills it first)"},
+      {"features", "OCI: print what this runtime supports (features JSON)"},
+  };
+  const bool known =
+      std::any_of(std::begin(kCommands), std::end(kCommands), [&](const auto& c) { return invoked == c.first; });
+  std::map<std::string, CLI::App*> commands;
+  for (const auto& [name, help] : kCommands) {
+    if (!known || invoked == name) {
+      commands[name] = app.add_subcommand(name, help);
+    }
   }
-  auto* gc = app.add_subcommand("gc", "Remove the records and cgroups of containers whose barco died");
-  auto* doctor = app.add_subcommand("doctor", "Check this host: cgroups, namespaces, seccomp, overlayfs");
-  bool doctor_json = false;
-  barco::cli::add_doctor_flags(*doctor, doctor_json);
-  barco::cli::AuditFlags audit_flags;
-  auto* audit = app.add_subcommand("audit", "Show what a container can reach: every boundary blocked or possible");
-  if (invoked == "audit") {
-    barco::cli::add_audit_flags(*audit, audit_flags);
-  }
-  auto* lab = app.add_subcommand("lab", "Security lab exercises");
-  lab->require_subcommand(1);
-  barco::cli::LabFlags lab_flags;
-  auto* compare =
-      lab->add_subcommand("compare", "Audit a default, a --privileged and a k3s-style container side by side");
-  barco::cli::add_lab_flags(*compare, lab_flags);
+  auto* const sub = known ? commands.at(invoked) : nullptr;
+  auto parsed = [&](const char* name) { return sub != nullptr && invoked == name && sub->parsed(); };
 
-  // Detached containers (docker's words) and the OCI runtime CLI.
+  barco::cli::RunFlags run_flags;
+  barco::cli::AuditFlags audit_flags;
+  barco::cli::LabFlags lab_flags;
+  bool doctor_json = false;
   barco::cli::PsFlags ps_flags;
   barco::cli::LogsFlags logs_flags;
   barco::cli::StopFlags stop_flags;
@@ -181,51 +197,51 @@ int main(int argc, char** argv) {
   barco::cli::CreateFlags create_flags;
   barco::cli::IdFlags id_flags;
   barco::cli::DeleteFlags delete_flags;
-  auto* ps = app.add_subcommand("ps", "List containers (-a: also exited); ps ID: the container's processes");
-  auto* logs = app.add_subcommand("logs", "Print a detached container's output (-f: follow)");
-  auto* stop = app.add_subcommand("stop", "SIGTERM, then SIGKILL after -t seconds");
-  auto* kill = app.add_subcommand("kill", "Send a signal: kill [-s SIG] ID, or kill ID SIG (OCI)");
-  auto* rm = app.add_subcommand("rm", "Remove containers: cgroups, copy-on-write layer, log, record");
-  auto* pause = app.add_subcommand("pause", "Freeze every process of a container (cgroup freezer)");
-  auto* resume = app.add_subcommand("resume", "Thaw a paused container");
-  auto* exec = app.add_subcommand("exec", "Run a command in a running container, with its isolation");
-  auto* spec = app.add_subcommand("spec", "OCI: write a default config.json");
-  auto* create = app.add_subcommand("create", "OCI: set a container up from a bundle; it waits for start");
-  auto* start = app.add_subcommand("start", "OCI: run the command of a created container");
-  auto* state = app.add_subcommand("state", "OCI: print a container's state JSON");
-  auto* del = app.add_subcommand("delete", "OCI: remove a container (--force kills it first)");
-  auto* features = app.add_subcommand("features", "OCI: print what this runtime supports (features JSON)");
-  const std::vector<std::pair<CLI::App*, std::function<void()>>> definitions = {
-      {ps, [&] { barco::cli::add_ps_flags(*ps, ps_flags); }},
-      {logs, [&] { barco::cli::add_logs_flags(*logs, logs_flags); }},
-      {stop, [&] { barco::cli::add_stop_flags(*stop, stop_flags); }},
-      {kill, [&] { barco::cli::add_kill_flags(*kill, kill_flags); }},
-      {rm, [&] { barco::cli::add_rm_flags(*rm, rm_flags); }},
-      {pause, [&] { barco::cli::add_pause_flags(*pause, pause_flags); }},
-      {resume, [&] { barco::cli::add_pause_flags(*resume, pause_flags); }},
-      {exec, [&] { barco::cli::add_exec_flags(*exec, exec_flags); }},
-      {spec, [&] { barco::cli::add_spec_flags(*spec, spec_flags); }},
-      {create, [&] { barco::cli::add_create_flags(*create, create_flags); }},
-      {start, [&] { barco::cli::add_id_flags(*start, id_flags); }},
-      {state, [&] { barco::cli::add_id_flags(*state, id_flags); }},
-      {del, [&] { barco::cli::add_delete_flags(*del, delete_flags); }},
-  };
-  for (const auto& [sub, define] : definitions) {
-    if (sub->get_name() == invoked) {
-      define();
+  int run_verbosity = 0;
+  CLI::App* compare = nullptr;
+  if (sub != nullptr) {
+    const std::map<std::string, std::function<void()>> definitions = {
+        {"run",
+         [&] {
+           barco::cli::add_run_flags(*sub, run_flags);
+           // `barco -v run` is verbose, `barco run -v` a volume (docker's -v); --verbose works in both places.
+           sub->add_flag("--verbose", run_verbosity, "Log every step as it runs");
+         }},
+        {"exec", [&] { barco::cli::add_exec_flags(*sub, exec_flags); }},
+        {"ps", [&] { barco::cli::add_ps_flags(*sub, ps_flags); }},
+        {"logs", [&] { barco::cli::add_logs_flags(*sub, logs_flags); }},
+        {"stop", [&] { barco::cli::add_stop_flags(*sub, stop_flags); }},
+        {"kill", [&] { barco::cli::add_kill_flags(*sub, kill_flags); }},
+        {"rm", [&] { barco::cli::add_rm_flags(*sub, rm_flags); }},
+        {"pause", [&] { barco::cli::add_pause_flags(*sub, pause_flags); }},
+        {"resume", [&] { barco::cli::add_pause_flags(*sub, pause_flags); }},
+        {"doctor", [&] { barco::cli::add_doctor_flags(*sub, doctor_json); }},
+        {"audit", [&] { barco::cli::add_audit_flags(*sub, audit_flags); }},
+        {"lab",
+         [&] {
+           sub->require_subcommand(1);
+           compare =
+               sub->add_subcommand("compare", "Audit a default, a --privileged and a k3s-style container side by side");
+           barco::cli::add_lab_flags(*compare, lab_flags);
+         }},
+        {"spec", [&] { barco::cli::add_spec_flags(*sub, spec_flags); }},
+        {"create", [&] { barco::cli::add_create_flags(*sub, create_flags); }},
+        {"start", [&] { barco::cli::add_id_flags(*sub, id_flags); }},
+        {"state", [&] { barco::cli::add_id_flags(*sub, id_flags); }},
+        {"delete", [&] { barco::cli::add_delete_flags(*sub, delete_flags); }},
+    };
+    if (const auto it = definitions.find(invoked); it != definitions.end()) {
+      it->second();
     }
   }
-  int run_verbosity = 0;
-  // `barco -v run` is verbose, `barco run -v` a volume (docker's -v); --verbose works in both places.
-  run->add_flag("--verbose", run_verbosity, "Log every step as it runs");
 
   // The words from the container's command on are not barco's: CLI11 sees only the rest.
   // For exec the command follows the container id.
   size_t command_at = args.size();
   if (invoked == "run") {
-    command_at = barco::cli::find_command_start(*run, args, sub_at + 1);
+    command_at = barco::cli::find_command_start(*sub, args, sub_at + 1);
   } else if (invoked == "exec") {
-    command_at = std::min(barco::cli::find_command_start(*exec, args, sub_at + 1) + 1, args.size());
+    command_at = std::min(barco::cli::find_command_start(*sub, args, sub_at + 1) + 1, args.size());
     exec_flags.command.assign(args.begin() + static_cast<std::ptrdiff_t>(command_at), args.end());
   }
   std::vector<char*> barco_argv(argv, argv + command_at);
@@ -238,35 +254,29 @@ int main(int argc, char** argv) {
   setup_logging(g, run_verbosity);
   const auto& root = g.state_root;
   try {
-    if (doctor->parsed()) {
-      return barco::cli::run_doctor(doctor_json);
-    }
-    if (audit->parsed()) {
-      return barco::cli::run_audit(audit_flags, root);
-    }
-    if (compare->parsed()) {
-      return barco::cli::run_lab_compare(lab_flags, root);
-    }
-    if (gc->parsed()) {
+    if (parsed("doctor")) return barco::cli::run_doctor(doctor_json);
+    if (parsed("audit")) return barco::cli::run_audit(audit_flags, root);
+    if (compare != nullptr && compare->parsed()) return barco::cli::run_lab_compare(lab_flags, root);
+    if (parsed("gc")) {
       for (const auto& id : barco::remove_stale_records(root)) {
         std::printf("removed %s\n", id.c_str());
       }
       return 0;
     }
-    if (ps->parsed()) return barco::cli::run_ps(ps_flags, root);
-    if (logs->parsed()) return barco::cli::run_logs(logs_flags, root);
-    if (stop->parsed()) return barco::cli::run_stop(stop_flags, root);
-    if (kill->parsed()) return barco::cli::run_kill(kill_flags, root);
-    if (rm->parsed()) return barco::cli::run_rm(rm_flags, root);
-    if (pause->parsed()) return barco::cli::run_pause(pause_flags, root, true);
-    if (resume->parsed()) return barco::cli::run_pause(pause_flags, root, false);
-    if (exec->parsed()) return barco::cli::run_exec(exec_flags, root, argv);
-    if (spec->parsed()) return barco::cli::run_spec(spec_flags);
-    if (create->parsed()) return barco::cli::run_create(create_flags, root, g.systemd_cgroup, argv);
-    if (start->parsed()) return barco::cli::run_start(id_flags, root);
-    if (state->parsed()) return barco::cli::run_state(id_flags, root);
-    if (del->parsed()) return barco::cli::run_delete(delete_flags, root);
-    if (features->parsed()) return barco::cli::run_features();
+    if (parsed("ps")) return barco::cli::run_ps(ps_flags, root);
+    if (parsed("logs")) return barco::cli::run_logs(logs_flags, root);
+    if (parsed("stop")) return barco::cli::run_stop(stop_flags, root);
+    if (parsed("kill")) return barco::cli::run_kill(kill_flags, root);
+    if (parsed("rm")) return barco::cli::run_rm(rm_flags, root);
+    if (parsed("pause")) return barco::cli::run_pause(pause_flags, root, true);
+    if (parsed("resume")) return barco::cli::run_pause(pause_flags, root, false);
+    if (parsed("exec")) return barco::cli::run_exec(exec_flags, root, argv);
+    if (parsed("spec")) return barco::cli::run_spec(spec_flags);
+    if (parsed("create")) return barco::cli::run_create(create_flags, root, g.systemd_cgroup, argv);
+    if (parsed("start")) return barco::cli::run_start(id_flags, root);
+    if (parsed("state")) return barco::cli::run_state(id_flags, root);
+    if (parsed("delete")) return barco::cli::run_delete(delete_flags, root);
+    if (parsed("features")) return barco::cli::run_features();
     const auto words = barco::cli::command_from_args(args, command_at);
     if (!run_flags.bundle.empty()) {
       if (words.size() != 1) {

@@ -249,6 +249,10 @@ int run_features() {
 
 int run_bundle(const RunFlags& flags, const std::string& id, const std::string& root, bool systemd_cgroup) {
   validate_container_id(id);
+  if (!flags.console_socket.empty()) {
+    throw ConfigError("run --bundle --console-socket: not supported",
+                      "barco run relays the pty itself; use create --console-socket, then start");
+  }
   auto config = bundle_config(flags.bundle, id, systemd_cgroup);
   const auto host = real_host();
   const auto plan = build_plan(config, plan_host(host, root));

@@ -231,6 +231,18 @@ Result<void> prepare_overlay(const op::PrepareOverlay& o, const std::string& low
   return {};
 }
 
+Result<void> write_exec_context(const std::string& dir, const ContainerConfig& config,
+                                const std::vector<sock_filter>& program) {
+  if (auto r = create_file(dir + "/config.json", oci_config_json(config).dump()); !r) {
+    return r;
+  }
+  if (program.empty()) {
+    return {};
+  }
+  return create_file(dir + "/seccomp.bpf",
+                     std::string(reinterpret_cast<const char*>(program.data()), program.size() * sizeof(sock_filter)));
+}
+
 Result<UniqueFd> open_log_file(const std::string& path) {
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
   if (!fd.valid()) {
@@ -319,10 +331,7 @@ int run_plan(const ContainerConfig& config, const Plan& plan, const RunOptions& 
     info.cgroups = std::get<op::CreateCgroups>(cgroup_step->op).dirs;
   }
   spdlog::debug("reserve_id: {}/{}", options.state_root, config.id);
-  // The container's configuration in OCI form: what `barco exec` joins with, and `barco
-  // state`/`delete` read (hooks).
-  auto record = StateRecord::reserve(options.state_root, std::move(info),
-                                     {{"config.json", oci_config_json(config).dump(1) + "\n"}});
+  auto record = StateRecord::reserve(options.state_root, std::move(info));
   if (!record) {
     report(in_step(Result<void>(record.error()), "reserve_id").error());
     return kExitBarcoError;
@@ -428,13 +437,6 @@ int run_plan(const ContainerConfig& config, const Plan& plan, const RunOptions& 
       spdlog::debug("load_seccomp: '{}' is not a syscall here; its rule is skipped", name);
     }
     child_options.seccomp_program = &seccomp.program;
-    // `barco exec` loads exactly this program into the processes it adds.
-    const std::string bytes(reinterpret_cast<const char*>(seccomp.program.data()),
-                            seccomp.program.size() * sizeof(sock_filter));
-    if (auto r = create_file(record->dir() + "/seccomp.bpf", bytes); !r) {
-      report(in_step(std::move(r), "load_seccomp").error());
-      return kExitBarcoError;
-    }
     clock.lap("compile_seccomp (parent; cached by filter text)");
   }
   // Blocked before clone so none is lost between clone and the signalfd; the child inherits
@@ -499,6 +501,14 @@ int run_plan(const ContainerConfig& config, const Plan& plan, const RunOptions& 
     }
     clock.lap("write_id_maps");
   }
+  // While the child sets itself up: what `barco exec` joins with (the configuration in OCI
+  // form, read back by the OCI reader, and exactly the BPF program the container loads), and
+  // what `state`/`delete` read (hooks). Both exist before the record says "running".
+  if (auto r = write_exec_context(record->dir(), config, seccomp.program); !r) {
+    report(in_step(std::move(r), "reserve_id").error());
+    return kExitBarcoError;
+  }
+  clock.lap("exec context (config.json, seccomp.bpf)");
   const pid_t init_pid = *pid;
   auto run_create_runtime_hooks = [&]() -> Result<std::string> {
     auto state = hook_state_json(config, options, "creating", init_pid);

@@ -230,8 +230,7 @@ Result<void> update_state(const std::string& dir, const std::function<void(State
   return write_file_atomic(dir + "/state.json", to_json(info).dump(2) + "\n");
 }
 
-Result<StateRecord> StateRecord::reserve(const std::string& root, StateInfo info,
-                                         const std::vector<std::pair<std::string, std::string>>& files) {
+Result<StateRecord> StateRecord::reserve(const std::string& root, StateInfo info) {
   if (auto r = make_state_root(root); !r) {
     return r.error();
   }
@@ -248,15 +247,8 @@ Result<StateRecord> StateRecord::reserve(const std::string& root, StateInfo info
     return errno_error("mkdir(\"" + tmp + "\")");
   }
   StateRecord record(tmp, std::move(info));
-  for (const auto& [name, content] : files) {
-    std::string path = tmp;
-    path += "/";
-    path += name;
-    if (auto r = create_file(path, content); !r) {
-      return r.error();
-    }
-  }
-  if (auto r = record.write(); !r) {
+  // Nobody sees the temp directory: its files need neither a lock nor temp + rename.
+  if (auto r = create_file(tmp + "/state.json", to_json(record.info_).dump(2) + "\n"); !r) {
     return r.error();
   }
   if (::rename(tmp.c_str(), dir.c_str()) < 0) {

@@ -60,9 +60,7 @@ Result<void> update_state(const std::string& dir, const std::function<void(State
 class StateRecord {
  public:
   // Reserves <root>/<id>; fails with a clear message if a live container has that id.
-  // `files` (name, content) are written into the record before it gets its name.
-  static Result<StateRecord> reserve(const std::string& root, StateInfo info,
-                                     const std::vector<std::pair<std::string, std::string>>& files = {});
+  static Result<StateRecord> reserve(const std::string& root, StateInfo info);
 
   StateRecord(StateRecord&& other) noexcept;
   StateRecord& operator=(StateRecord&&) = delete;
