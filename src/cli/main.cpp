@@ -173,6 +173,10 @@ int main(int argc, char** argv) {
   };
   const bool known =
       std::any_of(std::begin(kCommands), std::end(kCommands), [&](const auto& c) { return invoked == c.first; });
+  if (!known && !invoked.empty()) {
+    std::fprintf(stderr, "barco: unknown command '%s' — hint: barco --help lists them\n", invoked.c_str());
+    return barco::kExitBarcoError;
+  }
   std::map<std::string, CLI::App*> commands;
   for (const auto& [name, help] : kCommands) {
     if (!known || invoked == name) {

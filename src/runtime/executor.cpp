@@ -251,16 +251,45 @@ Result<UniqueFd> open_log_file(const std::string& path) {
   return fd;
 }
 
-// setns(CLONE_NEWPID) in the parent: only the children it creates from now on are in it.
-Result<void> join_pid_namespace(const std::string& path) {
+// setns(CLONE_NEWPID) in the parent moves only the children it creates from then on. The
+// parent returns to its own pid namespace right after the clone, so nothing it forks later
+// (hooks, a sanitizer's helper threads) lands in the container.
+class PidNamespaceForChildren {
+ public:
+  PidNamespaceForChildren() = default;
+  PidNamespaceForChildren(const PidNamespaceForChildren&) = delete;
+  PidNamespaceForChildren& operator=(const PidNamespaceForChildren&) = delete;
+  ~PidNamespaceForChildren() { restore(); }
+
+  // `target` is an fd of a pid namespace (a /proc/PID/ns/pid file, or a pidfd).
+  Result<void> enter(int target, const std::string& what) {
+    own_.reset(::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
+    if (!own_.valid()) {
+      return errno_error("open(\"/proc/self/ns/pid\")");
+    }
+    if (::setns(target, CLONE_NEWPID) < 0) {
+      own_.reset();
+      return errno_error("setns(" + what + ", CLONE_NEWPID)");
+    }
+    return {};
+  }
+  void restore() {
+    if (own_.valid()) {
+      (void)::setns(own_.get(), CLONE_NEWPID);
+      own_.reset();
+    }
+  }
+
+ private:
+  UniqueFd own_;
+};
+
+Result<void> join_pid_namespace(PidNamespaceForChildren& ns, const std::string& path) {
   const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) {
     return errno_error("open(\"" + path + "\")");
   }
-  if (::setns(fd.get(), CLONE_NEWPID) < 0) {
-    return errno_error("setns(\"" + path + "\", CLONE_NEWPID)");
-  }
-  return {};
+  return ns.enter(fd.get(), "\"" + path + "\"");
 }
 
 std::string hook_state_json(const ContainerConfig& config, const RunOptions& options, const std::string& status,
@@ -459,14 +488,16 @@ int run_plan(const ContainerConfig& config, const Plan& plan, const RunOptions& 
       unified_cgroup.reset(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     }
   }
+  PidNamespaceForChildren pid_ns;
   if (const auto* step = plan.find("join_pid_namespace")) {
-    if (auto r = join_pid_namespace(std::get<op::JoinPidNamespace>(step->op).path); !r) {
+    if (auto r = join_pid_namespace(pid_ns, std::get<op::JoinPidNamespace>(step->op).path); !r) {
       report(in_step(std::move(r), "join_pid_namespace").error());
       return kExitBarcoError;
     }
   }
   clock.restart();
   auto cloned = clone_process(plan.clone_flags, unified_cgroup.get());
+  pid_ns.restore();
   if (!cloned) {
     cloned.error().step = "clone";
     if (cloned.error().err == EPERM && ::geteuid() != 0) {
@@ -658,9 +689,13 @@ int exec_in_container(const Plan& plan, int pidfd, const std::string& seccomp_pr
     report(Error{errno, "clone", "signalfd()", {}});
     return kExitBarcoError;
   }
-  if (plan.find("join_pid_namespace") != nullptr && ::setns(pidfd, CLONE_NEWPID) < 0) {
-    report(Error{errno, "join_pid_namespace", "setns(pidfd, CLONE_NEWPID)", "the container has stopped"});
-    return kExitBarcoError;
+  PidNamespaceForChildren pid_ns;
+  if (plan.find("join_pid_namespace") != nullptr) {
+    if (auto r = pid_ns.enter(pidfd, "pidfd"); !r) {
+      r.error().hint = "the container has stopped";
+      report(in_step(std::move(r), "join_pid_namespace").error());
+      return kExitBarcoError;
+    }
   }
   // On cgroup v2 the process is born in the container's cgroup; on v1 the child joins.
   UniqueFd unified_cgroup;
@@ -672,6 +707,7 @@ int exec_in_container(const Plan& plan, int pidfd, const std::string& seccomp_pr
     }
   }
   auto cloned = clone_process(0, unified_cgroup.get());
+  pid_ns.restore();
   if (!cloned) {
     cloned.error().step = "clone";
     report(cloned.error());

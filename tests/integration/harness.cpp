@@ -35,6 +35,11 @@ void append_available(int fd, std::string& into, bool& open) {
 RunResult spawn(const std::vector<std::string>& argv, const RunOptions& options) {
   std::array<int, 2> out{};
   std::array<int, 2> err{};
+  std::array<int, 2> in{-1, -1};
+  if (options.open_stdin && ::pipe2(in.data(), O_CLOEXEC) < 0) {
+    ADD_FAILURE() << "pipe2 failed";
+    return {};
+  }
   if (::pipe2(out.data(), O_CLOEXEC) < 0 || ::pipe2(err.data(), O_CLOEXEC) < 0) {
     ADD_FAILURE() << "pipe2 failed";
     return {};
@@ -42,7 +47,7 @@ RunResult spawn(const std::vector<std::string>& argv, const RunOptions& options)
   const pid_t pid = ::fork();
   if (pid == 0) {
     const int null = ::open("/dev/null", O_RDONLY);
-    ::dup2(null, 0);
+    ::dup2(options.open_stdin ? in[0] : null, 0);
     ::dup2(out[1], 1);
     ::dup2(err[1], 2);
     if (options.leak_fd_to_barco) {
@@ -59,6 +64,9 @@ RunResult spawn(const std::vector<std::string>& argv, const RunOptions& options)
   }
   ::close(out[1]);
   ::close(err[1]);
+  if (options.open_stdin) {
+    ::close(in[0]);
+  }
   if (options.on_start) {
     options.on_start(pid);
   }
@@ -83,6 +91,9 @@ RunResult spawn(const std::vector<std::string>& argv, const RunOptions& options)
   ::close(err[0]);
   int status = 0;
   ::waitpid(pid, &status, 0);
+  if (options.open_stdin) {
+    ::close(in[1]);
+  }
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return r;
 }

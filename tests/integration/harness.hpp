@@ -29,6 +29,9 @@ struct RunOptions {
   // barco inherits an open fd 7 (a host directory) from its caller, as a careless caller
   // would pass it; barco must not let it reach the container.
   bool leak_fd_to_barco = false;
+  // stdin is a pipe that stays open (with nothing written) until the command exits, instead
+  // of /dev/null: script(1) ends the session early when its stdin reaches EOF.
+  bool open_stdin = false;
 };
 
 [[nodiscard]] std::string barco_binary();

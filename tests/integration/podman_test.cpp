@@ -88,10 +88,14 @@ TEST_F(Podman, RunPrintsTheOutputAndTheExitStatus) {
 }
 
 TEST_F(Podman, InteractiveRunGetsATerminal) {
-  // script(1) gives podman a terminal, as a person at a shell would.
-  const auto r = command({"/usr/bin/script", "-qec",
-                          podman_line() + " run -it --rm --network none barco-busybox sh -c 'tty; echo interactive-ok'",
-                          "/dev/null"});
+  // script(1) gives podman a terminal, as a person at a shell would (with a stdin that stays
+  // open: at EOF script would end the session before the output arrives).
+  RunOptions open_stdin;
+  open_stdin.open_stdin = true;
+  const auto r = command(
+      {"/usr/bin/script", "-qec",
+       podman_line() + " run -it --rm --network none barco-busybox sh -c 'tty; echo interactive-ok'", "/dev/null"},
+      open_stdin);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("/dev/pts/0"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("interactive-ok"), std::string::npos) << r.out;
