@@ -34,7 +34,11 @@ struct OciConfig {
 [[nodiscard]] Process parse_oci_process(const nlohmann::json& process, const std::string& where,
                                         std::vector<std::string>& warnings);
 
-[[nodiscard]] nlohmann::json oci_config_json(const ContainerConfig& config);
+// full: everything (barco spec, round trips). exec_context: what `barco exec` and `delete`
+// need (process, root, hostname, namespaces, id maps, cgroupsPath, hooks), written at every
+// start: mounts, devices, masks and limits are a container's setup, not its processes'.
+enum class OciDetail { full, exec_context };
+[[nodiscard]] nlohmann::json oci_config_json(const ContainerConfig& config, OciDetail detail = OciDetail::full);
 
 // OCI mount options ("nosuid", "rbind", "ro", "mode=755") -> flags, data and the read-only
 // remount a bind needs. Unknown words become filesystem data, as runc does.

@@ -702,7 +702,8 @@ OciConfig parse_oci_config(std::string_view json_text, const OciContext& context
   return out;
 }
 
-json oci_config_json(const ContainerConfig& c) {
+json oci_config_json(const ContainerConfig& c, OciDetail detail) {
+  const bool full = detail == OciDetail::full;
   json process = {
       {"terminal", c.process.terminal}, {"user", {{"uid", c.process.user.uid}, {"gid", c.process.user.gid}}},
       {"args", c.process.args},         {"env", c.process.env},
@@ -742,11 +743,11 @@ json oci_config_json(const ContainerConfig& c) {
     process["oomScoreAdj"] = *c.process.oom_score_adj;
   }
   json mounts = json::array();
-  for (const auto& m : c.mounts) {
+  for (const auto& m : full ? c.mounts : std::vector<Mount>{}) {
     mounts.push_back(
         {{"destination", m.destination}, {"type", m.type}, {"source", m.source}, {"options", mount_options_of(m)}});
   }
-  if (c.cgroupfs == CgroupFs::read_only || c.cgroupfs == CgroupFs::read_write) {
+  if (full && (c.cgroupfs == CgroupFs::read_only || c.cgroupfs == CgroupFs::read_write)) {
     mounts.push_back({{"destination", "/sys/fs/cgroup"},
                       {"type", "cgroup"},
                       {"source", "cgroup"},
@@ -770,7 +771,7 @@ json oci_config_json(const ContainerConfig& c) {
     return out;
   };
   json devices = json::array();
-  for (const auto& d : c.devices) {
+  for (const auto& d : full ? c.devices : std::vector<Device>{}) {
     if (d.type == 'c' || d.type == 'b') {
       devices.push_back({{"path", d.path},
                          {"type", std::string(1, d.type)},
@@ -780,7 +781,7 @@ json oci_config_json(const ContainerConfig& c) {
     }
   }
   json rules = json::array();
-  for (const auto& r : c.device_rules) {
+  for (const auto& r : full ? c.device_rules : std::vector<DeviceRule>{}) {
     json rule = {{"allow", r.allow}, {"type", std::string(1, r.type)}, {"access", r.access}};
     if (r.major >= 0) {
       rule["major"] = r.major;
@@ -790,33 +791,37 @@ json oci_config_json(const ContainerConfig& c) {
     }
     rules.push_back(rule);
   }
-  json linux = {{"namespaces", namespaces},
-                {"maskedPaths", c.masked_paths},
-                {"readonlyPaths", c.readonly_paths},
-                {"devices", devices},
-                {"resources", {{"devices", rules}}}};
+  json linux = {{"namespaces", namespaces}};
+  if (full) {
+    linux["maskedPaths"] = c.masked_paths;
+    linux["readonlyPaths"] = c.readonly_paths;
+    linux["devices"] = devices;
+    linux["resources"] = {{"devices", rules}};
+  }
   if (!c.uid_mappings.empty()) {
     linux["uidMappings"] = maps(c.uid_mappings);
     linux["gidMappings"] = maps(c.gid_mappings);
   }
-  const auto& r = c.resources;
-  auto& res = linux["resources"];
-  if (r.memory) res["memory"]["limit"] = *r.memory;
-  if (r.memory_reservation) res["memory"]["reservation"] = *r.memory_reservation;
-  if (r.memory_swap) res["memory"]["swap"] = *r.memory_swap;
-  if (r.cpu_shares) res["cpu"]["shares"] = *r.cpu_shares;
-  if (r.cpus) {
-    res["cpu"]["quota"] = static_cast<int64_t>(*r.cpus * 100000);
-    res["cpu"]["period"] = 100000;
+  if (full) {
+    const auto& r = c.resources;
+    auto& res = linux["resources"];
+    if (r.memory) res["memory"]["limit"] = *r.memory;
+    if (r.memory_reservation) res["memory"]["reservation"] = *r.memory_reservation;
+    if (r.memory_swap) res["memory"]["swap"] = *r.memory_swap;
+    if (r.cpu_shares) res["cpu"]["shares"] = *r.cpu_shares;
+    if (r.cpus) {
+      res["cpu"]["quota"] = static_cast<int64_t>(*r.cpus * 100000);
+      res["cpu"]["period"] = 100000;
+    }
+    if (!r.cpuset_cpus.empty()) res["cpu"]["cpus"] = r.cpuset_cpus;
+    if (!r.cpuset_mems.empty()) res["cpu"]["mems"] = r.cpuset_mems;
+    if (r.pids_limit) res["pids"]["limit"] = *r.pids_limit;
+    if (r.blkio_weight) res["blockIO"]["weight"] = *r.blkio_weight;
   }
-  if (!r.cpuset_cpus.empty()) res["cpu"]["cpus"] = r.cpuset_cpus;
-  if (!r.cpuset_mems.empty()) res["cpu"]["mems"] = r.cpuset_mems;
-  if (r.pids_limit) res["pids"]["limit"] = *r.pids_limit;
-  if (r.blkio_weight) res["blockIO"]["weight"] = *r.blkio_weight;
   if (!c.cgroups_path.empty()) {
     linux["cgroupsPath"] = c.cgroups_path;
   }
-  if (!c.sysctl.empty()) {
+  if (full && !c.sysctl.empty()) {
     linux["sysctl"] = json::object();
     for (const auto& [key, value] : c.sysctl) {
       linux["sysctl"][key] = value;

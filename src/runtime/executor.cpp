@@ -233,7 +233,7 @@ Result<void> prepare_overlay(const op::PrepareOverlay& o, const std::string& low
 
 Result<void> write_exec_context(const std::string& dir, const ContainerConfig& config,
                                 const std::vector<sock_filter>& program) {
-  if (auto r = create_file(dir + "/config.json", oci_config_json(config).dump()); !r) {
+  if (auto r = create_file(dir + "/config.json", oci_config_json(config, OciDetail::exec_context).dump()); !r) {
     return r;
   }
   if (program.empty()) {
