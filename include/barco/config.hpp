@@ -19,6 +19,8 @@ namespace barco {
 enum class Namespace { mount, pid, uts, ipc, net, cgroup, user };
 
 [[nodiscard]] const char* namespace_name(Namespace ns);
+// CLONE_NEWNS, CLONE_NEWPID, ... (setns and clone take the same flags).
+[[nodiscard]] int namespace_clone_flag(Namespace ns);
 
 struct NamespaceSetting {
   Namespace type;

@@ -1,5 +1,6 @@
 #include <barco/defaults.hpp>
 
+#include <sched.h>
 #include <sys/mount.h>
 
 namespace barco {
@@ -15,6 +16,19 @@ const char* namespace_name(Namespace ns) {
     case Namespace::user: return "user";
   }
   return "?";
+}
+
+int namespace_clone_flag(Namespace ns) {
+  switch (ns) {
+    case Namespace::mount: return CLONE_NEWNS;
+    case Namespace::pid: return CLONE_NEWPID;
+    case Namespace::uts: return CLONE_NEWUTS;
+    case Namespace::ipc: return CLONE_NEWIPC;
+    case Namespace::net: return CLONE_NEWNET;
+    case Namespace::cgroup: return CLONE_NEWCGROUP;
+    case Namespace::user: return CLONE_NEWUSER;
+  }
+  return 0;
 }
 
 bool ContainerConfig::has_private(Namespace ns) const {

@@ -11,17 +11,9 @@
 namespace barco {
 namespace {
 
+// The cgroup namespace is unshared by the child after it joined its cgroup, not at clone.
 unsigned long clone_flag(Namespace ns) {
-  switch (ns) {
-    case Namespace::mount: return CLONE_NEWNS;
-    case Namespace::pid: return CLONE_NEWPID;
-    case Namespace::uts: return CLONE_NEWUTS;
-    case Namespace::ipc: return CLONE_NEWIPC;
-    case Namespace::net: return CLONE_NEWNET;
-    case Namespace::cgroup: return 0;  // unshared by the child after it joined its cgroup
-    case Namespace::user: return CLONE_NEWUSER;
-  }
-  return 0;
+  return ns == Namespace::cgroup ? 0 : static_cast<unsigned long>(namespace_clone_flag(ns));
 }
 
 std::string mount_step_name(const Mount& m) {

@@ -13,19 +13,6 @@ Result<void> enter_cgroup_namespace(Sys& sys) {
   return sys.unshare(CLONE_NEWCGROUP);
 }
 
-int namespace_clone_flag(Namespace ns) {
-  switch (ns) {
-    case Namespace::mount: return CLONE_NEWNS;
-    case Namespace::pid: return CLONE_NEWPID;
-    case Namespace::uts: return CLONE_NEWUTS;
-    case Namespace::ipc: return CLONE_NEWIPC;
-    case Namespace::net: return CLONE_NEWNET;
-    case Namespace::cgroup: return CLONE_NEWCGROUP;
-    case Namespace::user: return CLONE_NEWUSER;
-  }
-  return 0;
-}
-
 Result<void> join_namespace_paths(Sys& sys, const std::vector<std::pair<Namespace, std::string>>& paths) {
   for (const auto& [type, path] : paths) {
     auto fd = sys.open_file(path, O_RDONLY);

@@ -18,6 +18,5 @@ Result<void> enter_cgroup_namespace(Sys& sys);
 Result<void> join_namespace_paths(Sys& sys, const std::vector<std::pair<Namespace, std::string>>& paths);
 // `barco exec`: one setns(pidfd, flags) enters all of the container's namespaces at once.
 Result<void> join_container(Sys& sys, int pidfd, int flags, pid_t pid);
-[[nodiscard]] int namespace_clone_flag(Namespace ns);
 
 }  // namespace barco

@@ -344,6 +344,23 @@ int exit_code_for(const Error& e) {
   return e.step == "exec" ? exit_code_for_exec_error(e.err) : kExitBarcoError;
 }
 
+// When the child's setup failed: prints why and returns barco's exit status.
+std::optional<int> setup_failure(Result<ChildReport>& child, const std::string& who) {
+  if (!child) {
+    report(in_step(Result<void>(child.error()), "supervise").error());
+    return kExitBarcoError;
+  }
+  if (child->error) {
+    report(*child->error);
+    return exit_code_for(*child->error);
+  }
+  if (!child->ready) {
+    report(Error{0, "clone", who + " exited during setup", "run with -v to see the steps it completed"});
+    return kExitBarcoError;
+  }
+  return std::nullopt;
+}
+
 // The run itself; the state record and the cgroups are removed when it returns.
 int run_plan(const ContainerConfig& config, const Plan& plan, const RunOptions& options, Timings* timings) {
   StepClock clock(plan, timings);
@@ -554,17 +571,8 @@ int run_plan(const ContainerConfig& config, const Plan& plan, const RunOptions& 
   };
   const bool oci_create = !config.exec_fifo.empty();
   auto child_report = collect_child_messages(parent_end, &*record, *pid, clock, oci_create, run_create_runtime_hooks);
-  if (!child_report) {
-    report(in_step(Result<void>(child_report.error()), "supervise").error());
-    return kExitBarcoError;
-  }
-  if (child_report->error) {
-    report(*child_report->error);
-    return exit_code_for(*child_report->error);
-  }
-  if (!child_report->ready) {
-    report(Error{0, "clone", "the container process exited during setup", "run with -v to see the steps it completed"});
-    return kExitBarcoError;
+  if (const auto failed = setup_failure(child_report, "the container process")) {
+    return *failed;
   }
   if (oci_create) {
     // Set up and waiting for `barco start`: the record, the cgroups and the process now
@@ -721,17 +729,8 @@ int exec_in_container(const Plan& plan, int pidfd, const std::string& seccomp_pr
   ChildGuard guard(cloned->pid);
   child_end.close();
   auto child_report = collect_child_messages(parent_end, nullptr, cloned->pid, clock);
-  if (!child_report) {
-    report(in_step(Result<void>(child_report.error()), "supervise").error());
-    return kExitBarcoError;
-  }
-  if (child_report->error) {
-    report(*child_report->error);
-    return exit_code_for(*child_report->error);
-  }
-  if (!child_report->ready) {
-    report(Error{0, "clone", "the process exited during setup", "run with -v to see the steps it completed"});
-    return kExitBarcoError;
+  if (const auto failed = setup_failure(child_report, "the process")) {
+    return *failed;
   }
   if (options.handover.detach) {
     if (auto r = hand_over(options.handover, cloned->pid, child_report->pty_master); !r) {
