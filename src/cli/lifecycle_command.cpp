@@ -386,12 +386,6 @@ int run_exec(const ExecFlags& f, const std::string& root, char** argv) {
   if (::geteuid() != 0) {
     throw ConfigError("barco exec: not running as root", "joining a container's namespaces needs root");
   }
-  if (!f.dry_run) {
-    if (auto r = reexec_sealed(argv); !r) {
-      print_error(r.error());
-      return kExitBarcoError;
-    }
-  }
   const auto& id = f.id;
   auto v = find_container(root, id);
   if (!v) {
@@ -425,6 +419,12 @@ int run_exec(const ExecFlags& f, const std::string& root, char** argv) {
   if (f.dry_run) {
     std::fputs(format_plan(plan).c_str(), stdout);
     return 0;
+  }
+  // From a sealed copy from here on (after the checks above, so a wrong id or command fails
+  // without the copy); the copy then repeats them.
+  if (auto r = reexec_sealed(argv); !r) {
+    print_error(r.error());
+    return kExitBarcoError;
   }
   auto pidfd = open_init(*v);
   if (!pidfd) {

@@ -167,17 +167,18 @@ int run_create(const CreateFlags& f, const std::string& root, bool systemd_cgrou
   if (::geteuid() != 0) {
     throw ConfigError("barco create: not running as root", "creating namespaces and mounts needs root");
   }
-  // The set-up container waits in barco's image until start: never the file on the host.
-  if (auto r = reexec_sealed(argv); !r) {
-    report_error(r.error());
-    return kExitBarcoError;
-  }
   auto config = bundle_config(f.bundle, f.id, systemd_cgroup);
   config.exec_fifo = root + "/" + f.id + "/exec.fifo";
   const auto host = real_host();
   const auto plan = build_plan(config, plan_host(host, root));
   for (const auto& problem : plan.unenforced) {
     spdlog::warn("{}", problem);
+  }
+  // The set-up container waits in barco's image until start: never the file on the host.
+  // (After the checks above, so a bad bundle fails without the copy.)
+  if (auto r = reexec_sealed(argv); !r) {
+    report_error(r.error());
+    return kExitBarcoError;
   }
   RunOptions options;
   options.state_root = root;
