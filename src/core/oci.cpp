@@ -702,6 +702,11 @@ OciConfig parse_oci_config(std::string_view json_text, const OciContext& context
   return out;
 }
 
+// An empty list of any kind, for the parts oci_config_json leaves out of the exec context
+// (a reference to it, unlike a temporary, never copies the config's own list).
+template <typename T>
+const std::vector<T> kNone{};
+
 json oci_config_json(const ContainerConfig& c, OciDetail detail) {
   const bool full = detail == OciDetail::full;
   json process = {
@@ -743,7 +748,7 @@ json oci_config_json(const ContainerConfig& c, OciDetail detail) {
     process["oomScoreAdj"] = *c.process.oom_score_adj;
   }
   json mounts = json::array();
-  for (const auto& m : full ? c.mounts : std::vector<Mount>{}) {
+  for (const auto& m : (full ? c.mounts : kNone<Mount>)) {
     mounts.push_back(
         {{"destination", m.destination}, {"type", m.type}, {"source", m.source}, {"options", mount_options_of(m)}});
   }
@@ -771,7 +776,7 @@ json oci_config_json(const ContainerConfig& c, OciDetail detail) {
     return out;
   };
   json devices = json::array();
-  for (const auto& d : full ? c.devices : std::vector<Device>{}) {
+  for (const auto& d : (full ? c.devices : kNone<Device>)) {
     if (d.type == 'c' || d.type == 'b') {
       devices.push_back({{"path", d.path},
                          {"type", std::string(1, d.type)},
@@ -781,7 +786,7 @@ json oci_config_json(const ContainerConfig& c, OciDetail detail) {
     }
   }
   json rules = json::array();
-  for (const auto& r : full ? c.device_rules : std::vector<DeviceRule>{}) {
+  for (const auto& r : (full ? c.device_rules : kNone<DeviceRule>)) {
     json rule = {{"allow", r.allow}, {"type", std::string(1, r.type)}, {"access", r.access}};
     if (r.major >= 0) {
       rule["major"] = r.major;
