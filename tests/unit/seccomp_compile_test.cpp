@@ -6,6 +6,11 @@
 #include <gtest/gtest.h>
 #include <seccomp.h>
 
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+
+#include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -18,6 +23,64 @@ namespace {
 SeccompFilter default_filter(const std::string& arch = native_seccomp_arch()) {
   const auto p = parse_seccomp_profile(builtin_seccomp_profile(), "default.json");
   return resolve_seccomp_profile(p, {arch, docker_default_caps(), {6, 1}});
+}
+
+// Runs a classic BPF seccomp program for one syscall number on the native architecture
+// without arguments, as the kernel does when it fills its allow-cache at load time.
+struct Verdict {
+  uint32_t action = 0;
+  int steps = 0;
+  bool reads_arguments = false;
+};
+
+Verdict evaluate(const std::vector<sock_filter>& program, uint32_t arch, uint32_t nr) {
+  Verdict v;
+  uint32_t a = 0;
+  for (size_t pc = 0; pc < program.size(); ++pc, ++v.steps) {
+    const sock_filter& insn = program[pc];
+    switch (insn.code) {
+      case BPF_LD | BPF_W | BPF_ABS:
+        if (insn.k != offsetof(seccomp_data, nr) && insn.k != offsetof(seccomp_data, arch)) {
+          v.reads_arguments = true;
+          return v;
+        }
+        a = insn.k == offsetof(seccomp_data, nr) ? nr : arch;
+        break;
+      case BPF_RET | BPF_K: v.action = insn.k; return v;
+      case BPF_JMP | BPF_JA: pc += insn.k; break;
+      case BPF_JMP | BPF_JEQ | BPF_K: pc += a == insn.k ? insn.jt : insn.jf; break;
+      case BPF_JMP | BPF_JGE | BPF_K: pc += a >= insn.k ? insn.jt : insn.jf; break;
+      case BPF_JMP | BPF_JGT | BPF_K: pc += a > insn.k ? insn.jt : insn.jf; break;
+      case BPF_JMP | BPF_JSET | BPF_K: pc += (a & insn.k) != 0 ? insn.jt : insn.jf; break;
+      case BPF_ALU | BPF_AND | BPF_K: a &= insn.k; break;
+      default: ADD_FAILURE() << "instruction " << insn.code << " at " << pc; return v;
+    }
+  }
+  ADD_FAILURE() << "fell off the end of the program";
+  return v;
+}
+
+TEST(SeccompCompile, DefaultProgramDecidesEverySyscallInFewSteps) {
+  // The kernel runs the program once per syscall number and architecture when it is loaded:
+  // a linear program (~1000 instructions) made that load 0.7 ms, the binary tree 0.17 ms.
+  auto c = compile_seccomp(default_filter());
+  ASSERT_TRUE(c) << c.error().message();
+  const uint32_t arch = seccomp_arch_native();
+  int longest = 0;
+  for (uint32_t nr = 0; nr < 460; ++nr) {
+    const Verdict v = evaluate(c->program, arch, nr);
+    if (!v.reads_arguments) {
+      longest = std::max(longest, v.steps);
+    }
+  }
+  EXPECT_GT(longest, 0);
+  EXPECT_LE(longest, 40) << "the program checks syscall numbers one after another, not as a tree";
+  const int getpid = seccomp_syscall_resolve_name("getpid");
+  const int kexec = seccomp_syscall_resolve_name("kexec_load");
+  EXPECT_EQ(evaluate(c->program, arch, static_cast<uint32_t>(getpid)).action, SCMP_ACT_ALLOW);
+  EXPECT_EQ(evaluate(c->program, arch, static_cast<uint32_t>(kexec)).action, SCMP_ACT_ERRNO(EPERM));
+  EXPECT_EQ(evaluate(c->program, arch ^ 1U, static_cast<uint32_t>(getpid)).action, SCMP_ACT_KILL)
+      << "a foreign architecture is killed";
 }
 
 TEST(SeccompCompile, DefaultProfileCompilesForBothArchitectures) {
