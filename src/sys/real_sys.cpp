@@ -22,10 +22,13 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstring>
 #include <linux/openat2.h>
+#include <optional>
+#include <string_view>
 
 namespace barco {
 namespace {
@@ -50,6 +53,111 @@ Result<UniqueFd> open_in_root(int root_fd, const std::string& path, uint64_t fla
     return errno_error("openat2(" + q(root) + ", " + q(path) + ", RESOLVE_IN_ROOT)");
   }
   return UniqueFd(fd);
+}
+
+Result<std::string> proc_fd_path(int fd) {
+  std::array<char, PATH_MAX> buf{};
+  const std::string link = "/proc/self/fd/" + std::to_string(fd);
+  const ssize_t n = ::readlink(link.c_str(), buf.data(), buf.size() - 1);
+  if (n < 0) {
+    return errno_error("readlink(" + q(link) + ")");
+  }
+  return std::string(buf.data(), static_cast<size_t>(n));
+}
+
+// Opens `path` below `root` component by component (each resolved as if `root` were "/"),
+// creating what is missing; returns the host path of the result.
+Result<std::string> walk_in_root(int root_fd, const std::string& root, const std::string& path, bool file,
+                                 int links_left) {
+  std::string prefix;
+  size_t pos = 0;
+  UniqueFd current;
+  while (pos < path.size()) {
+    const size_t next = path.find('/', pos);
+    const std::string name = path.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
+    pos = next == std::string::npos ? path.size() : next + 1;
+    if (name.empty() || name == ".") {
+      continue;
+    }
+    const std::string parent = prefix.empty() ? "/" : prefix;
+    prefix += "/" + name;
+    const bool last = pos >= path.size();
+    auto existing = open_in_root(root_fd, prefix, O_PATH, root);
+    if (existing) {
+      current = std::move(existing.value());
+      continue;
+    }
+    if (existing.error().err != ENOENT) {
+      return existing.error();
+    }
+    auto parent_fd = open_in_root(root_fd, parent, O_PATH | O_DIRECTORY, root);
+    if (!parent_fd) {
+      return parent_fd.error();
+    }
+    // A dangling symlink: create what it names, resolved inside the rootfs like the rest.
+    std::array<char, PATH_MAX> link{};
+    const ssize_t n = ::readlinkat(parent_fd->get(), name.c_str(), link.data(), link.size() - 1);
+    if (n > 0) {
+      if (links_left == 0) {
+        return Error{ELOOP, {}, "readlink(" + q(root + prefix) + ")", "too many symlinks in the image's path"};
+      }
+      const std::string target(link.data(), static_cast<size_t>(n));
+      std::string rewritten = target.front() == '/' ? target : parent + "/" + target;
+      if (!last) {
+        rewritten += "/" + path.substr(pos);
+      }
+      return walk_in_root(root_fd, root, rewritten, file, links_left - 1);
+    }
+    if (last && file) {
+      const int fd =
+          ::openat(parent_fd->get(), name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+      if (fd < 0) {
+        return errno_error("create(" + q(root + prefix) + ")");
+      }
+      ::close(fd);
+    } else if (::mkdirat(parent_fd->get(), name.c_str(), 0755) < 0 && errno != EEXIST) {
+      return errno_error("mkdir(" + q(root + prefix) + ")");
+    }
+    auto created = open_in_root(root_fd, prefix, O_PATH, root);
+    if (!created) {
+      return created.error();
+    }
+    current = std::move(created.value());
+  }
+  if (!current.valid()) {
+    return root;
+  }
+  return proc_fd_path(current.get());
+}
+
+// root + path when `path` exists below `root` and no component is a symlink or "..";
+// nothing otherwise (the caller then walks and resolves it component by component).
+std::optional<std::string> path_without_symlinks(int root_fd, const std::string& root, const std::string& path) {
+  std::string normal;
+  for (size_t pos = 0; pos < path.size();) {
+    const size_t next = std::min(path.find('/', pos), path.size());
+    const std::string_view name(path.data() + pos, next - pos);
+    pos = next + 1;
+    if (name == "..") {
+      return std::nullopt;
+    }
+    if (!name.empty() && name != ".") {
+      normal += '/';
+      normal += name;
+    }
+  }
+  open_how how{};
+  how.flags = O_PATH | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS;
+  const int fd = static_cast<int>(::syscall(SYS_openat2, root_fd, path.c_str(), &how, sizeof how));
+  if (fd < 0) {
+    return std::nullopt;
+  }
+  ::close(fd);
+  if (normal.empty()) {
+    return root;
+  }
+  return root == "/" ? normal : root + normal;
 }
 
 }  // namespace
@@ -87,51 +195,13 @@ Result<std::string> RealSys::make_path_in_root(const std::string& root, const st
     return errno_error("open(" + q(root) + ", O_PATH|O_DIRECTORY)");
   }
   const UniqueFd root_owner(root_fd);
-  std::string prefix;
-  size_t pos = 0;
-  UniqueFd current;
-  while (pos < path.size()) {
-    const size_t next = path.find('/', pos);
-    const std::string name = path.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
-    pos = next == std::string::npos ? path.size() : next + 1;
-    if (name.empty() || name == ".") {
-      continue;
-    }
-    const std::string parent = prefix.empty() ? "/" : prefix;
-    prefix += "/" + name;
-    const bool last = pos >= path.size();
-    auto existing = open_in_root(root_fd, prefix, O_PATH, root);
-    if (existing) {
-      current = std::move(existing.value());
-      continue;
-    }
-    if (existing.error().err != ENOENT) {
-      return existing.error();
-    }
-    auto parent_fd = open_in_root(root_fd, parent, O_PATH | O_DIRECTORY, root);
-    if (!parent_fd) {
-      return parent_fd.error();
-    }
-    if (last && file) {
-      const int fd =
-          ::openat(parent_fd->get(), name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
-      if (fd < 0) {
-        return errno_error("create(" + q(root + prefix) + ")");
-      }
-      ::close(fd);
-    } else if (::mkdirat(parent_fd->get(), name.c_str(), 0755) < 0 && errno != EEXIST) {
-      return errno_error("mkdir(" + q(root + prefix) + ")");
-    }
-    auto created = open_in_root(root_fd, prefix, O_PATH, root);
-    if (!created) {
-      return created.error();
-    }
-    current = std::move(created.value());
+  // Most targets exist and contain no symlink: then one openat2 proves that the textual
+  // path is the real one, without a walk or a readlink (a start resolves ~30 targets).
+  if (auto plain = path_without_symlinks(root_fd, root, path)) {
+    return *plain;
   }
-  if (!current.valid()) {
-    return root;
-  }
-  return fd_path(current.get());
+  constexpr int kMaxLinks = 40;  // the kernel's own limit for one path walk
+  return walk_in_root(root_fd, root, path, file, kMaxLinks);
 }
 
 Result<void> RealSys::mknod(const std::string& path, mode_t mode, dev_t dev) {
@@ -322,13 +392,7 @@ Result<void> RealSys::dup2(int from, int to) {
 }
 
 Result<std::string> RealSys::fd_path(int fd) {
-  std::array<char, PATH_MAX> buf{};
-  const std::string link = "/proc/self/fd/" + std::to_string(fd);
-  const ssize_t n = ::readlink(link.c_str(), buf.data(), buf.size() - 1);
-  if (n < 0) {
-    return errno_error("readlink(" + q(link) + ")");
-  }
-  return std::string(buf.data(), static_cast<size_t>(n));
+  return proc_fd_path(fd);
 }
 
 }  // namespace barco

@@ -254,6 +254,27 @@ TEST_F(Security, InitNeverExposesTheHostBinary) {
   EXPECT_EQ(l[1], "refused");
 }
 
+TEST_F(Security, SymlinkedMountTargetsStayInsideTheRootfs) {
+  // An image's symlinks must never point a mount at the host: mount targets are resolved as
+  // if the rootfs were "/" (absolute links and ".." stop at the rootfs).
+  namespace fs = std::filesystem;
+  const std::string dir = scratch_dir();
+  const std::string rootfs = dir + "/rootfs";
+  fs::copy(test_rootfs(), rootfs, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  const std::string outside = dir + "/outside";  // a host directory the links name
+  fs::create_directory(outside);
+  fs::create_directory(dir + "/src");
+  std::ofstream(dir + "/src/marker") << "from-src\n";
+  fs::create_directory_symlink(outside, rootfs + "/mnt/absolute");
+  fs::create_directory_symlink("../../../../../../../.." + outside, rootfs + "/mnt/dotdot");
+  const auto r = barco({"--root", state_root(), "run", "--rootfs", rootfs, "-v", dir + "/src:/mnt/absolute:ro", "-v",
+                        dir + "/src:/mnt/dotdot:ro", "sh", "-c", "cat /mnt/absolute/marker /mnt/dotdot/marker"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "from-src\nfrom-src\n");
+  EXPECT_TRUE(fs::is_directory(rootfs + outside)) << "the target was not created inside the rootfs";
+  EXPECT_TRUE(fs::is_empty(outside));
+}
+
 TEST_F(Security, WorkdirThroughProcFdIsRefused) {
   // CVE-2024-21626: a cwd of /proc/self/fd/N could point at a leaked host directory.
   for (int n = 3; n <= 32; ++n) {
