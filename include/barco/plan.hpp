@@ -234,12 +234,14 @@ struct ExecTarget {
 // measured on its own) and for barco's work outside the steps ("compile_seccomp",
 // "teardown", "total").
 struct Timings {
+  // barco's own start-up before the plan runs (flags, host facts, config, plan), in order.
+  std::vector<std::pair<std::string, int64_t>> startup_ns;
   std::vector<int64_t> step_ns;
   std::vector<std::pair<std::string, int64_t>> extra_ns;
   int64_t last_lap_end = 0;  // CLOCK_MONOTONIC ns at the end of the last timed part
 };
-// Every step of the plan, in order, grouped by name ("make_device x6"), with its side and
-// milliseconds; then the extras.
+// barco's start-up parts, then every step of the plan, in order, grouped by name
+// ("make_device x6"), with its side and milliseconds; then the extras.
 [[nodiscard]] std::string format_timings(const Plan& plan, const Timings& timings);
 
 // "CLONE_NEWNS|CLONE_NEWPID|..."

@@ -7,7 +7,10 @@
 #include <barco/config.hpp>
 #include <barco/plan.hpp>
 
+#include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace barco {
 
@@ -26,6 +29,8 @@ struct RunOptions {
   std::string state_root = kDefaultStateRoot;
   bool log_steps = false;  // -v: log every step as it runs
   bool timings = false;    // --timings: print each step's duration to stderr after the run
+  // --timings: barco's start-up before run_container (flags, host facts, config, plan).
+  std::vector<std::pair<std::string, int64_t>> startup_ns;
   // run -d: a monitor process runs the container and keeps its record after the exit;
   // barco returns as soon as the command has started.
   bool detach = false;

@@ -103,9 +103,12 @@ void setup_logging(const GlobalFlags& g, int extra_verbosity) {
   spdlog::set_level(lvl);
 }
 
-int run_command(const barco::cli::RunFlags& flags, const std::string& state_root) {
+int run_command(const barco::cli::RunFlags& flags, const std::string& state_root, barco::cli::StartupLaps& startup) {
   const auto host = barco::cli::real_host();
-  return barco::cli::run_config(barco::cli::config_from_flags(flags, host), flags, host, state_root);
+  startup.lap("host facts");
+  auto config = barco::cli::config_from_flags(flags, host);
+  startup.lap("config");
+  return barco::cli::run_config(std::move(config), flags, host, state_root, &startup);
 }
 
 // Index of the subcommand word (skipping global flags and their values), or args.size().
@@ -128,6 +131,7 @@ int main(int argc, char** argv) {
   // A closed stdout/stderr pipe must end barco through its normal path (which removes the
   // state record and reaps the container), not through SIGPIPE's default action.
   std::signal(SIGPIPE, SIG_IGN);
+  barco::cli::StartupLaps startup;
   CLI::App app{"barco: a small, fast, explainable Linux container runtime"};
   app.require_subcommand(1);
   GlobalFlags g;
@@ -290,7 +294,8 @@ int main(int argc, char** argv) {
       return barco::cli::run_bundle(run_flags, words.front(), root, g.systemd_cgroup);
     }
     run_flags.command = words;
-    return run_command(run_flags, root);
+    startup.lap("flags");
+    return run_command(run_flags, root, startup);
   } catch (const barco::ConfigError& e) {
     barco::report_error(e.error());
     return barco::kExitBarcoError;

@@ -10,12 +10,26 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace barco::cli {
+
+// --timings: laps of barco's own start-up, from main() to the plan.
+class StartupLaps {
+ public:
+  StartupLaps();  // the clock starts here: construct it first thing in main()
+  void lap(const char* what);
+  [[nodiscard]] const std::vector<std::pair<std::string, int64_t>>& laps() const { return laps_; }
+
+ private:
+  int64_t last_ns_;
+  std::vector<std::pair<std::string, int64_t>> laps_;
+};
 
 struct RunFlags {
   std::string rootfs;
@@ -106,9 +120,10 @@ void add_run_flags(CLI::App& run, RunFlags& flags);
 [[nodiscard]] PlanHost plan_host(const HostView& host, const std::string& state_root, const RunFlags& flags);
 
 // Builds the plan for `config` and prints it (--dry-run) or runs it; returns barco's exit
-// status. Throws ConfigError for what the flags got wrong.
+// status. Throws ConfigError for what the flags got wrong. `startup` (for --timings) gets
+// the plan's lap and is handed to the runtime.
 [[nodiscard]] int run_config(ContainerConfig config, const RunFlags& flags, const HostView& host,
-                             const std::string& state_root);
+                             const std::string& state_root, StartupLaps* startup = nullptr);
 
 // --overlay, or -d without --no-overlay.
 [[nodiscard]] bool wants_overlay(const RunFlags& flags);

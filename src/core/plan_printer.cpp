@@ -292,6 +292,11 @@ std::string format_timings(const Plan& plan, const Timings& timings) {
   };
   std::ostringstream out;
   out << "timings for container " << plan.id << " (ms)\n";
+  for (const auto& [name, ns] : timings.startup_ns) {
+    std::string label = name;
+    label.resize(std::max<size_t>(label.size(), 28), ' ');
+    out << "  start-up     " << label << ms(ns) << "\n";
+  }
   for (const auto& g : groups) {
     std::string label = g.name + (g.count > 1 ? " x" + std::to_string(g.count) : "");
     label.resize(std::max<size_t>(label.size(), 28), ' ');

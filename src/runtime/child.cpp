@@ -15,6 +15,7 @@
 #include "runtime/hooks.hpp"
 #include "runtime/init.hpp"
 #include "runtime/signals.hpp"
+#include "sys/clock.hpp"
 
 #include <barco/runtime.hpp>
 
@@ -121,12 +122,6 @@ Result<void> run_step(const Step& step, Sys& sys, const SyncChannel& channel, co
           [&](const auto&) { return Result<void>(plain_error("not a child step", {})); },
       },
       step.op);
-}
-
-int64_t monotonic_ns() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
 
 bool ends_setup(const Step& step) {
