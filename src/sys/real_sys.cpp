@@ -102,7 +102,10 @@ Result<std::string> walk_in_root(int root_fd, const std::string& root, const std
         return Error{ELOOP, {}, "readlink(" + q(root + prefix) + ")", "too many symlinks in the image's path"};
       }
       const std::string target(link.data(), static_cast<size_t>(n));
-      std::string rewritten = target.front() == '/' ? target : parent + "/" + target;
+      std::string rewritten = target.front() == '/' ? target : parent;
+      if (target.front() != '/') {
+        rewritten.append("/").append(target);
+      }
       if (!last) {
         rewritten += "/" + path.substr(pos);
       }

@@ -203,8 +203,7 @@ TEST(Timings, ListEveryStepOfThePlanInOrder) {
     t.extra_ns = {{"total (barco's main to exit status)", 5'000'000}};
     t.startup_ns = {{"flags", 250'000}, {"plan", 125'000}};
     const auto text = format_timings(p, t);
-    EXPECT_LT(text.find("start-up     flags                          0.250\n"), text.find("start-up     plan"))
-        << text;
+    EXPECT_LT(text.find("start-up     flags                          0.250\n"), text.find("start-up     plan")) << text;
     EXPECT_LT(text.find("start-up     plan                           0.125\n"), text.find(" reserve_id")) << text;
     size_t at = 0;
     for (const auto& s : p.steps) {
