@@ -31,10 +31,17 @@ UniqueFd pidfd_open(pid_t pid) {
   return UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
 }
 
-ContainerView view_of(StateInfo info, const std::string& dir) {
+ContainerView view_of(StateInfo info, const std::string& root, const std::string& id) {
   const bool monitor = alive(info.barco_pid, info.barco_start_time);
   const bool init = alive(info.pid, info.pid_start_time);
-  return derive_view(std::move(info), dir, monitor, init);
+  if (!monitor && info.status != "exited") {
+    // The monitor records the exit before it exits, so the record read before this check
+    // may be older than the monitor's death: read it again rather than call it killed.
+    if (auto again = read_state(root, id)) {
+      info = std::move(*again);
+    }
+  }
+  return derive_view(std::move(info), root + "/" + id, monitor, init);
 }
 
 }  // namespace
@@ -74,7 +81,7 @@ std::vector<ContainerView> list_containers(const std::string& root) {
       continue;
     }
     if (auto info = read_state(root, name)) {
-      out.push_back(view_of(std::move(*info), entry.path().string()));
+      out.push_back(view_of(std::move(*info), root, name));
     }
   }
   std::sort(out.begin(), out.end(),
@@ -87,7 +94,7 @@ Result<ContainerView> find_container(const std::string& root, const std::string&
   if (!info) {
     return info.error();
   }
-  return view_of(std::move(*info), root + "/" + id);
+  return view_of(std::move(*info), root, id);
 }
 
 Result<UniqueFd> open_init(const ContainerView& v) {
