@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -433,6 +434,26 @@ TEST_F(BarcoRun, VerboseLogsEveryStepByName) {
     EXPECT_NE(r.err.find(std::string("debug: ") + step + ":"), std::string::npos) << step << "\n" << r.err;
   }
   EXPECT_EQ(run({"true"}).err, "") << "quiet by default";
+}
+
+TEST_F(BarcoRun, TimingsMeasureTheStartUpAndEveryStepOnBothSides) {
+  const auto r = run({"--timings", "-m", "64m", "sh", "-c", "exit 3"});
+  EXPECT_EQ(r.exit_code, 3) << "--timings keeps the command's status";
+  // A measured line ends in a number of milliseconds; "-" would mean it never arrived.
+  const auto measured = [&](const std::string& label) {
+    const auto at = r.err.find(label);
+    if (at == std::string::npos) return false;
+    const auto end = r.err.find('\n', at);
+    const auto line = r.err.substr(at, end - at);
+    const auto last = line.find_last_of(' ');
+    return last != std::string::npos && std::isdigit(static_cast<unsigned char>(line[last + 1])) != 0;
+  };
+  for (const char* label : {"start-up     flags", "start-up     config", "start-up     plan", "parent       reserve_id",
+                            "parent       create_cgroups", "parent       clone", "child        pivot_root",
+                            "child        mask_paths", "child        drop_bounding_caps", "parent       supervise",
+                            "teardown", "total (barco's main to exit status)"}) {
+    EXPECT_TRUE(measured(label)) << label << " is missing or unmeasured in\n" << r.err;
+  }
 }
 
 // Drives barco through a pty the test owns, like a person at a terminal.
