@@ -195,6 +195,11 @@ int highest_listed_plus_one(const char* path, long fallback) {
   return std::atoi(text->c_str() + (before == std::string::npos ? 0 : before + 1)) + 1;
 }
 
+// Highest online CPU + 1 (a hole in the online list still counts as a CPU number).
+int online_cpu_count() {
+  return highest_listed_plus_one("/sys/devices/system/cpu/online", ::sysconf(_SC_NPROCESSORS_ONLN));
+}
+
 }  // namespace
 
 HostView real_host() {
@@ -278,14 +283,12 @@ HostView real_host() {
     const auto own = read_file("/proc/self/cgroup");
     return parse_cgroup_host(mountinfo ? *mountinfo : "", own ? *own : "");
   };
-  h.online_cpus = [] {
-    return highest_listed_plus_one("/sys/devices/system/cpu/online", ::sysconf(_SC_NPROCESSORS_ONLN));
-  };
+  h.online_cpus = online_cpu_count;
   h.memory_nodes = [] { return highest_listed_plus_one("/sys/devices/system/node/online", 1); };
   // One path per online CPU, named rather than listed from /sys (a directory scan and a
   // stat per entry on every start): mask_paths skips the ones that do not exist.
   h.thermal_throttle_paths = [] {
-    const int cpus = highest_listed_plus_one("/sys/devices/system/cpu/online", ::sysconf(_SC_NPROCESSORS_ONLN));
+    const int cpus = online_cpu_count();
     std::vector<std::string> out;
     out.reserve(static_cast<size_t>(std::max(cpus, 0)));
     for (int cpu = 0; cpu < cpus; ++cpu) {

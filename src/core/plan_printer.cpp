@@ -291,23 +291,27 @@ std::string format_timings(const Plan& plan, const Timings& timings) {
     return std::string(buf);
   };
   std::ostringstream out;
+  // One line: the side (13 columns), the label, the milliseconds; the side and the label
+  // together take 41 columns at least.
+  const auto row = [&out](std::string side, std::string label, const std::string& value) {
+    if (!side.empty()) {
+      side.resize(std::max<size_t>(side.size(), 13), ' ');
+      label.resize(std::max<size_t>(label.size(), 28), ' ');
+    } else {
+      label.resize(std::max<size_t>(label.size(), 41), ' ');
+    }
+    out << "  " << side << label << value << "\n";
+  };
   out << "timings for container " << plan.id << " (ms)\n";
   for (const auto& [name, ns] : timings.startup_ns) {
-    std::string label = name;
-    label.resize(std::max<size_t>(label.size(), 28), ' ');
-    out << "  start-up     " << label << ms(ns) << "\n";
+    row("start-up", name, ms(ns));
   }
   for (const auto& g : groups) {
-    std::string label = g.name + (g.count > 1 ? " x" + std::to_string(g.count) : "");
-    label.resize(std::max<size_t>(label.size(), 28), ' ');
-    std::string side = where_name(g.where);
-    side.resize(std::max<size_t>(side.size(), 13), ' ');
-    out << "  " << side << label << (g.measured ? ms(g.ns) : "       -") << "\n";
+    row(where_name(g.where), g.name + (g.count > 1 ? " x" + std::to_string(g.count) : ""),
+        g.measured ? ms(g.ns) : "       -");
   }
   for (const auto& [name, ns] : timings.extra_ns) {
-    std::string label = name;
-    label.resize(std::max<size_t>(label.size(), 41), ' ');
-    out << "  " << label << ms(ns) << "\n";
+    row({}, name, ms(ns));
   }
   return out.str();
 }
