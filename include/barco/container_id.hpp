@@ -1,6 +1,9 @@
 // Container ids: docker-compatible names, and random 12-hex ids when none is given.
 #pragma once
 
+#include <barco/result.hpp>
+
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -8,7 +11,13 @@ namespace barco {
 
 [[nodiscard]] std::string random_container_id();
 
-// [a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}; throws ConfigError otherwise (the id is a path component).
+// [a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}, runc's rule: the id is a path component under the state
+// root, so "..", "/" and an empty id can never name a directory outside it.
+[[nodiscard]] bool is_valid_container_id(std::string_view id);
+// Throws ConfigError for an invalid id (run/create's --name).
 void validate_container_id(std::string_view id);
+// Every command that turns an id into a path (ps, logs, stop, kill, rm, exec, state, start,
+// delete): an Error naming the id, or nothing.
+[[nodiscard]] std::optional<Error> container_id_error(std::string_view id);
 
 }  // namespace barco

@@ -162,6 +162,14 @@ struct SetNoNewPrivs {};
 struct ChangeDir {
   std::string cwd;
 };
+// After clone, before anything else: PR_SET_DUMPABLE 0, so no process of the container can
+// ptrace barco's child or open its /proc/PID/fd (CVE-2016-9962).
+struct MakeNonDumpable {};
+// After clone: every fd the child inherited from barco except the sync socket and the few a
+// later step uses (the log, the exec FIFO, the target's pidfd).
+struct CloseHostFds {};
+// The last close, before the privileges are dropped and the filter loaded: only the sync
+// socket (and the exec FIFO's O_PATH fd, which wait_for_start closes) survive.
 struct CloseFds {};
 struct StartInit {};
 struct Exec {
@@ -180,7 +188,8 @@ using Operation =
                  op::CloseFds, op::StartInit, op::Exec, op::MaskPaths, op::ReadonlyPaths, op::LoadSeccomp,
                  op::DropBoundingCaps, op::SetCapabilities, op::SetNoNewPrivs, op::CreateCgroups, op::JoinCgroups,
                  op::PrepareOverlay, op::MountOverlay, op::RedirectOutput, op::JoinNamespacePaths, op::JoinPidNamespace,
-                 op::JoinContainer, op::WriteSysctl, op::SetOomScoreAdj, op::HookPause, op::RunHooks, op::WaitForStart>;
+                 op::JoinContainer, op::WriteSysctl, op::SetOomScoreAdj, op::HookPause, op::RunHooks, op::WaitForStart,
+                 op::MakeNonDumpable, op::CloseHostFds>;
 
 struct Step {
   std::string name;  // the same name appears in -v logs and in error messages

@@ -4,7 +4,6 @@
 #include "linux/namespaces.hpp"
 #include "runtime/containers.hpp"
 #include "sys/files.hpp"
-#include "sys/sealed_exe.hpp"
 
 #include <barco/oci.hpp>
 #include <barco/parse.hpp>
@@ -132,9 +131,9 @@ Result<void> set_frozen(const ContainerView& v, bool freeze) {
 // The user for `exec -u`, from the container's own /etc/passwd (resolved inside its root).
 ResolvedUser exec_user(const std::string& spec, pid_t init) {
   const std::string root = "/proc/" + std::to_string(init) + "/root";
-  const auto passwd = read_file_in_root(root, "/etc/passwd");
-  const auto group = read_file_in_root(root, "/etc/group");
-  return resolve_user(parse_user_spec(spec), passwd ? *passwd : "", group ? *group : "");
+  const auto passwd = read_image_file(root, "/etc/passwd");
+  const auto group = read_image_file(root, "/etc/group");
+  return resolve_user(parse_user_spec(spec), passwd.value_or(""), group.value_or(""));
 }
 
 std::vector<std::string> exec_cgroup_files(const std::vector<std::string>& dirs) {
@@ -382,7 +381,7 @@ int run_pause(const PauseFlags& f, const std::string& root, bool freeze) {
   });
 }
 
-int run_exec(const ExecFlags& f, const std::string& root, char** argv) {
+int run_exec(const ExecFlags& f, const std::string& root) {
   if (::geteuid() != 0) {
     throw ConfigError("barco exec: not running as root", "joining a container's namespaces needs root");
   }
@@ -419,12 +418,6 @@ int run_exec(const ExecFlags& f, const std::string& root, char** argv) {
   if (f.dry_run) {
     std::fputs(format_plan(plan).c_str(), stdout);
     return 0;
-  }
-  // From a sealed copy from here on (after the checks above, so a wrong id or command fails
-  // without the copy); the copy then repeats them.
-  if (auto r = reexec_sealed(argv); !r) {
-    print_error(r.error());
-    return kExitBarcoError;
   }
   auto pidfd = open_init(*v);
   if (!pidfd) {

@@ -65,7 +65,6 @@ void add_exec_flags(CLI::App& app, ExecFlags& f);
 [[nodiscard]] int run_kill(const KillFlags& f, const std::string& root);
 [[nodiscard]] int run_rm(const RmFlags& f, const std::string& root);
 [[nodiscard]] int run_pause(const PauseFlags& f, const std::string& root, bool freeze);
-// argv: barco's own, for the re-exec from a sealed copy before joining the container.
-[[nodiscard]] int run_exec(const ExecFlags& f, const std::string& root, char** argv);
+[[nodiscard]] int run_exec(const ExecFlags& f, const std::string& root);
 
 }  // namespace barco::cli

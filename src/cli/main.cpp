@@ -7,6 +7,7 @@
 #include "cli/run_command.hpp"
 #include "linux/seccomp.hpp"
 #include "runtime/state.hpp"
+#include "sys/sealed_exe.hpp"
 
 #include <barco/plan.hpp>
 #include <barco/runtime.hpp>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -125,12 +127,30 @@ size_t find_subcommand(const std::vector<std::string>& args) {
   return args.size();
 }
 
+// Commands whose child enters a container while it is still a copy of barco (CVE-2019-5736):
+// they run from a view of barco's binary that cannot be written. Nothing of the command line
+// after the subcommand is looked at: it may be the container's own arguments. Without root
+// no container can be made, and the re-exec is skipped.
+bool puts_barco_into_a_container(const std::string& invoked) {
+  static constexpr std::array<std::string_view, 5> kCommands = {"run", "exec", "create", "audit", "lab"};
+  return ::geteuid() == 0 && std::find(kCommands.begin(), kCommands.end(), invoked) != kCommands.end();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   // A closed stdout/stderr pipe must end barco through its normal path (which removes the
   // state record and reaps the container), not through SIGPIPE's default action.
   std::signal(SIGPIPE, SIG_IGN);
+  const std::vector<std::string> args(argv, argv + argc);
+  const size_t sub_at = find_subcommand(args);
+  const std::string invoked = sub_at < args.size() ? args[sub_at] : "";
+  if (puts_barco_into_a_container(invoked)) {
+    if (auto r = barco::reexec_sealed(argv); !r) {
+      barco::report_error(r.error());
+      return barco::kExitBarcoError;
+    }
+  }
   barco::cli::StartupLaps startup;
   CLI::App app{"barco: a small, fast, explainable Linux container runtime"};
   app.require_subcommand(1);
@@ -147,9 +167,6 @@ int main(int argc, char** argv) {
   app.add_option("--rootless", g.rootless, "OCI: accepted (true, false, auto); barco runs as root");
   app.add_flag("--debug", g.debug, "Same as --log-level debug");
 
-  const std::vector<std::string> args(argv, argv + argc);
-  const size_t sub_at = find_subcommand(args);
-  const std::string invoked = sub_at < args.size() ? args[sub_at] : "";
   // Only the invoked subcommand is defined, with its options: CLI11 checks each new option
   // and subcommand against the existing ones and gives every subcommand its own help flag,
   // which was most of a start's user-space work. Without a known subcommand (--help, a
@@ -278,9 +295,9 @@ int main(int argc, char** argv) {
     if (parsed("rm")) return barco::cli::run_rm(rm_flags, root);
     if (parsed("pause")) return barco::cli::run_pause(pause_flags, root, true);
     if (parsed("resume")) return barco::cli::run_pause(pause_flags, root, false);
-    if (parsed("exec")) return barco::cli::run_exec(exec_flags, root, argv);
+    if (parsed("exec")) return barco::cli::run_exec(exec_flags, root);
     if (parsed("spec")) return barco::cli::run_spec(spec_flags);
-    if (parsed("create")) return barco::cli::run_create(create_flags, root, g.systemd_cgroup, argv);
+    if (parsed("create")) return barco::cli::run_create(create_flags, root, g.systemd_cgroup);
     if (parsed("start")) return barco::cli::run_start(id_flags, root);
     if (parsed("state")) return barco::cli::run_state(id_flags, root);
     if (parsed("delete")) return barco::cli::run_delete(delete_flags, root);

@@ -3,7 +3,6 @@
 #include "runtime/containers.hpp"
 #include "runtime/hooks.hpp"
 #include "sys/files.hpp"
-#include "sys/sealed_exe.hpp"
 
 #include <barco/container_id.hpp>
 #include <barco/oci.hpp>
@@ -155,7 +154,7 @@ int run_spec(const SpecFlags& f) {
   return 0;
 }
 
-int run_create(const CreateFlags& f, const std::string& root, bool systemd_cgroup, char** argv) {
+int run_create(const CreateFlags& f, const std::string& root, bool systemd_cgroup) {
   validate_container_id(f.id);
   if (f.no_pivot) {
     throw ConfigError("--no-pivot: barco always uses pivot_root", "a rootfs on a ramfs cannot be pivoted: copy it");
@@ -173,12 +172,6 @@ int run_create(const CreateFlags& f, const std::string& root, bool systemd_cgrou
   const auto plan = build_plan(config, plan_host(host, root));
   for (const auto& problem : plan.unenforced) {
     spdlog::warn("{}", problem);
-  }
-  // The set-up container waits in barco's image until start: never the file on the host.
-  // (After the checks above, so a bad bundle fails without the copy.)
-  if (auto r = reexec_sealed(argv); !r) {
-    report_error(r.error());
-    return kExitBarcoError;
   }
   RunOptions options;
   options.state_root = root;

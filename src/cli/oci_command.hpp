@@ -39,9 +39,9 @@ void add_id_flags(CLI::App& app, IdFlags& f);
 void add_delete_flags(CLI::App& app, DeleteFlags& f);
 
 [[nodiscard]] int run_spec(const SpecFlags& f);
-// argv: barco's own, for the re-exec from a sealed copy (the set-up container waits in
-// barco's image until start).
-[[nodiscard]] int run_create(const CreateFlags& f, const std::string& root, bool systemd_cgroup, char** argv);
+// main() has re-executed barco from a read-only view of itself: the set-up container waits
+// in that image until start, never in the file on the host.
+[[nodiscard]] int run_create(const CreateFlags& f, const std::string& root, bool systemd_cgroup);
 [[nodiscard]] int run_start(const IdFlags& f, const std::string& root);
 [[nodiscard]] int run_state(const IdFlags& f, const std::string& root);
 [[nodiscard]] int run_delete(const DeleteFlags& f, const std::string& root);

@@ -202,6 +202,14 @@ int online_cpu_count() {
 
 }  // namespace
 
+std::optional<std::string> read_image_file(const std::string& root, const std::string& path) {
+  auto r = read_file_in_root(root, path);
+  if (!r && r.error().err != ENOENT) {
+    throw ConfigError(r.error());  // a FIFO, a device, a huge file: refused, not read
+  }
+  return r ? std::optional<std::string>(std::move(r.value())) : std::nullopt;
+}
+
 HostView real_host() {
   HostView h;
   h.env = [](const std::string& key) -> std::optional<std::string> {
@@ -214,8 +222,7 @@ HostView real_host() {
     return r ? std::optional<std::string>(std::move(r.value())) : std::nullopt;
   };
   h.read_rootfs_file = [](const std::string& root, const std::string& path) -> std::optional<std::string> {
-    auto r = read_file_in_root(root, path);
-    return r ? std::optional<std::string>(std::move(r.value())) : std::nullopt;
+    return read_image_file(root, path);
   };
   h.check_directory = [](const std::string& path) -> std::string {
     struct stat st {};

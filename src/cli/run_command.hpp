@@ -75,13 +75,18 @@ struct RunFlags {
   std::vector<std::string> command;
 };
 
+// A file of the image (/etc/passwd, /etc/group): nullopt when absent, ConfigError when it is
+// a FIFO, a device or too large.
+[[nodiscard]] std::optional<std::string> read_image_file(const std::string& root, const std::string& path);
+
 // What the mapping needs to know about the machine it runs on.
 struct HostView {
   EnvLookup env;
   std::function<bool()> stdin_is_tty;
   // Contents of a host file (--env-file, /etc/subuid); nullopt when it cannot be read.
   std::function<std::optional<std::string>(const std::string&)> read_host_file;
-  // Contents of a file inside the rootfs, resolved inside it; nullopt when absent.
+  // Contents of a file inside the rootfs, resolved inside it; nullopt when absent. Throws
+  // ConfigError for a file barco refuses to read (not regular, larger than 4 MiB).
   std::function<std::optional<std::string>(const std::string& rootfs, const std::string&)> read_rootfs_file;
   // "" when `path` is an existing directory, else the reason (strerror or "not a directory").
   std::function<std::string(const std::string&)> check_directory;

@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
+#include <string_view>
 #include <utility>
 
 namespace barco {
@@ -410,7 +412,35 @@ Mount parse_mount(const Reader& m, std::vector<std::string>& warnings, CgroupFs&
   return mount;
 }
 
-std::vector<std::pair<std::string, std::string>> parse_sysctl(const Reader& r) {
+// runc's rule: a sysctl may be set only when the kernel keeps it per namespace and the
+// container has that namespace to itself; anything else (kernel.core_pattern, vm.*, net.*
+// in the host's network namespace) would change the host.
+std::optional<std::string> sysctl_refusal(const std::string& key, const ContainerConfig& c) {
+  static constexpr std::array<std::string_view, 8> kIpc = {"kernel.msgmax", "kernel.msgmnb",         "kernel.msgmni",
+                                                           "kernel.sem",    "kernel.shmall",         "kernel.shmmax",
+                                                           "kernel.shmmni", "kernel.shm_rmid_forced"};
+  auto needs = [&](Namespace ns, const char* name) -> std::optional<std::string> {
+    if (c.has_private(ns)) {
+      return std::nullopt;
+    }
+    return std::string("it belongs to the ") + name + " namespace, which this container shares with the host";
+  };
+  if (std::find(kIpc.begin(), kIpc.end(), key) != kIpc.end() || key.rfind("fs.mqueue.", 0) == 0) {
+    return needs(Namespace::ipc, "ipc");
+  }
+  if (key.rfind("net.", 0) == 0) {
+    return needs(Namespace::net, "network");
+  }
+  if (key == "kernel.domainname") {
+    return needs(Namespace::uts, "uts");
+  }
+  if (key == "kernel.hostname") {
+    return std::string("the hostname field sets it");
+  }
+  return std::string("the kernel does not keep it per namespace: writing it would change the host");
+}
+
+std::vector<std::pair<std::string, std::string>> parse_sysctl(const Reader& r, const ContainerConfig& c) {
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& [key, value] : r.node().items()) {
     if (!value.is_string()) {
@@ -418,6 +448,11 @@ std::vector<std::pair<std::string, std::string>> parse_sysctl(const Reader& r) {
     }
     if (key.empty() || key.find("..") != std::string::npos || key.find('/') != std::string::npos) {
       r.fail("'" + key + "' is not a sysctl name", "e.g. net.ipv4.ip_forward");
+    }
+    if (const auto why = sysctl_refusal(key, c)) {
+      r.fail("'" + key + "' is refused: " + *why,
+             "allowed: kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.* with a private ipc namespace, net.* with a "
+             "private network namespace, kernel.domainname with a private uts namespace");
     }
     out.emplace_back(key, value.get<std::string>());
   }
@@ -484,7 +519,7 @@ void parse_linux(const Reader& l, ContainerConfig& c) {
     }
   }
   if (l.has("sysctl")) {
-    c.sysctl = parse_sysctl(l.object("sysctl"));
+    c.sysctl = parse_sysctl(l.object("sysctl"), c);
   }
   const auto propagation = l.str_or("rootfsPropagation", "");
   if (!propagation.empty() && propagation != "private" && propagation != "rprivate" && propagation != "slave" &&

@@ -70,10 +70,16 @@ class PlanBuilder {
     }
     parent(Where::parent_before_clone, "clone", op::Clone{plan_.clone_flags},
            "namespaces are created with the process, so it never runs in the host's");
+    add_isolation_from_host("the container's own processes");
     if (join_) {
       child("join_cgroups", *join_,
             "first, so every later step and the command are confined; the child moves itself, which skips the "
             "parent-side attach and its RCU wait");
+    }
+    if (c_.process.oom_score_adj) {
+      parent(Where::parent_after_clone, "set_oom_score_adj", op::SetOomScoreAdj{*c_.process.oom_score_adj},
+             "by the parent, which holds CAP_SYS_RESOURCE (so the score may be lowered) and writes the host's "
+             "/proc, which the non-dumpable child could not open from a user namespace");
     }
     if (userns) {
       parent(Where::parent_after_clone, "write_id_maps",
@@ -100,12 +106,9 @@ class PlanBuilder {
     if (!c_.process.rlimits.empty()) {
       child("set_rlimits", op::SetRlimits{c_.process.rlimits}, "while still root, so hard limits may be raised");
     }
-    if (c_.process.oom_score_adj) {
-      child("set_oom_score_adj", op::SetOomScoreAdj{*c_.process.oom_score_adj},
-            "while CAP_SYS_RESOURCE is held, so the score may also be lowered");
-    }
     child("change_dir", op::ChangeDir{c_.process.cwd},
           "as root, so a missing workdir can be created; the cwd is then verified to be inside the rootfs");
+    add_close_fds("no host fd may reach the command (CVE-2024-21626)");
     add_privilege_steps(host);
     if (!c_.exec_fifo.empty()) {
       child("wait_for_start", op::WaitForStart{c_.exec_fifo},
@@ -113,9 +116,8 @@ class PlanBuilder {
     }
     if (!c_.hooks.start_container.empty()) {
       child("start_container_hooks", op::RunHooks{"startContainer", c_.hooks.start_container},
-            "after start, before the command, inside the container with its final privileges");
+            "after start, before the command, inside the container with its final privileges and no fd of barco's");
     }
-    child("close_fds", op::CloseFds{}, "no host fd may reach the command (CVE-2024-21626)");
     if (c_.init) {
       child("start_init", op::StartInit{}, "barco's PID 1 forks the command, then reaps zombies and forwards signals");
     }
@@ -139,6 +141,7 @@ class PlanBuilder {
     }
     parent(Where::parent_before_clone, "clone", op::Clone{0},
            "a plain child: it joins the container's namespaces itself, in one setns");
+    add_isolation_from_host("the container's processes (it is born in their pid namespace)");
     if (!t.cgroup_files.empty()) {
       child(
           "join_cgroups", op::JoinCgroups{t.cgroup_files},
@@ -152,8 +155,8 @@ class PlanBuilder {
       child("set_rlimits", op::SetRlimits{c_.process.rlimits}, "the container's limits, while still root");
     }
     child("change_dir", op::ChangeDir{c_.process.cwd}, "inside the container's root; verified like a run's");
+    add_close_fds("no fd of the exec'ing barco may reach the command (CVE-2024-21626)");
     add_privilege_steps(host);
-    child("close_fds", op::CloseFds{}, "no fd of the exec'ing barco may reach the command (CVE-2024-21626)");
     child("exec", op::Exec{c_.process.args, c_.process.builtin, c_.process.env, find_env(c_.process.env, "PATH")},
           "last: EOF on the close-on-exec sync socket tells the parent it succeeded");
     parent(Where::parent_after_clone, "supervise", op::Supervise{c_.process.terminal, c_.process.stdin_open},
@@ -191,6 +194,19 @@ class PlanBuilder {
             "in the container's mount namespace, before pivot_root");
     }
   }
+
+  // The child's first steps, before it can be reached by `who`.
+  void add_isolation_from_host(const std::string& who) {
+    child("make_non_dumpable", op::MakeNonDumpable{},
+          "first: from here on " + who + " can neither ptrace barco's child nor open its /proc/PID/fd (CVE-2016-9962)");
+    child("close_host_fds", op::CloseHostFds{},
+          "before any namespace is joined or a path of the container is opened: a leaked host fd is the way out "
+          "(CVE-2024-21626)");
+  }
+
+  // Before the privilege steps: seccomp is loaded after it (a profile may lack close_range),
+  // and no hook or command started later inherits anything of barco's.
+  void add_close_fds(const std::string& why) { child("close_fds", op::CloseFds{}, why); }
 
   void add_namespace_joins() {
     op::JoinNamespacePaths join;

@@ -160,11 +160,16 @@ std::string describe(const Operation& operation) {
           [](const op::BringUpLoopback&) { return std::string("ioctl(SIOCSIFFLAGS, \"lo\", IFF_UP)"); },
           [](const op::EnterCgroupNamespace&) { return std::string("unshare(CLONE_NEWCGROUP)"); },
           [](const op::SetupTerminal& o) {
-            return std::string("open /dev/ptmx, setsid, TIOCSCTTY, dup2 slave to 0,1,2, ") +
+            return std::string(
+                       "openat2(\"/dev/ptmx\", RESOLVE_IN_ROOT), check char 5:2, setsid, TIOCSCTTY, dup2 slave to "
+                       "0,1,2, ") +
                    (o.bind_console ? "bind it on /dev/console, " : "") + "send master to parent";
           },
           [](const op::CreateSession&) { return std::string("setsid()"); },
-          [](const op::DetachStdin&) { return std::string("open(\"/dev/null\") dup2 -> 0"); },
+          [](const op::DetachStdin&) {
+            return std::string(
+                "openat2(\"/dev/null\", RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS), check char 1:3, dup2 -> 0");
+          },
           [](const op::SetRlimits& o) { return "setrlimit x" + std::to_string(o.limits.size()); },
           [](const op::SetUser& o) {
             return std::string(o.keep_caps ? "prctl(PR_SET_KEEPCAPS) " : "") + "setgroups(" +
@@ -172,7 +177,13 @@ std::string describe(const Operation& operation) {
                    std::to_string(o.user.uid) + ")";
           },
           [](const op::ChangeDir& o) { return "chdir(\"" + o.cwd + "\")"; },
-          [](const op::CloseFds&) { return std::string("close_range(3, ~0) except the sync socket (close-on-exec)"); },
+          [](const op::CloseFds&) {
+            return std::string("close_range(3, ~0) except the sync socket (close-on-exec) and the exec FIFO");
+          },
+          [](const op::MakeNonDumpable&) { return std::string("prctl(PR_SET_DUMPABLE, 0)"); },
+          [](const op::CloseHostFds&) {
+            return std::string("close_range(3, ~0) except the sync socket, the log, the exec FIFO, the target's pidfd");
+          },
           [](const op::StartInit&) { return std::string("fork; pid 1 waits for all children"); },
           [](const op::MaskPaths& o) {
             return "bind verified /dev/null or ro tmpfs over " + std::to_string(o.paths.size()) + " paths";
@@ -241,7 +252,7 @@ std::string describe(const Operation& operation) {
             return out + " (state JSON on stdin)";
           },
           [](const op::WaitForStart& o) { return "open(\"" + o.fifo + "\" via /proc/self/fd, O_WRONLY) blocks"; },
-          [](const op::SetOomScoreAdj& o) { return "write /proc/self/oom_score_adj " + std::to_string(o.value); },
+          [](const op::SetOomScoreAdj& o) { return "write /proc/PID/oom_score_adj " + std::to_string(o.value); },
           [](const op::Exec& o) {
             const std::string how = o.builtin == BuiltinProgram::none ? "execve(" : "execveat(sealed memfd, ";
             return how + quoted_list(o.argv) + ", env=" + quoted_list(o.env) + ")";

@@ -1,6 +1,7 @@
 #include "linux/process.hpp"
 
 #include <fcntl.h>
+#include <sys/sysmacros.h>
 
 #include <algorithm>
 
@@ -58,13 +59,16 @@ Result<void> set_user(Sys& sys, const User& user, bool keep_caps) {
   return sys.setresuid(user.uid);
 }
 
-Result<void> close_fds(Sys& sys, int keep_fd) {
-  return sys.close_range_except(keep_fd);
+Result<void> close_host_fds(Sys& sys, const std::vector<int>& keep) {
+  return sys.close_fds_except(keep);
 }
 
 Result<void> detach_stdin(Sys& sys) {
-  auto null = sys.open_file("/dev/null", O_RDONLY);
+  auto null = sys.open_device("/dev/null", makedev(1, 3), O_RDONLY);
   if (!null) {
+    null.error().hint =
+        "/dev/null in the container is missing or not the null device (char 1:3): the container removed or "
+        "replaced it, and barco opens nothing else in its place; restore it, or pass -i";
     return null.error();
   }
   return sys.dup2(null->get(), 0);
@@ -79,18 +83,13 @@ Result<void> redirect_output(Sys& sys, int log_fd) {
 
 Result<void> write_sysctl(Sys& sys, const std::vector<std::pair<std::string, std::string>>& values) {
   for (const auto& [key, value] : values) {
-    std::string path = "/proc/sys/" + key;
-    std::replace(path.begin() + 10, path.end(), '.', '/');
-    if (auto r = sys.write_file(path, value); !r) {
-      r.error().hint = "linux.sysctl: only namespaced keys (net.*, kernel.shm*, kernel.msg*, fs.mqueue.*) can be set";
+    std::string relative = "sys/" + key;
+    std::replace(relative.begin() + 4, relative.end(), '.', '/');
+    if (auto r = sys.write_proc_file(relative, value); !r) {
       return r;
     }
   }
   return {};
-}
-
-Result<void> set_oom_score_adj(Sys& sys, int value) {
-  return sys.write_file("/proc/self/oom_score_adj", std::to_string(value));
 }
 
 }  // namespace barco

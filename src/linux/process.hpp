@@ -17,12 +17,16 @@ Result<void> set_rlimits(Sys& sys, const std::vector<Rlimit>& limits);
 Result<void> change_dir(Sys& sys, const std::string& cwd);
 // keep_caps: PR_SET_KEEPCAPS first, so the permitted set survives leaving uid 0.
 Result<void> set_user(Sys& sys, const User& user, bool keep_caps);
-Result<void> close_fds(Sys& sys, int keep_fd);
+// Every fd >= 3 except `keep` (the sync socket, and what later steps still need).
+Result<void> close_host_fds(Sys& sys, const std::vector<int>& keep);
+// The container's /dev/null as stdin, opened inside its root without following magic links
+// and checked to be char 1:3: a container that replaced it gets a refused exec, never a
+// host file or one of barco's fds.
 Result<void> detach_stdin(Sys& sys);
 // run -d: stdout and stderr to the container's log file, opened by the monitor before clone
 // (a mapped root in a user namespace could not open it in barco's state directory).
 Result<void> redirect_output(Sys& sys, int log_fd);
+// Keys were checked against the namespaced allow-list when the config was read.
 Result<void> write_sysctl(Sys& sys, const std::vector<std::pair<std::string, std::string>>& values);
-Result<void> set_oom_score_adj(Sys& sys, int value);
 
 }  // namespace barco

@@ -108,13 +108,18 @@ Result<void> run_step(const Step& step, Sys& sys, const SyncChannel& channel, co
           [&](const op::SetCapabilities& o) { return set_capabilities(sys, o.caps); },
           [&](const op::SetNoNewPrivs&) { return set_no_new_privs(sys); },
           [&](const op::ChangeDir& o) { return change_dir(sys, o.cwd); },
-          [&](const op::CloseFds&) { return close_fds(sys, channel.fd()); },
+          [&](const op::MakeNonDumpable&) { return sys.make_non_dumpable(); },
+          [&](const op::CloseHostFds&) {
+            return close_host_fds(sys, {channel.fd(), options.output_fd, options.exec_fifo_fd, options.target_pidfd});
+          },
+          [&](const op::CloseFds&) {
+            return close_host_fds(sys, {channel.fd(), options.exec_fifo_fd});
+          },
           [&](const op::MountOverlay& o) { return mount_overlay(sys, o.lower, o.dir, o.userxattr); },
           [&](const op::RedirectOutput&) { return redirect_output(sys, options.output_fd); },
           [&](const op::JoinNamespacePaths& o) { return join_namespace_paths(sys, o.paths); },
           [&](const op::JoinContainer& o) { return join_container(sys, options.target_pidfd, o.flags, o.pid); },
           [&](const op::WriteSysctl& o) { return write_sysctl(sys, o.values); },
-          [&](const op::SetOomScoreAdj& o) { return set_oom_score_adj(sys, o.value); },
           [&](const op::HookPause&) { return pause_for_hooks(channel, options.hook_state); },
           [&](const op::RunHooks& o) {
             return run_hooks(o.hooks, o.phase, options.hook_state != nullptr ? *options.hook_state : "{}");
@@ -131,9 +136,11 @@ bool ends_setup(const Step& step) {
 
 // OCI create: block until `barco start` opens the FIFO for reading. The fd is an O_PATH
 // one from before pivot_root; reopening it through the container's /proc needs no host path.
+// The O_PATH fd is closed right after: the command never sees it.
 Result<void> wait_for_start(int fifo_fd) {
   const std::string path = "/proc/self/fd/" + std::to_string(fifo_fd);
   const UniqueFd fifo(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  ::close(fifo_fd);
   if (!fifo.valid()) {
     return Error{errno, "wait_for_start", "open(\"" + path + "\", O_WRONLY)",
                  "the exec FIFO is reopened through /proc: the config must mount /proc"};

@@ -3,6 +3,8 @@
 #include "linux/cgroups.hpp"
 #include "sys/files.hpp"
 
+#include <barco/container_id.hpp>
+
 #include <poll.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -172,6 +174,9 @@ Result<void> stop_container(const std::string& root, const std::string& id, int 
 }
 
 Result<void> remove_container(const std::string& root, const std::string& id, bool force) {
+  if (auto bad = container_id_error(id)) {
+    return *bad;  // before the directory fallback below: "rm -f ../x" must remove nothing
+  }
   auto v = find_container(root, id);
   if (!v) {
     // A directory without a readable record (a crash between mkdir and write) can still go.

@@ -296,8 +296,11 @@ std::string hook_state_json(const ContainerConfig& config, const RunOptions& opt
 // OCI create: the FIFO `barco start` opens, and an O_PATH fd of it for the child (opening
 // it for writing would block; the child reopens it through /proc after pivot_root).
 Result<UniqueFd> make_exec_fifo(const std::string& path) {
-  if (::mkfifo(path.c_str(), 0600) < 0) {
-    return errno_error("mkfifo(\"" + path + "\")");
+  // 0622, as runc: the init reopens it for writing after it may have become an unmapped or
+  // non-root user (docker --user 1000, a user namespace); only barco start reads it, and the
+  // record's directory is root's.
+  if (::mkfifo(path.c_str(), 0622) < 0 || ::chmod(path.c_str(), 0622) < 0) {
+    return errno_error("mkfifo(\"" + path + "\", 0622)");
   }
   UniqueFd fd(::open(path.c_str(), O_PATH | O_CLOEXEC));
   if (!fd.valid()) {
@@ -530,6 +533,13 @@ int run_plan(const ContainerConfig& config, const Plan& plan, const RunOptions& 
   ChildGuard guard(*pid);
   child_end.close();
   clock.lap("clone");
+  if (const auto* step = plan.find("set_oom_score_adj")) {
+    const auto value = std::to_string(std::get<op::SetOomScoreAdj>(step->op).value);
+    if (auto r = write_file("/proc/" + std::to_string(*pid) + "/oom_score_adj", value); !r) {
+      report(in_step(std::move(r), "set_oom_score_adj").error());
+      return kExitBarcoError;
+    }
+  }
   if (const auto* step = plan.find("write_id_maps")) {
     const auto& maps = std::get<op::WriteIdMaps>(step->op);
     spdlog::debug("write_id_maps: {}", describe(step->op));

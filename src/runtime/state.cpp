@@ -3,6 +3,8 @@
 #include "linux/cgroups.hpp"
 #include "sys/files.hpp"
 
+#include <barco/container_id.hpp>
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -197,6 +199,9 @@ std::vector<std::string> remove_stale_records(const std::string& root) {
 }
 
 Result<StateInfo> read_state(const std::string& root, const std::string& id) {
+  if (auto bad = container_id_error(id)) {
+    return *bad;
+  }
   const std::string file = root + "/" + id + "/state.json";
   auto text = read_file(file);
   if (!text) {

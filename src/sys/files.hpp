@@ -3,6 +3,7 @@
 
 #include <barco/result.hpp>
 
+#include <cstddef>
 #include <string>
 
 namespace barco {
@@ -16,7 +17,10 @@ Result<void> create_file(const std::string& path, const std::string& content);
 // temp + rename in the same directory, so a reader sees the old or the new content, never half.
 Result<void> write_file_atomic(const std::string& path, const std::string& content);
 // Reads `path` of the rootfs with every component resolved inside it (a symlink in the image
-// cannot make barco read a host file).
+// cannot make barco read a host file). Only a regular file of at most kMaxImageFileBytes is
+// read, opened non-blocking: a FIFO, a device (/dev/zero) or a huge file in the image is an
+// error, never a hang or an exhausted memory.
+inline constexpr size_t kMaxImageFileBytes = size_t{4} << 20;
 Result<std::string> read_file_in_root(const std::string& root, const std::string& path);
 
 }  // namespace barco

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <linux/magic.h>
 #include <linux/seccomp.h>
 #include <net/if.h>
 #include <sched.h>
@@ -17,6 +18,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <termios.h>
@@ -290,6 +292,40 @@ Result<void> RealSys::write_file(const std::string& path, const std::string& con
   return barco::write_file(path, content);
 }
 
+Result<void> RealSys::write_proc_file(const std::string& relative, const std::string& content) {
+  const UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root.valid()) {
+    return errno_error("open(\"/\", O_PATH)");
+  }
+  auto proc = open_in_root(root.get(), "/proc", O_PATH | O_DIRECTORY, "/");
+  if (!proc) {
+    return proc.error();
+  }
+  const std::string path = "/proc/" + relative;
+  struct statfs fs {};
+  if (::fstatfs(proc->get(), &fs) < 0 || fs.f_type != PROC_SUPER_MAGIC) {
+    return Error{EXDEV, {}, "fstatfs(\"/proc\")", "/proc is not procfs: refusing to write " + path};
+  }
+  open_how how{};
+  how.flags = O_WRONLY | O_CLOEXEC | O_NOFOLLOW;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  const UniqueFd fd(static_cast<int>(::syscall(SYS_openat2, proc->get(), relative.c_str(), &how, sizeof how)));
+  if (!fd.valid()) {
+    auto e = errno_error("openat2(\"/proc\", " + q(relative) + ", RESOLVE_NO_XDEV|RESOLVE_NO_SYMLINKS)");
+    if (e.err == EXDEV || e.err == ELOOP) {
+      e.hint = path + " is covered by a mount or a symlink: refusing to write through it";
+    }
+    return e;
+  }
+  if (::fstatfs(fd.get(), &fs) < 0 || fs.f_type != PROC_SUPER_MAGIC) {
+    return Error{EXDEV, {}, "fstatfs(" + q(path) + ")", "not a procfs file: refusing to write it"};
+  }
+  if (::write(fd.get(), content.data(), content.size()) != static_cast<ssize_t>(content.size())) {
+    return errno_error("write(" + q(path) + ", " + q(content) + ")");
+  }
+  return {};
+}
+
 Result<struct stat> RealSys::stat(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) < 0) {
@@ -344,15 +380,30 @@ Result<void> RealSys::load_seccomp(const std::vector<sock_filter>& program) {
                "seccomp(SECCOMP_SET_MODE_FILTER, " + std::to_string(program.size()) + " instructions)");
 }
 
-Result<void> RealSys::close_range_except(int keep) {
-  if (keep > 3) {
-    if (auto r = check(static_cast<int>(::syscall(SYS_close_range, 3U, static_cast<unsigned>(keep - 1), 0U)),
-                       "close_range(3, " + std::to_string(keep - 1) + ")");
-        !r) {
-      return r;
+Result<void> RealSys::make_non_dumpable() {
+  return check(::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl(PR_SET_DUMPABLE, 0)");
+}
+
+Result<void> RealSys::close_fds_except(const std::vector<int>& keep) {
+  std::vector<int> sorted;
+  for (const int fd : keep) {
+    if (fd >= 3) {
+      sorted.push_back(fd);
     }
   }
-  const auto first = static_cast<unsigned>(keep < 3 ? 3 : keep + 1);
+  std::sort(sorted.begin(), sorted.end());
+  unsigned first = 3;
+  for (const int fd : sorted) {
+    const auto kept = static_cast<unsigned>(fd);
+    if (kept > first) {
+      if (auto r = check(static_cast<int>(::syscall(SYS_close_range, first, kept - 1, 0U)),
+                         "close_range(" + std::to_string(first) + ", " + std::to_string(kept - 1) + ")");
+          !r) {
+        return r;
+      }
+    }
+    first = std::max(first, kept + 1);
+  }
   return check(static_cast<int>(::syscall(SYS_close_range, first, ~0U, 0U)),
                "close_range(" + std::to_string(first) + ", ~0)");
 }
@@ -365,12 +416,31 @@ Result<UniqueFd> RealSys::open_file(const std::string& path, int flags) {
   return UniqueFd(fd);
 }
 
-Result<UniqueFd> RealSys::open_pty_master() {
-  const int fd = ::open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (fd < 0) {
-    return errno_error("open(\"/dev/ptmx\")");
+Result<UniqueFd> RealSys::open_device(const std::string& path, dev_t dev, int flags) {
+  const UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root.valid()) {
+    return errno_error("open(\"/\", O_PATH)");
   }
-  return UniqueFd(fd);
+  // openat2 refuses O_PATH together with other flags (EINVAL).
+  const int extra = (flags & O_PATH) != 0 ? 0 : O_NONBLOCK | O_NOCTTY;
+  auto fd = open_in_root(root.get(), path, static_cast<uint64_t>(flags | extra), "/");
+  if (!fd) {
+    return fd.error();
+  }
+  struct stat st {};
+  if (::fstat(fd->get(), &st) < 0) {
+    return errno_error("fstat(" + q(path) + ")");
+  }
+  if (!S_ISCHR(st.st_mode) || st.st_rdev != dev) {
+    return Error{ENODEV,
+                 {},
+                 "fstat(" + q(path) + ") is not char " + std::to_string(major(dev)) + ":" + std::to_string(minor(dev)),
+                 {}};
+  }
+  if ((flags & (O_NONBLOCK | O_PATH)) == 0 && ::fcntl(fd->get(), F_SETFL, flags & ~O_NONBLOCK & ~O_ACCMODE) < 0) {
+    return errno_error("fcntl(" + q(path) + ", F_SETFL)");
+  }
+  return std::move(fd.value());
 }
 
 Result<UniqueFd> RealSys::open_pty_slave(int master) {

@@ -55,7 +55,11 @@ class Sys {
   virtual Result<void> set_interface_up(const std::string& name) = 0;
 
   virtual Result<void> write_file(const std::string& path, const std::string& content) = 0;  // one write(2)
-  virtual Result<struct stat> stat(const std::string& path) = 0;                             // follows symlinks
+  // A file of the current root's procfs (`relative` like "sys/kernel/shm_max"): /proc is
+  // checked to be procfs, and the walk below it crosses no symlink and no mount, so a bind
+  // mount or a link planted over the file cannot redirect the write (CVE-2025-52881).
+  virtual Result<void> write_proc_file(const std::string& relative, const std::string& content) = 0;
+  virtual Result<struct stat> stat(const std::string& path) = 0;  // follows symlinks
   virtual Result<struct stat> fstat(int fd) = 0;
 
   // Privileges. Capability masks are bit N = capability N.
@@ -67,11 +71,20 @@ class Sys {
   virtual Result<void> load_seccomp(const std::vector<sock_filter>& program) = 0;
 
   // Descriptors and terminals
-  virtual Result<void> close_range_except(int keep) = 0;
+  // PR_SET_DUMPABLE 0: no process of the container may ptrace this one or open its /proc
+  // files (CVE-2016-9962); the next execve makes the command dumpable again.
+  virtual Result<void> make_non_dumpable() = 0;
+  // close_range over every fd >= 3 except those in `keep`.
+  virtual Result<void> close_fds_except(const std::vector<int>& keep) = 0;
   virtual Result<UniqueFd> open_file(const std::string& path, int flags) = 0;  // O_CLOEXEC is added
-  virtual Result<UniqueFd> open_pty_master() = 0;                              // /dev/ptmx of the current root
-  virtual Result<UniqueFd> open_pty_slave(int master) = 0;                     // unlockpt + open of its peer
-  virtual Result<void> make_controlling_tty(int fd) = 0;                       // TIOCSCTTY
+  // A device node of the current root, opened with openat2(RESOLVE_IN_ROOT |
+  // RESOLVE_NO_MAGICLINKS) and O_NONBLOCK|O_NOCTTY (a FIFO or a tty planted in its place
+  // neither blocks nor becomes the controlling terminal), then checked to be the character
+  // device `dev`: a container cannot redirect the open to a host file or fd. O_NONBLOCK is
+  // cleared again when `flags` lacks it. O_CLOEXEC is added.
+  virtual Result<UniqueFd> open_device(const std::string& path, dev_t dev, int flags) = 0;
+  virtual Result<UniqueFd> open_pty_slave(int master) = 0;  // unlockpt + open of its peer
+  virtual Result<void> make_controlling_tty(int fd) = 0;    // TIOCSCTTY
   virtual Result<void> dup2(int from, int to) = 0;
   virtual Result<std::string> fd_path(int fd) = 0;  // readlink /proc/self/fd/N
 };
@@ -100,6 +113,7 @@ class RealSys final : public Sys {
   Result<void> setsid() override;
   Result<void> set_interface_up(const std::string& name) override;
   Result<void> write_file(const std::string& path, const std::string& content) override;
+  Result<void> write_proc_file(const std::string& relative, const std::string& content) override;
   Result<struct stat> stat(const std::string& path) override;
   Result<struct stat> fstat(int fd) override;
   Result<void> drop_bounding_cap(int cap) override;
@@ -108,9 +122,10 @@ class RealSys final : public Sys {
   Result<void> raise_ambient_cap(int cap) override;
   Result<void> set_no_new_privs() override;
   Result<void> load_seccomp(const std::vector<sock_filter>& program) override;
-  Result<void> close_range_except(int keep) override;
+  Result<void> make_non_dumpable() override;
+  Result<void> close_fds_except(const std::vector<int>& keep) override;
   Result<UniqueFd> open_file(const std::string& path, int flags) override;
-  Result<UniqueFd> open_pty_master() override;
+  Result<UniqueFd> open_device(const std::string& path, dev_t dev, int flags) override;
   Result<UniqueFd> open_pty_slave(int master) override;
   Result<void> make_controlling_tty(int fd) override;
   Result<void> dup2(int from, int to) override;

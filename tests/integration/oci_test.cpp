@@ -4,7 +4,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -206,6 +210,70 @@ TEST_F(Oci, ExecWithAProcessFile) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(lines(r.out), (std::vector<std::string>{"from-process-file", "1000"}));
   EXPECT_EQ(b({"delete", "--force", "withexec"}).exit_code, 0);
+}
+
+// CVE-2016-9962 and its kin: the set-up init waits in barco's code until start, visible to
+// whatever joins its pid namespace (exec into a created container, a hook). It must hold no
+// fd of barco's caller (fd 7, a host directory) and must be non-dumpable: its /proc/PID
+// files are then owned by the host's root, not by the container's (mapped) root, so a
+// process of the container's user can neither ptrace it nor open /proc/PID/fd.
+TEST_F(Oci, CreatedInitIsNotDumpableAndHoldsNoHostFd) {
+  const auto dir = bundle([](nlohmann::json& c) {
+    c["process"]["args"] = {"true"};
+    c["linux"]["namespaces"].push_back({{"type", "user"}});
+    c["linux"]["uidMappings"] = {{{"containerID", 0}, {"hostID", 200000}, {"size", 65536}}};
+    c["linux"]["gidMappings"] = {{{"containerID", 0}, {"hostID", 200000}, {"size", 65536}}};
+  });
+  const std::string cmd = "exec 7</tmp; exec '" + barco_binary() + "' --root '" + state_root() + "' create --bundle '" +
+                          dir + "' dumpable >'" + dir + "/out' 2>'" + dir + "/err'";
+  ASSERT_EQ(command({"/bin/sh", "-c", cmd}).exit_code, 0) << slurp(dir + "/err");
+  const int pid = state("dumpable")["pid"].get<int>();
+  const std::string proc = "/proc/" + std::to_string(pid);
+  struct stat st {};
+  ASSERT_EQ(::stat((proc + "/fd").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 0U) << "a dumpable init's /proc files belong to the container's root (host uid 200000)";
+  for (const auto& e : fs::directory_iterator(proc + "/fd")) {
+    const auto target = fs::read_symlink(e.path()).string();
+    if (std::stoi(e.path().filename().string()) <= 2) continue;  // the caller's stdio, as runc keeps it
+    EXPECT_TRUE(target.rfind("socket:", 0) == 0 || target.ends_with("/exec.fifo"))
+        << "fd " << e.path().filename() << " -> " << target << " reached the container (only the sync socket and "
+        << "the exec FIFO may)";
+  }
+  // The attack itself: a process with the container root's host uid tries to open its fds.
+  const pid_t child = ::fork();
+  if (child == 0) {
+    if (::setresgid(200000, 200000, 200000) != 0 || ::setresuid(200000, 200000, 200000) != 0) ::_exit(2);
+    ::_exit(::open((proc + "/fd").c_str(), O_RDONLY | O_DIRECTORY) >= 0 ? 1 : 0);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "the container's uid opened /proc/PID/fd of barco's waiting init";
+  EXPECT_EQ(b({"delete", "--force", "dumpable"}).exit_code, 0);
+}
+
+// linux.sysctl wrote any key through /proc/sys: kernel.core_pattern runs a host program on
+// the next crash anywhere, net.* without a network namespace changes the host's network.
+TEST_F(Oci, SysctlOutsideTheContainersNamespacesIsRefused) {
+  for (const auto& [key, namespaces] : std::vector<std::pair<std::string, bool>>{
+           {"kernel.core_pattern", true}, {"net.ipv4.ip_forward", false}, {"vm.overcommit_memory", true}}) {
+    const auto dir = bundle([&, key = key, keep = namespaces](nlohmann::json& c) {
+      c["linux"]["sysctl"] = {{key, "1"}};
+      if (!keep) {
+        c["linux"]["namespaces"] = nlohmann::json::array({{{"type", "mount"}}, {{"type", "pid"}}});
+      }
+    });
+    const auto r = create(dir, "sysctl");
+    EXPECT_EQ(r.exit_code, 125) << key;
+    EXPECT_NE(r.err.find("'" + key + "' is refused"), std::string::npos) << r.err;
+    EXPECT_NE(b({"state", "sysctl"}).exit_code, 0) << "a refused config left a container";
+  }
+  const auto dir = bundle([](nlohmann::json& c) {
+    c["process"]["args"] = {"cat", "/proc/sys/net/ipv4/ip_forward", "/proc/sys/kernel/shmmni"};
+    c["linux"]["sysctl"] = {{"net.ipv4.ip_forward", "1"}, {"kernel.shmmni", "1234"}};
+  });
+  const auto r = b({"run", "--bundle", dir, "sysctl-ok"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(lines(r.out), (std::vector<std::string>{"1", "1234"}));
 }
 
 TEST_F(Oci, FeaturesDescribeTheRuntime) {

@@ -49,9 +49,9 @@ TEST_F(ChildSteps, MountsInPlanOrderWithDockersFlags) {
   FakeSys sys;
   ASSERT_TRUE(run(build_plan(config_from_words({"--rootfs", "/r", "sh"}), test_host()), sys));
   const auto& c = sys.calls;
-  EXPECT_EQ(c.at(0), "unshare " + std::to_string(CLONE_NEWCGROUP));
-  EXPECT_EQ(c.at(1), "mount  -> / type= flags=" + std::to_string(MS_REC | MS_PRIVATE));
-  EXPECT_EQ(c.at(2), "mount /r -> /r type= flags=" + std::to_string(MS_BIND | MS_REC));
+  EXPECT_EQ(c.at(2), "unshare " + std::to_string(CLONE_NEWCGROUP));
+  EXPECT_EQ(c.at(3), "mount  -> / type= flags=" + std::to_string(MS_REC | MS_PRIVATE));
+  EXPECT_EQ(c.at(4), "mount /r -> /r type= flags=" + std::to_string(MS_BIND | MS_REC));
   EXPECT_LT(sys.index_of("mount tmpfs -> /r/dev type=tmpfs"), sys.index_of("mknod /r/dev/null"));
   EXPECT_LT(sys.index_of("mknod /r/dev/null"), sys.index_of("mount devpts -> /r/dev/pts"));
   EXPECT_GE(sys.index_of("mount proc -> /r/proc type=proc flags=" + std::to_string(MS_NOSUID | MS_NODEV | MS_NOEXEC)),
@@ -67,7 +67,13 @@ TEST_F(ChildSteps, MountsInPlanOrderWithDockersFlags) {
   EXPECT_EQ(c.at(pivot + 2), "umount2 . " + std::to_string(MNT_DETACH));
   EXPECT_LT(pivot, sys.index_of("sethostname 0123456789ab"));
   EXPECT_LT(sys.index_of("setresgid 0"), sys.index_of("setresuid 0"));
-  EXPECT_EQ(c.back(), "close_range_except " + std::to_string(child_.fd()));
+  EXPECT_EQ(c.at(0), "non_dumpable") << "first: nothing of the container may reach the child";
+  EXPECT_EQ(c.at(1), "close_fds_except " + std::to_string(child_.fd()));
+  const int last_close =
+      static_cast<int>(std::find(c.rbegin(), c.rend(), "close_fds_except " + std::to_string(child_.fd())) - c.rbegin());
+  EXPECT_GT(static_cast<int>(c.size()) - 1 - last_close, sys.index_of("chdir /")) << "closed again after pivot_root";
+  EXPECT_LT(static_cast<int>(c.size()) - 1 - last_close, sys.index_of("capbset_drop"))
+      << "before the privileges are dropped and the filter loaded";
 }
 
 TEST_F(ChildSteps, ReadOnlyVolumeGetsABindRemount) {
@@ -208,7 +214,7 @@ TEST_F(ChildSteps, UserNamespaceWaitsForTheParentsMapsFirst) {
   auto r = run(plan, sys);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().step, "wait_for_id_maps");
-  EXPECT_TRUE(sys.calls.empty());
+  EXPECT_EQ(sys.calls.size(), 2U) << "only make_non_dumpable and close_host_fds come before";
 }
 
 TEST_F(ChildSteps, UserNamespaceBindsHostDevicesInsteadOfMknod) {
@@ -216,8 +222,8 @@ TEST_F(ChildSteps, UserNamespaceBindsHostDevicesInsteadOfMknod) {
   ASSERT_TRUE(parent_.send(Message{MessageType::maps_written, 0, {}, {}, {}}));
   FakeSys sys;
   ASSERT_TRUE(run(plan, sys));
-  EXPECT_EQ(sys.calls.at(0), "setresgid 0");
-  EXPECT_EQ(sys.calls.at(1), "setresuid 0");
+  EXPECT_EQ(sys.calls.at(2), "setresgid 0");
+  EXPECT_EQ(sys.calls.at(3), "setresuid 0");
   EXPECT_EQ(sys.index_of("mknod"), -1);
   EXPECT_GE(sys.index_of("mount /dev/null -> /r/dev/null type= flags=" + std::to_string(MS_BIND)), 0);
 }

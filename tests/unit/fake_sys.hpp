@@ -84,6 +84,9 @@ class FakeSys final : public Sys {
   Result<void> write_file(const std::string& path, const std::string& content) override {
     return record("write " + path + " " + content);
   }
+  Result<void> write_proc_file(const std::string& relative, const std::string& content) override {
+    return record("write_proc " + relative + " " + content);
+  }
   Result<struct stat> stat(const std::string& path) override {
     if (auto r = record("stat " + path); !r) {
       return r.error();
@@ -116,16 +119,28 @@ class FakeSys final : public Sys {
   Result<void> load_seccomp(const std::vector<sock_filter>& program) override {
     return record("seccomp " + std::to_string(program.size()));
   }
-  Result<void> close_range_except(int keep) override { return record("close_range_except " + std::to_string(keep)); }
+  Result<void> make_non_dumpable() override { return record("non_dumpable"); }
+  Result<void> close_fds_except(const std::vector<int>& keep) override {
+    std::string s = "close_fds_except";
+    for (const int fd : keep) {
+      if (fd >= 0) s += " " + std::to_string(fd);
+    }
+    return record(s);
+  }
   Result<UniqueFd> open_file(const std::string& path, int) override {
     if (auto r = record("open " + path); !r) {
       return r.error();
     }
     return UniqueFd();
   }
-  Result<UniqueFd> open_pty_master() override {
-    if (auto r = record("open_pty_master"); !r) {
+  // Checks the device like RealSys: /dev/null is `null_device`, anything else matches.
+  Result<UniqueFd> open_device(const std::string& path, dev_t dev, int) override {
+    if (auto r = record("open_device " + path + " " + std::to_string(major(dev)) + ":" + std::to_string(minor(dev)));
+        !r) {
       return r.error();
+    }
+    if (path == "/dev/null" && (!S_ISCHR(null_device.st_mode) || null_device.st_rdev != dev)) {
+      return Error{ENODEV, {}, "fstat(" + path + ") is not char 1:3", {}};
     }
     return UniqueFd();
   }

@@ -178,6 +178,31 @@ TEST(OciConfig, ErrorsNameTheJsonPath) {
   EXPECT_NE(parse_error(j).find("$.hooks.prestart[0].path: must be an absolute path"), std::string::npos);
 }
 
+// runc's allow-list: only what the kernel keeps per namespace, and only with that namespace.
+TEST(OciConfig, SysctlOnlyNamespacedKeysInPrivateNamespaces) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"kernel.core_pattern", "does not keep it per namespace"},
+      {"vm.overcommit_memory", "does not keep it per namespace"},
+      {"kernel.hostname", "the hostname field sets it"},
+      {"net.ipv4.ip_forward", "network namespace, which this container shares"},
+      {"kernel.shmmax", "ipc namespace, which this container shares"},
+      {"fs.mqueue.msg_max", "ipc namespace"},
+      {"kernel.domainname", "uts namespace"},
+  };
+  for (const auto& [key, why] : cases) {
+    auto j = minimal();
+    j["linux"]["sysctl"] = {{key, "1"}};
+    const auto e = parse_error(j);
+    EXPECT_NE(e.find("$.linux.sysctl: '" + key + "' is refused"), std::string::npos) << e;
+    EXPECT_NE(e.find(why), std::string::npos) << e;
+  }
+  auto j = minimal();
+  j["linux"]["namespaces"] = {{{"type", "mount"}}, {{"type", "network"}}, {{"type", "ipc"}}, {{"type", "uts"}}};
+  j["linux"]["sysctl"] = {
+      {"net.ipv4.ip_forward", "1"}, {"kernel.shmmax", "1"}, {"fs.mqueue.msg_max", "1"}, {"kernel.domainname", "x"}};
+  EXPECT_EQ(parse(j).config.sysctl.size(), 4U);
+}
+
 TEST(OciConfig, UnsupportedFieldsAreWarningsNotSilence) {
   auto j = minimal();
   j["process"]["apparmorProfile"] = "containers-default";

@@ -47,6 +47,8 @@ TEST(Plan, TheDocumentedOrder) {
   const auto p = plan_for({"--rootfs", "/r", "-v", "/srv/data:/data", "--read-only", "--init", "sh"});
   const std::vector<std::string> order{"reserve_id",
                                        "clone",
+                                       "make_non_dumpable",
+                                       "close_host_fds",
                                        "enter_cgroup_namespace",
                                        "make_root_private",
                                        "bind_rootfs",
@@ -66,8 +68,8 @@ TEST(Plan, TheDocumentedOrder) {
                                        "create_session",
                                        "detach_stdin",
                                        "change_dir",
-                                       "set_user",
                                        "close_fds",
+                                       "set_user",
                                        "start_init",
                                        "exec",
                                        "supervise"};
@@ -109,8 +111,10 @@ TEST(Plan, UserNamespaceMapsComeFirstAndDevicesAreBound) {
   EXPECT_EQ(maps->where, Where::parent_after_clone);
   EXPECT_EQ(std::get<op::WriteIdMaps>(maps->op).uid_map, "0 100000 65536\n");
   const auto child_steps = p.steps_at(Where::child);
-  EXPECT_EQ(child_steps.at(0)->name, "wait_for_id_maps");
-  EXPECT_EQ(child_steps.at(1)->name, "become_root_in_userns");
+  EXPECT_EQ(child_steps.at(0)->name, "make_non_dumpable");
+  EXPECT_EQ(child_steps.at(1)->name, "close_host_fds");
+  EXPECT_EQ(child_steps.at(2)->name, "wait_for_id_maps");
+  EXPECT_EQ(child_steps.at(3)->name, "become_root_in_userns");
   EXPECT_TRUE(std::get<op::MakeDevice>(p.find("make_device")->op).bind_from_host);
 }
 
@@ -146,11 +150,11 @@ TEST(Plan, DryRunTextShowsFlagsMountsMapsEnvAndArgv) {
 TEST(Plan, PrivilegeStepsWithoutNoNewPrivs) {
   const auto p = plan_for({"--rootfs", "/r", "-u", "1000", "sh"});
   for (const auto& [a, b] : std::vector<std::pair<std::string, std::string>>{{"mask_paths", "readonly_paths"},
-                                                                             {"change_dir", "load_seccomp"},
+                                                                             {"change_dir", "close_fds"},
+                                                                             {"close_fds", "load_seccomp"},
                                                                              {"load_seccomp", "drop_bounding_caps"},
                                                                              {"drop_bounding_caps", "set_user"},
-                                                                             {"set_user", "set_capabilities"},
-                                                                             {"set_capabilities", "close_fds"}}) {
+                                                                             {"set_user", "set_capabilities"}}) {
     expect_before(p, a, b);
   }
   expect_before(p, "pivot_root", "mask_paths");
@@ -162,7 +166,7 @@ TEST(Plan, WithNoNewPrivsSeccompComesLast) {
   const auto p = plan_for({"--rootfs", "/r", "--security-opt", "no-new-privileges", "sh"});
   expect_before(p, "set_capabilities", "set_no_new_privs");
   expect_before(p, "set_no_new_privs", "load_seccomp");
-  expect_before(p, "load_seccomp", "close_fds");
+  expect_before(p, "close_fds", "load_seccomp");  // a profile may lack close_range
   EXPECT_FALSE(std::get<op::SetUser>(p.find("set_user")->op).keep_caps) << "root needs no keepcaps";
 }
 
@@ -271,7 +275,7 @@ TEST(Plan, OciCreateWaitsAfterThePrivilegeStepsAndHooksSitAtTheirPoints) {
   expect_before(p, "create_container_hooks", "pivot_root");
   expect_before(p, "set_capabilities", "wait_for_start");
   expect_before(p, "wait_for_start", "start_container_hooks");
-  expect_before(p, "start_container_hooks", "close_fds");
+  expect_before(p, "close_fds", "start_container_hooks");  // hooks run inside the container
   expect_before(p, "exec", "poststart_hooks");
 }
 
@@ -279,10 +283,11 @@ TEST(Plan, ExecJoinsTheContainerAndKeepsItsPrivilegeSteps) {
   auto c = config_from_words({"--rootfs", "/r", "--security-opt", "no-new-privileges", "sh"});
   ExecTarget t{42, CLONE_NEWNS | CLONE_NEWNET, true, {"/sys/fs/cgroup/pids/barco/x/tasks"}, "the filter"};
   const auto p = build_exec_plan(c, t);
-  EXPECT_EQ(names(p), (std::vector<std::string>{"join_pid_namespace", "clone", "join_cgroups", "join_namespaces",
-                                                "create_session", "detach_stdin", "change_dir", "drop_bounding_caps",
-                                                "set_user", "set_capabilities", "set_no_new_privs", "load_seccomp",
-                                                "close_fds", "exec", "supervise"}));
+  EXPECT_EQ(names(p),
+            (std::vector<std::string>{"join_pid_namespace", "clone", "make_non_dumpable", "close_host_fds",
+                                      "join_cgroups", "join_namespaces", "create_session", "detach_stdin", "change_dir",
+                                      "close_fds", "drop_bounding_caps", "set_user", "set_capabilities",
+                                      "set_no_new_privs", "load_seccomp", "exec", "supervise"}));
   EXPECT_EQ(std::get<op::JoinContainer>(p.find("join_namespaces")->op).flags, CLONE_NEWNS | CLONE_NEWNET);
   EXPECT_EQ(std::get<op::Clone>(p.find("clone")->op).flags, 0U) << "exec creates no namespace";
   EXPECT_NE(describe(p.find("load_seccomp")->op).find("the filter"), std::string::npos);
