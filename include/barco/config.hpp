@@ -43,9 +43,14 @@ struct Mount {
   std::string destination;  // absolute path inside the container
   std::string type;         // "proc", "tmpfs", "bind", ...
   std::string source;
-  unsigned long flags = 0;         // MS_* flags
-  std::string data;                // filesystem-specific options, e.g. "mode=755,size=65536k"
-  bool read_only_remount = false;  // bind mounts need a second, MS_REMOUNT call for ro
+  unsigned long flags = 0;  // MS_* flags
+  std::string data;         // filesystem-specific options, e.g. "mode=755,size=65536k"
+  // MOUNT_ATTR_* set and cleared with mount_setattr(AT_RECURSIVE) on the mount and every
+  // submount: runc's rro, rnosuid, ... and -v's :ro (as docker >= 25), so a read-only
+  // volume has no writable submount. A bind's own ro/nosuid/nodev/noexec/nosymfollow come
+  // from `flags`, set after the bind without clearing what the source had.
+  uint64_t recursive_attr_set = 0;
+  uint64_t recursive_attr_clear = 0;
   bool operator==(const Mount&) const = default;
 };
 

@@ -45,8 +45,10 @@ enum class OciDetail { full, exec_context };
 struct MountOptions {
   unsigned long flags = 0;
   std::string data;
-  bool read_only_remount = false;
+  uint64_t recursive_attr_set = 0;  // MOUNT_ATTR_* of rro, rnosuid, ...
+  uint64_t recursive_attr_clear = 0;
   std::vector<std::string> ignored;  // propagation words barco does not apply per mount
+  std::vector<std::string> unknown;  // bind options barco does not know: refused, never dropped
 };
 [[nodiscard]] MountOptions parse_mount_options(const std::vector<std::string>& options, bool bind);
 [[nodiscard]] std::vector<std::string> mount_options_of(const Mount& mount);

@@ -256,6 +256,8 @@ struct Timings {
 // "CLONE_NEWNS|CLONE_NEWPID|..."
 [[nodiscard]] std::string clone_flags_to_string(unsigned long flags);
 [[nodiscard]] std::string mount_flags_to_string(unsigned long flags);
+// "RDONLY|NOSUID" of MOUNT_ATTR_* bits.
+[[nodiscard]] std::string mount_attrs_to_string(uint64_t attrs);
 [[nodiscard]] std::string id_map_to_string(const std::vector<IdMapping>& maps);
 
 }  // namespace barco

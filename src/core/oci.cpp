@@ -157,7 +157,7 @@ struct OptionFlag {
   unsigned long set;
   unsigned long clear;
 };
-constexpr std::array<OptionFlag, 22> kOptionFlags{{
+constexpr std::array<OptionFlag, 24> kOptionFlags{{
     {"ro", MS_RDONLY, 0},
     {"rw", 0, MS_RDONLY},
     {"nosuid", MS_NOSUID, 0},
@@ -180,6 +180,32 @@ constexpr std::array<OptionFlag, 22> kOptionFlags{{
     {"mand", MS_MANDLOCK, 0},
     {"nomand", 0, MS_MANDLOCK},
     {"silent", MS_SILENT, 0},
+    {"nosymfollow", MS_NOSYMFOLLOW, 0},
+    {"symfollow", 0, MS_NOSYMFOLLOW},
+}};
+
+// runc's recursive options: mount_setattr(AT_RECURSIVE) on the mount and every submount.
+struct RecursiveOption {
+  const char* name;
+  uint64_t set;
+  uint64_t clear;
+};
+constexpr std::array<RecursiveOption, 15> kRecursiveOptions{{
+    {"rro", MOUNT_ATTR_RDONLY, 0},
+    {"rrw", 0, MOUNT_ATTR_RDONLY},
+    {"rnosuid", MOUNT_ATTR_NOSUID, 0},
+    {"rsuid", 0, MOUNT_ATTR_NOSUID},
+    {"rnodev", MOUNT_ATTR_NODEV, 0},
+    {"rdev", 0, MOUNT_ATTR_NODEV},
+    {"rnoexec", MOUNT_ATTR_NOEXEC, 0},
+    {"rexec", 0, MOUNT_ATTR_NOEXEC},
+    {"rnodiratime", MOUNT_ATTR_NODIRATIME, 0},
+    {"rdiratime", 0, MOUNT_ATTR_NODIRATIME},
+    {"rnoatime", MOUNT_ATTR_NOATIME, MOUNT_ATTR__ATIME},
+    {"rrelatime", MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME},
+    {"rstrictatime", MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME},
+    {"rnosymfollow", MOUNT_ATTR_NOSYMFOLLOW, 0},
+    {"rsymfollow", 0, MOUNT_ATTR_NOSYMFOLLOW},
 }};
 
 constexpr std::array<const char*, 9> kPropagation{
@@ -406,9 +432,18 @@ Mount parse_mount(const Reader& m, std::vector<std::string>& warnings, CgroupFs&
   } else if (mount.type.empty()) {
     m.fail("a mount without a type must be a bind (options bind or rbind)");
   }
+  if (!parsed.unknown.empty()) {
+    const auto& word = parsed.unknown.front();
+    m.at("options").fail(
+        "'" + word + "' is not a bind mount option barco knows" +
+            (word == "idmap" || word == "ridmap" ? " (id-mapped mounts are not supported)" : ""),
+        "a bind takes ro/rw, nosuid, nodev, noexec, nosymfollow, atime options, propagation, and their recursive forms "
+        "(rro, rnosuid, ...); an option barco cannot apply is refused, never dropped");
+  }
   mount.flags = parsed.flags;
   mount.data = parsed.data;
-  mount.read_only_remount = parsed.read_only_remount;
+  mount.recursive_attr_set = parsed.recursive_attr_set;
+  mount.recursive_attr_clear = parsed.recursive_attr_clear;
   return mount;
 }
 
@@ -556,14 +591,19 @@ MountOptions parse_mount_options(const std::vector<std::string>& options, bool b
       if (word != "private" && word != "rprivate") {
         out.ignored.push_back(word);
       }
+    } else if (const auto* r = std::find_if(kRecursiveOptions.begin(), kRecursiveOptions.end(),
+                                            [&](const RecursiveOption& o) { return word == o.name; });
+               r != kRecursiveOptions.end()) {
+      out.recursive_attr_set = (out.recursive_attr_set & ~r->clear) | r->set;
+      out.recursive_attr_clear = (out.recursive_attr_clear & ~r->set) | r->clear;
+    } else if (bind) {
+      out.unknown.push_back(word);  // a bind takes no filesystem data: it would be ignored
     } else {
       data.push_back(word);
     }
   }
   if (bind) {
     out.flags |= MS_BIND;
-    // The kernel ignores MS_RDONLY (and the other per-mount flags) on the bind itself.
-    out.read_only_remount = (out.flags & MS_RDONLY) != 0;
   }
   for (const auto& d : data) {
     out.data += (out.data.empty() ? "" : ",") + d;
@@ -576,8 +616,15 @@ std::vector<std::string> mount_options_of(const Mount& m) {
   if ((m.flags & MS_BIND) != 0) {
     out.emplace_back((m.flags & MS_REC) != 0 ? "rbind" : "bind");
   }
-  if ((m.flags & MS_RDONLY) != 0 || m.read_only_remount) {
+  if ((m.flags & MS_RDONLY) != 0) {
     out.emplace_back("ro");
+  }
+  for (const auto& r : kRecursiveOptions) {
+    const bool atime = ((r.set | r.clear) & MOUNT_ATTR__ATIME) != 0;  // the atime modes share one field
+    if (!atime && ((r.set != 0 && (m.recursive_attr_set & r.set) == r.set) ||
+                   (r.clear != 0 && (m.recursive_attr_clear & r.clear) == r.clear))) {
+      out.emplace_back(r.name);
+    }
   }
   for (const auto& f : kOptionFlags) {
     if (f.set != 0 && f.set != MS_RDONLY && (m.flags & f.set) == f.set) {
@@ -911,9 +958,12 @@ json oci_state_json(const OciState& s) {
 
 json oci_features_json() {
   std::vector<std::string> mount_options;
-  mount_options.reserve(kOptionFlags.size() + 4);
+  mount_options.reserve(kOptionFlags.size() + kRecursiveOptions.size() + 4);
   for (const auto& f : kOptionFlags) {
     mount_options.emplace_back(f.name);
+  }
+  for (const auto& r : kRecursiveOptions) {
+    mount_options.emplace_back(r.name);
   }
   mount_options.insert(mount_options.end(), {"bind", "rbind", "private", "rprivate"});
   std::vector<std::string> caps;

@@ -207,10 +207,10 @@ Mount parse_volume(std::string_view text) {
   }
   require_absolute("--volume", text, parts[0]);
   require_absolute("--volume", text, parts[1]);
-  Mount m{parts[1], "bind", parts[0], MS_BIND | MS_REC, {}, false};
+  Mount m{parts[1], "bind", parts[0], MS_BIND | MS_REC, {}, 0, 0};
   if (parts.size() == 3) {
     if (parts[2] == "ro") {
-      m.read_only_remount = true;
+      m.recursive_attr_set = MOUNT_ATTR_RDONLY;  // the volume and everything mounted below it
     } else if (parts[2] != "rw") {
       fail("--volume '" + std::string(text) + "': unknown mode '" + parts[2] + "'", "the mode is ro or rw");
     }

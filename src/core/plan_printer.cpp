@@ -68,7 +68,7 @@ std::string clone_flags_to_string(unsigned long flags) {
 }
 
 std::string mount_flags_to_string(unsigned long flags) {
-  static constexpr std::array<std::pair<unsigned long, const char*>, 12> kNames{{
+  static constexpr std::array<std::pair<unsigned long, const char*>, 13> kNames{{
       {MS_RDONLY, "MS_RDONLY"},
       {MS_NOSUID, "MS_NOSUID"},
       {MS_NODEV, "MS_NODEV"},
@@ -81,8 +81,23 @@ std::string mount_flags_to_string(unsigned long flags) {
       {MS_REC, "MS_REC"},
       {MS_PRIVATE, "MS_PRIVATE"},
       {MS_STRICTATIME, "MS_STRICTATIME"},
+      {MS_NOSYMFOLLOW, "MS_NOSYMFOLLOW"},
   }};
   return flags_to_string(flags, kNames);
+}
+
+std::string mount_attrs_to_string(uint64_t attrs) {
+  static constexpr std::array<std::pair<uint64_t, const char*>, 8> kNames{{
+      {MOUNT_ATTR_RDONLY, "RDONLY"},
+      {MOUNT_ATTR_NOSUID, "NOSUID"},
+      {MOUNT_ATTR_NODEV, "NODEV"},
+      {MOUNT_ATTR_NOEXEC, "NOEXEC"},
+      {MOUNT_ATTR__ATIME, "ATIME"},
+      {MOUNT_ATTR_NOATIME, "NOATIME"},
+      {MOUNT_ATTR_NODIRATIME, "NODIRATIME"},
+      {MOUNT_ATTR_NOSYMFOLLOW, "NOSYMFOLLOW"},
+  }};
+  return flags_to_string(attrs, kNames);
 }
 
 std::string id_map_to_string(const std::vector<IdMapping>& maps) {
@@ -142,7 +157,13 @@ std::string describe(const Operation& operation) {
                             ", " + mount_flags_to_string(m.flags);
             if (!m.data.empty()) s += ", \"" + m.data + "\"";
             s += ")";
-            if (m.read_only_remount) s += " + remount MS_BIND|MS_REMOUNT|MS_RDONLY";
+            if (m.type == "bind" && (m.flags & ~(MS_BIND | MS_REC)) != 0) {
+              s += " + mount_setattr(" + mount_flags_to_string(m.flags & ~(MS_BIND | MS_REC)) + ")";
+            }
+            if (m.recursive_attr_set != 0 || m.recursive_attr_clear != 0) {
+              s += " + mount_setattr(AT_RECURSIVE, set=" + mount_attrs_to_string(m.recursive_attr_set) +
+                   ", clear=" + mount_attrs_to_string(m.recursive_attr_clear) + ")";
+            }
             return s;
           },
           [](const op::MakeDevice& o) {

@@ -2,6 +2,9 @@
 
 #include <sys/mount.h>
 
+#include <array>
+#include <utility>
+
 namespace barco {
 
 Result<void> make_root_private(Sys& sys) {
@@ -23,6 +26,34 @@ Result<void> mount_overlay(Sys& sys, const std::string& lower, const std::string
   return r;
 }
 
+namespace {
+
+// MS_* per-mount flags of a bind as MOUNT_ATTR_* to set (and the atime field to clear).
+std::pair<uint64_t, uint64_t> mount_attrs_of(unsigned long flags) {
+  static constexpr std::array<std::pair<unsigned long, uint64_t>, 6> kAttrs{{
+      {MS_RDONLY, MOUNT_ATTR_RDONLY},
+      {MS_NOSUID, MOUNT_ATTR_NOSUID},
+      {MS_NODEV, MOUNT_ATTR_NODEV},
+      {MS_NOEXEC, MOUNT_ATTR_NOEXEC},
+      {MS_NODIRATIME, MOUNT_ATTR_NODIRATIME},
+      {MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW},
+  }};
+  uint64_t set = 0;
+  uint64_t clear = 0;
+  for (const auto& [ms, attr] : kAttrs) {
+    if ((flags & ms) != 0) {
+      set |= attr;
+    }
+  }
+  if ((flags & (MS_NOATIME | MS_STRICTATIME)) != 0) {
+    clear |= MOUNT_ATTR__ATIME;
+    set |= (flags & MS_NOATIME) != 0 ? MOUNT_ATTR_NOATIME : MOUNT_ATTR_STRICTATIME;
+  }
+  return {set, clear};
+}
+
+}  // namespace
+
 Result<void> mount_filesystem(Sys& sys, const Mount& m, const std::string& rootfs) {
   const bool bind = (m.flags & MS_BIND) != 0;
   bool file_target = false;
@@ -38,13 +69,23 @@ Result<void> mount_filesystem(Sys& sys, const Mount& m, const std::string& rootf
   if (!target) {
     return target.error();
   }
-  if (auto r = sys.mount(m.source, *target, bind ? "" : m.type, m.flags, m.data); !r) {
+  // The bind call itself ignores every per-mount flag but MS_REC.
+  const unsigned long flags = bind ? m.flags & (MS_BIND | MS_REC) : m.flags;
+  if (auto r = sys.mount(m.source, *target, bind ? "" : m.type, flags, m.data); !r) {
     return r;
   }
-  if (m.read_only_remount) {
-    // MS_RDONLY is ignored on the first bind call; only a remount of the bind makes it ro.
-    const unsigned long keep = m.flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC);
-    return sys.mount("", *target, "", MS_BIND | MS_REMOUNT | MS_RDONLY | keep, "");
+  if (m.recursive_attr_set != 0 || m.recursive_attr_clear != 0) {
+    if (auto r = sys.mount_setattr(*target, m.recursive_attr_set, m.recursive_attr_clear, true); !r) {
+      return r;
+    }
+  }
+  if (bind) {
+    // A bind's own ro, nosuid, ...: set on top of what the source had (a remount would
+    // replace those flags, and so drop an inherited nosuid or noexec).
+    const auto [set, clear] = mount_attrs_of(m.flags);
+    if (set != 0 || clear != 0) {
+      return sys.mount_setattr(*target, set, clear, false);
+    }
   }
   return {};
 }

@@ -56,8 +56,10 @@ Result<void> make_paths_read_only(Sys& sys, const std::vector<std::string>& path
     if (auto r = sys.mount(path, path, "", MS_BIND | MS_REC, ""); !r) {
       return r;
     }
-    // /proc's nosuid,nodev,noexec are locked in a user namespace: a remount must keep them.
-    return sys.mount(path, path, "", MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | MS_NOSUID | MS_NODEV | MS_NOEXEC, "");
+    // Recursive: a remount (even with MS_REC) changes only the top mount, and a submount
+    // (binfmt_misc below /proc/sys) would stay writable. Flags not named here are kept.
+    return sys.mount_setattr(path, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, 0,
+                             true);
   });
 }
 

@@ -185,6 +185,17 @@ Result<void> RealSys::umount2(const std::string& target, int flags) {
   return check(::umount2(target.c_str(), flags), "umount2(" + q(target) + ")");
 }
 
+Result<void> RealSys::mount_setattr(const std::string& path, uint64_t set, uint64_t clear, bool recursive) {
+  mount_attr attr{};
+  attr.attr_set = set;
+  attr.attr_clr = clear;
+  char what[96];
+  std::snprintf(what, sizeof what, ", set=%#llx, clear=%#llx%s)", static_cast<unsigned long long>(set),
+                static_cast<unsigned long long>(clear), recursive ? ", AT_RECURSIVE" : "");
+  const unsigned flags = AT_SYMLINK_NOFOLLOW | (recursive ? AT_RECURSIVE : 0U);
+  return check(::mount_setattr(AT_FDCWD, path.c_str(), flags, &attr, sizeof attr), "mount_setattr(" + q(path) + what);
+}
+
 Result<void> RealSys::pivot_root(const std::string& new_root, const std::string& put_old) {
   return check(static_cast<int>(::syscall(SYS_pivot_root, new_root.c_str(), put_old.c_str())),
                "pivot_root(" + q(new_root) + ", " + q(put_old) + ")");

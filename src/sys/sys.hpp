@@ -30,6 +30,9 @@ class Sys {
   virtual Result<void> mount(const std::string& source, const std::string& target, const std::string& fstype,
                              unsigned long flags, const std::string& data) = 0;
   virtual Result<void> umount2(const std::string& target, int flags) = 0;
+  // mount_setattr(2): MOUNT_ATTR_* set and cleared on the mount at `path` (and, with
+  // `recursive`, every mount below it); what is not named keeps its value.
+  virtual Result<void> mount_setattr(const std::string& path, uint64_t set, uint64_t clear, bool recursive) = 0;
   virtual Result<void> pivot_root(const std::string& new_root, const std::string& put_old) = 0;
   virtual Result<void> chdir(const std::string& path) = 0;
   // Creates `path` (a directory, or an empty file when `file`) inside `root`, resolving every
@@ -95,6 +98,7 @@ class RealSys final : public Sys {
   Result<void> mount(const std::string& source, const std::string& target, const std::string& fstype,
                      unsigned long flags, const std::string& data) override;
   Result<void> umount2(const std::string& target, int flags) override;
+  Result<void> mount_setattr(const std::string& path, uint64_t set, uint64_t clear, bool recursive) override;
   Result<void> pivot_root(const std::string& new_root, const std::string& put_old) override;
   Result<void> chdir(const std::string& path) override;
   Result<std::string> make_path_in_root(const std::string& root, const std::string& path, bool file) override;

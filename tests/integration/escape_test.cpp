@@ -5,7 +5,6 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -119,15 +118,13 @@ TEST_F(Escape, RuntimeBinaryHeldThroughProcExeCannotBeReopenedForWriting) {
   RunOptions o;
   o.on_start = [&](pid_t pid) {
     const std::string exe = "/proc/" + std::to_string(pid) + "/exe";
-    for (int i = 0; i < 200 && held < 0; ++i) {
-      // After the re-exec the exe is on a read-only mount or sealed; before it, the host file.
-      const int fd = ::open(exe.c_str(), O_RDONLY | O_CLOEXEC);
-      struct statvfs vfs {};
-      if (fd >= 0 && ::fstatvfs(fd, &vfs) == 0 && (vfs.f_flag & ST_RDONLY) != 0) {
+    // Before the re-exec the exe is the host's file; the attacker takes it once it is not.
+    for (int i = 0; i < 400 && held < 0; ++i) {
+      if (runs_from_unwritable_binary(pid)) {
         held = ::open(exe.c_str(), O_PATH | O_CLOEXEC);
+      } else {
+        std::this_thread::sleep_for(5ms);
       }
-      if (fd >= 0) ::close(fd);
-      if (held < 0) std::this_thread::sleep_for(5ms);
     }
   };
   const auto r = run({"sleep", "0.5"}, o);
@@ -184,6 +181,27 @@ TEST_F(Escape, HostileImageFilesAreRefusedNotRead) {
   r = barco({"--root", state_root(), "run", "--rootfs", huge, "true"});
   EXPECT_EQ(r.exit_code, 125);
   EXPECT_NE(r.err.find("larger than 4 MiB"), std::string::npos) << r.err;
+}
+
+// A `:ro` volume was remounted read-only at its top only: a filesystem mounted below the
+// source stayed writable inside the container, and the remount dropped the source's own
+// nosuid and noexec. The host side runs in a private mount namespace of the test's.
+TEST_F(Escape, ReadOnlyVolumeIsReadOnlyAllTheWayDownAndKeepsItsSourcesFlags) {
+  const auto src = scratch_dir();
+  const std::string script = "mount -t tmpfs -o nosuid,noexec tmpfs '" + src + "' && mkdir '" + src +
+                             "/sub' && mount -t tmpfs tmpfs '" + src + "/sub' && exec '" + barco_binary() +
+                             "' --root '" + state_root() + "' run --rootfs '" + test_rootfs() + "' -v '" + src +
+                             ":/vol:ro' sh -c 'grep -E \" /vol(/sub)? \" /proc/self/mountinfo; touch /vol/sub/x'";
+  const auto r = command({"/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", script});
+  EXPECT_NE(r.exit_code, 0) << "a file was created in a submount of a read-only volume";
+  EXPECT_NE(r.err.find("Read-only file system"), std::string::npos) << r.err;
+  const auto mounts = lines(r.out);
+  ASSERT_EQ(mounts.size(), 2U) << r.out;
+  for (const auto& m : mounts) {
+    EXPECT_NE(m.find(" ro,"), std::string::npos) << m;
+  }
+  EXPECT_NE(mounts[0].find("nosuid"), std::string::npos) << "the source's nosuid was dropped: " << mounts[0];
+  EXPECT_NE(mounts[0].find("noexec"), std::string::npos) << "the source's noexec was dropped: " << mounts[0];
 }
 
 }  // namespace

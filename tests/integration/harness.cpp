@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -159,6 +160,19 @@ std::set<std::string> barco_cgroups() {
     }
   }
   return out;
+}
+
+bool runs_from_unwritable_binary(pid_t pid) {
+  const std::string exe = "/proc/" + std::to_string(pid) + "/exe";
+  const int fd = ::open(exe.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return false;
+  }
+  const int seals = ::fcntl(fd, F_GET_SEALS);
+  struct statvfs vfs {};
+  const bool read_only = ::fstatvfs(fd, &vfs) == 0 && (vfs.f_flag & ST_RDONLY) != 0;
+  ::close(fd);
+  return read_only || (seals >= 0 && (seals & F_SEAL_WRITE) != 0);
 }
 
 std::vector<std::string> mounts_under(const std::string& path) {

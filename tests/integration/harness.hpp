@@ -45,6 +45,9 @@ struct RunOptions {
 // <hierarchy mount><our own cgroup>/barco for every mounted hierarchy we are in: where
 // barco creates container cgroups.
 [[nodiscard]] std::vector<std::string> barco_cgroup_parents();
+// Whether process `pid` runs from a binary nobody can write (CVE-2019-5736): a memfd sealed
+// against writes, or a file on a read-only mount. False while it runs the host's file.
+[[nodiscard]] bool runs_from_unwritable_binary(pid_t pid);
 // Mount points at or below `path` in our mount table.
 [[nodiscard]] std::vector<std::string> mounts_under(const std::string& path);
 

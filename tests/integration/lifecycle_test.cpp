@@ -198,27 +198,20 @@ TEST_F(Lifecycle, ExecHasTheContainersIsolation) {
   remove("iso");
 }
 
-TEST_F(Lifecycle, ExecRunsFromASealedCopyOfBarco) {
+TEST_F(Lifecycle, ExecRunsFromAnUnwritableViewOfBarco) {
   run_detached("sealed", {"sleep", "30"});
-  std::string exe;
+  bool sealed = false;
   RunOptions watch;
-  // Watched until it re-executed itself or exited (slow emulated VMs take a while to copy).
+  // Watched until it re-executed itself (slow emulated VMs take a while).
   watch.on_start = [&](pid_t barco_pid) {
-    const auto link = "/proc/" + std::to_string(barco_pid) + "/exe";
-    for (int i = 0; i < 1500 && exe.rfind("/memfd:", 0) != 0; ++i) {
-      std::array<char, 128> buf{};
-      const ssize_t n = ::readlink(link.c_str(), buf.data(), buf.size() - 1);
-      if (n <= 0 && !exe.empty()) {
-        break;  // gone
-      }
-      exe = n > 0 ? std::string(buf.data(), static_cast<size_t>(n)) : exe;
+    for (int i = 0; i < 1500 && !sealed && ::kill(barco_pid, 0) == 0; ++i) {
+      sealed = runs_from_unwritable_binary(barco_pid);
       std::this_thread::sleep_for(10ms);
     }
   };
   const auto r = b({"exec", "sealed", "sleep", "2"}, watch);
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(exe.rfind("/memfd:barco-sealed", 0), 0U)
-      << "the barco joining the container runs from " << exe << " (CVE-2019-5736)";
+  EXPECT_TRUE(sealed) << "the barco joining the container runs from the host's file (CVE-2019-5736)";
   remove("sealed");
 }
 

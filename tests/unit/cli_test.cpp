@@ -107,7 +107,7 @@ TEST(CliToConfig, VolumesTmpfsReadOnlyAfterDefaults) {
   EXPECT_TRUE(c.root.readonly);
   ASSERT_EQ(c.mounts.size(), default_mounts().size() + 2);
   EXPECT_EQ(c.mounts[c.mounts.size() - 2].destination, "/data");
-  EXPECT_TRUE(c.mounts[c.mounts.size() - 2].read_only_remount);
+  EXPECT_EQ(c.mounts[c.mounts.size() - 2].recursive_attr_set, static_cast<uint64_t>(MOUNT_ATTR_RDONLY));
   EXPECT_EQ(c.mounts.back().destination, "/run");
   EXPECT_NE(config_error({"--rootfs", "/r", "-v", "/nope:/data", "ls"}).find("/nope does not exist"),
             std::string::npos);

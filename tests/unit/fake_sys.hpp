@@ -24,6 +24,10 @@ class FakeSys final : public Sys {
     return record("mount " + source + " -> " + target + " type=" + fstype + " flags=" + std::to_string(flags) +
                   (data.empty() ? "" : " data=" + data));
   }
+  Result<void> mount_setattr(const std::string& path, uint64_t set, uint64_t clear, bool recursive) override {
+    return record("mount_setattr " + path + " set=" + std::to_string(set) + " clear=" + std::to_string(clear) +
+                  (recursive ? " recursive" : ""));
+  }
   Result<void> umount2(const std::string& target, int flags) override {
     return record("umount2 " + target + " " + std::to_string(flags));
   }

@@ -124,7 +124,7 @@ TEST(OciConfig, MountsBecomeFlagsAndData) {
   EXPECT_EQ(c.mounts[1].data, "mode=755,size=65536k");
   EXPECT_EQ(c.mounts[2].source, "/bundles/b/data") << "a relative bind source is relative to the bundle";
   EXPECT_EQ(c.mounts[2].flags & (MS_BIND | MS_REC), static_cast<unsigned long>(MS_BIND | MS_REC));
-  EXPECT_TRUE(c.mounts[2].read_only_remount) << "ro on a bind needs the remount";
+  EXPECT_NE(c.mounts[2].flags & MS_RDONLY, 0UL) << "ro on a bind: set after the bind, on the bind only (runc)";
   EXPECT_EQ(c.cgroupfs, CgroupFs::read_only);
 }
 
@@ -284,8 +284,32 @@ TEST(OciMountOptions, FlagsDataAndPropagation) {
   EXPECT_EQ(o.data, "mode=1777,size=1m");
   EXPECT_EQ(o.ignored, std::vector<std::string>{"rslave"});
   const auto bind = parse_mount_options({"bind", "ro"}, true);
-  EXPECT_EQ(bind.flags & MS_BIND, static_cast<unsigned long>(MS_BIND));
-  EXPECT_TRUE(bind.read_only_remount);
+  EXPECT_EQ(bind.flags & (MS_BIND | MS_RDONLY), static_cast<unsigned long>(MS_BIND | MS_RDONLY));
+  EXPECT_EQ(bind.recursive_attr_set, 0U);
+}
+
+// runc's recursive options become mount_setattr(AT_RECURSIVE) attributes; a bind option
+// barco does not know (idmap, a typo) is refused instead of passed on as ignored data.
+TEST(OciMountOptions, RecursiveOptionsAndUnknownBindOptions) {
+  const auto o = parse_mount_options({"rbind", "rro", "rnosuid", "rnodev", "rnoexec", "nosymfollow"}, true);
+  EXPECT_EQ(o.recursive_attr_set, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+  EXPECT_NE(o.flags & MS_NOSYMFOLLOW, 0UL);
+  EXPECT_TRUE(o.unknown.empty());
+  const auto rw = parse_mount_options({"rro", "rrw"}, true);
+  EXPECT_EQ(rw.recursive_attr_set, 0U);
+  EXPECT_EQ(rw.recursive_attr_clear, MOUNT_ATTR_RDONLY) << "the later option wins";
+  EXPECT_EQ(parse_mount_options({"bind", "idmap", "size=1m"}, true).unknown,
+            (std::vector<std::string>{"idmap", "size=1m"}));
+  auto j = minimal();
+  j["mounts"] = {{{"destination", "/d"}, {"type", "bind"}, {"source", "/s"}, {"options", {"rbind", "idmap"}}}};
+  EXPECT_NE(parse_error(j).find("$.mounts[0].options: 'idmap' is not a bind mount option barco knows (id-mapped"),
+            std::string::npos)
+      << parse_error(j);
+  j["mounts"][0]["options"] = {"rbind", "rro"};
+  const auto c = parse(j).config;
+  EXPECT_EQ(c.mounts.back().recursive_attr_set, static_cast<uint64_t>(MOUNT_ATTR_RDONLY));
+  EXPECT_NE(std::find(mount_options_of(c.mounts.back()).begin(), mount_options_of(c.mounts.back()).end(), "rro"),
+            mount_options_of(c.mounts.back()).end());
 }
 
 TEST(OciState, StoppedHasNoPid) {

@@ -68,9 +68,9 @@ TEST(Volume, ReadOnlyBind) {
   EXPECT_EQ(m.source, "/srv/data");
   EXPECT_EQ(m.destination, "/data");
   EXPECT_EQ(m.flags, static_cast<unsigned long>(MS_BIND | MS_REC));
-  EXPECT_TRUE(m.read_only_remount);
-  EXPECT_FALSE(parse_volume("/a:/b").read_only_remount);
-  EXPECT_FALSE(parse_volume("/a:/b:rw").read_only_remount);
+  EXPECT_EQ(m.recursive_attr_set, static_cast<uint64_t>(MOUNT_ATTR_RDONLY)) << ":ro covers the submounts too";
+  EXPECT_EQ(parse_volume("/a:/b").recursive_attr_set, 0U);
+  EXPECT_EQ(parse_volume("/a:/b:rw").recursive_attr_set, 0U);
 }
 
 TEST(Volume, Errors) {
