@@ -5,15 +5,19 @@
 
 #include <seccomp.h>
 
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cstddef>
 #include <cstring>
 #include <memory>
 #include <set>
+#include <utility>
 
 namespace barco {
 namespace {
@@ -100,8 +104,9 @@ Result<std::vector<sock_filter>> export_program(scmp_filter_ctx ctx) {
 
 std::string cache_key(const SeccompFilter& filter) {
   const auto* v = seccomp_version();
-  // The number is the program layout's version (3: binary tree): a new layout misses old entries.
-  return "barco-seccomp-cache 3 libseccomp " + std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
+  // The number is the program layout's version (3: binary tree, 4: the ENOSYS stub in
+  // front): a new layout misses old entries.
+  return "barco-seccomp-cache 4 libseccomp " + std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
          std::to_string(v->micro) + "\n" + seccomp_filter_text(filter);
 }
 
@@ -115,8 +120,70 @@ std::string fnv1a_hex(const std::string& s) {
   return buf;
 }
 
+// Syscalls newer than the libseccomp barco builds with (Debian 12's 2.5.4 knows numbers up
+// to 456). Since Linux 5.1 every architecture barco supports gives a new syscall the same
+// number (asm-generic); x32 sets its bit on it.
+constexpr std::pair<const char*, int> kNewerSyscalls[] = {
+    {"statmount", 457},        {"listmount", 458},     {"lsm_get_self_attr", 459}, {"lsm_set_self_attr", 460},
+    {"lsm_list_modules", 461}, {"mseal", 462},         {"setxattrat", 463},        {"getxattrat", 464},
+    {"listxattrat", 465},      {"removexattrat", 466}, {"open_tree_attr", 467},
+};
+constexpr uint32_t kX32SyscallBit = 0x40000000;
+
+// The syscall's number on `token`'s architecture, or -1.
+int syscall_number(uint32_t token, const std::string& name) {
+  if (const int nr = seccomp_syscall_resolve_name_arch(token, name.c_str()); nr >= 0) {
+    return nr;
+  }
+  const bool generic = token == SCMP_ARCH_X86_64 || token == SCMP_ARCH_X86 || token == SCMP_ARCH_X32 ||
+                       token == SCMP_ARCH_AARCH64 || token == SCMP_ARCH_ARM;
+  for (const auto& [newer, nr] : kNewerSyscalls) {
+    if (generic && name == newer) {
+      return token == SCMP_ARCH_X32 ? static_cast<int>(static_cast<uint32_t>(nr) | kX32SyscallBit) : nr;
+    }
+  }
+  return -1;
+}
+
 bool known_on(const std::string& name, const std::string& scmp_arch) {
-  return seccomp_syscall_resolve_name_arch(arch_token(scmp_arch), name.c_str()) >= 0;
+  return syscall_number(arch_token(scmp_arch), name) >= 0;
+}
+
+sock_filter bpf_stmt(uint16_t code, uint32_t k) {
+  return sock_filter{code, 0, 0, k};
+}
+sock_filter bpf_jump(uint16_t code, uint32_t k, uint8_t jt, uint8_t jf) {
+  return sock_filter{code, jt, jf, k};
+}
+
+// What goes in front of libseccomp's program, per architecture of the filter (runc's
+// "ENOSYS stub"): a syscall number above every number the profile names is answered
+// ENOSYS instead of the default EPERM, so a libc that tries a syscall newer than the profile
+// falls back to the older one (EPERM would be taken as a real refusal); and the rules for
+// syscalls this libseccomp cannot name (`newer`: number and action) are decided here.
+std::vector<sock_filter> enosys_stub(const std::vector<std::pair<uint32_t, int>>& arches,
+                                     const std::vector<std::vector<std::pair<int, uint32_t>>>& newer) {
+  std::vector<sock_filter> out;
+  for (size_t i = 0; i < arches.size(); ++i) {
+    const auto [token, highest] = arches[i];
+    const bool x86_64 = token == SCMP_ARCH_X86_64;
+    const auto rest = static_cast<uint8_t>(1 + (x86_64 ? 1 : 0) + 2 * newer[i].size() + 2);
+    out.push_back(bpf_stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)));
+    out.push_back(bpf_jump(BPF_JMP | BPF_JEQ | BPF_K, token, 0, rest));
+    out.push_back(bpf_stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)));
+    if (x86_64) {
+      // x32 shares x86-64's audit arch; its numbers (with the x32 bit) are libseccomp's.
+      out.push_back(
+          bpf_jump(BPF_JMP | BPF_JGE | BPF_K, kX32SyscallBit, static_cast<uint8_t>(2 * newer[i].size() + 2), 0));
+    }
+    for (const auto& [nr, action] : newer[i]) {
+      out.push_back(bpf_jump(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(nr), 0, 1));
+      out.push_back(bpf_stmt(BPF_RET | BPF_K, action));
+    }
+    out.push_back(bpf_jump(BPF_JMP | BPF_JGT | BPF_K, static_cast<uint32_t>(highest), 0, 1));
+    out.push_back(bpf_stmt(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS));
+  }
+  return out;
 }
 
 constexpr const char* kLintArches[] = {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32", "SCMP_ARCH_AARCH64",
@@ -151,23 +218,42 @@ Result<CompiledFilter> compile_seccomp(const SeccompFilter& filter) {
       return lib_error(rc, "seccomp_arch_add(" + arch + ")");
     }
   }
+  // Per architecture (x32 aside: its numbers stay libseccomp's): the highest number the
+  // profile names, and the rules for syscalls newer than libseccomp.
+  std::vector<std::pair<uint32_t, int>> arches;
+  for (const auto& arch : filter.architectures) {
+    if (arch_token(arch) != SCMP_ARCH_X32) {
+      arches.emplace_back(arch_token(arch), -1);
+    }
+  }
+  if (filter.architectures.empty()) {
+    arches.emplace_back(seccomp_arch_native(), -1);  // what libseccomp filters without a list
+  }
+  std::vector<std::vector<std::pair<int, uint32_t>>> newer(arches.size());
   CompiledFilter out;
   for (const auto& r : filter.rules) {
     auto action = action_value(r.action, r.errno_ret, filter.default_errno);
     if (!action) {
       return action.error();
     }
-    if (*action == *default_action) {
-      continue;  // redundant, and libseccomp refuses it
-    }
     for (const auto& name : r.names) {
-      const int nr = seccomp_syscall_resolve_name(name.c_str());
-      if (nr == __NR_SCMP_ERROR) {
-        out.skipped_names.push_back(name);
-        continue;
+      for (auto& [token, highest] : arches) {
+        highest = std::max(highest, syscall_number(token, name));
       }
-      if (auto added = add_rule(ctx.get(), *action, nr, r, name); !added) {
-        return added.error();
+      if (*action == *default_action) {
+        continue;  // redundant, and libseccomp refuses it
+      }
+      const int nr = seccomp_syscall_resolve_name(name.c_str());
+      if (nr != __NR_SCMP_ERROR) {
+        if (auto added = add_rule(ctx.get(), *action, nr, r, name); !added) {
+          return added.error();
+        }
+      } else if (r.args.empty() && !arches.empty() && syscall_number(arches.front().first, name) >= 0) {
+        for (size_t i = 0; i < arches.size(); ++i) {
+          newer[i].emplace_back(syscall_number(arches[i].first, name), *action);
+        }
+      } else {
+        out.skipped_names.push_back(name);
       }
     }
   }
@@ -175,7 +261,9 @@ Result<CompiledFilter> compile_seccomp(const SeccompFilter& filter) {
   if (!program) {
     return program.error();
   }
-  out.program = std::move(program.value());
+  const bool stub = *default_action != SCMP_ACT_ALLOW && *default_action != SCMP_ACT_ERRNO(ENOSYS);
+  out.program = stub ? enosys_stub(arches, newer) : std::vector<sock_filter>{};
+  out.program.insert(out.program.end(), program->begin(), program->end());
   return out;
 }
 
@@ -213,6 +301,7 @@ std::vector<std::string> unknown_syscall_names(const SeccompProfile& profile) {
     for (const auto& n : r.names) {
       const bool known =
           std::any_of(std::begin(kLintArches), std::end(kLintArches), [&](const char* a) { return known_on(n, a); });
+      // libseccomp knows some names only as pseudo-syscalls of other architectures.
       if (!known && seccomp_syscall_resolve_name(n.c_str()) == __NR_SCMP_ERROR) {
         out.push_back(n);
       }

@@ -101,6 +101,10 @@ TEST_F(Security, SeccompBlocksWhatDockerBlocks) {
     EXPECT_EQ(f[blocked], "EPERM") << blocked;
   }
   EXPECT_EQ(f["clone3"], "ENOSYS") << "clone3 must say ENOSYS so libc falls back to clone";
+  EXPECT_EQ(f["syscall_1000"], "ENOSYS") << "a syscall newer than the profile must say ENOSYS, not EPERM";
+  for (const char* newer : {"fchmodat2", "mseal", "getxattrat"}) {
+    EXPECT_NE(f[newer], "EPERM") << newer << " is allowed by docker's current profile";
+  }
   EXPECT_EQ(f["socket_inet"], "OK");
   EXPECT_EQ(f["ptrace"], "ESRCH") << "ptrace within the container stays allowed";
 }

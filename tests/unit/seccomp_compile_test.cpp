@@ -83,6 +83,32 @@ TEST(SeccompCompile, DefaultProgramDecidesEverySyscallInFewSteps) {
       << "a foreign architecture is killed";
 }
 
+// runc's stub: a number above everything the profile names gets ENOSYS, so a libc falls
+// back from a syscall newer than the profile; numbers in between keep the profile's EPERM.
+// Syscalls newer than libseccomp (mseal, the *xattrat family) are still allowed.
+TEST(SeccompCompile, NumbersNewerThanTheProfileGetEnosysAndNewerNamesAreAllowed) {
+  for (const char* arch_name : {"SCMP_ARCH_X86_64", "SCMP_ARCH_AARCH64"}) {
+    auto c = compile_seccomp(default_filter(arch_name));
+    ASSERT_TRUE(c) << c.error().message();
+    const uint32_t arch = std::string(arch_name) == "SCMP_ARCH_X86_64" ? SCMP_ARCH_X86_64 : SCMP_ARCH_AARCH64;
+    EXPECT_EQ(evaluate(c->program, arch, 500).action, SCMP_ACT_ERRNO(ENOSYS)) << arch_name;
+    EXPECT_EQ(evaluate(c->program, arch, 1023).action, SCMP_ACT_ERRNO(ENOSYS)) << arch_name;
+    for (const int newer : {452, 454, 457, 462, 463, 466}) {  // fchmodat2, futex_wake, statmount, mseal, *xattrat
+      EXPECT_EQ(evaluate(c->program, arch, static_cast<uint32_t>(newer)).action, SCMP_ACT_ALLOW)
+          << arch_name << " " << newer;
+    }
+    const int kexec = seccomp_syscall_resolve_name_arch(arch, "kexec_load");
+    EXPECT_EQ(evaluate(c->program, arch, static_cast<uint32_t>(kexec)).action, SCMP_ACT_ERRNO(EPERM)) << arch_name;
+    EXPECT_EQ(evaluate(c->program, arch, 459).action, SCMP_ACT_ERRNO(EPERM))
+        << "lsm_get_self_attr needs CAP_SYS_ADMIN: below the highest number, so EPERM";
+    EXPECT_TRUE(c->skipped_names.empty()) << c->skipped_names.front();
+  }
+  auto c = compile_seccomp(default_filter("SCMP_ARCH_X86_64"));
+  const int x32_read = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X32, "read");
+  EXPECT_EQ(evaluate(c->program, SCMP_ARCH_X86_64, static_cast<uint32_t>(x32_read)).action, SCMP_ACT_ALLOW)
+      << "x32 numbers pass the stub to libseccomp's rules";
+}
+
 TEST(SeccompCompile, DefaultProfileCompilesForBothArchitectures) {
   for (const char* arch : {"SCMP_ARCH_X86_64", "SCMP_ARCH_AARCH64"}) {
     auto c = compile_seccomp(default_filter(arch));
