@@ -168,6 +168,9 @@ struct MakeNonDumpable {};
 // After clone: every fd the child inherited from barco except the sync socket and the few a
 // later step uses (the log, the exec FIFO, the target's pidfd).
 struct CloseHostFds {};
+// Without a pty: where the caller's fd 0/1/2 is a terminal, the pipe barco relays through
+// takes its place (TIOCSTI: the container never holds the caller's terminal).
+struct RelayCallerTerminal {};
 // The last close, before the privileges are dropped and the filter loaded: only the sync
 // socket (and the exec FIFO's O_PATH fd, which wait_for_start closes) survive.
 struct CloseFds {};
@@ -189,7 +192,7 @@ using Operation =
                  op::DropBoundingCaps, op::SetCapabilities, op::SetNoNewPrivs, op::CreateCgroups, op::JoinCgroups,
                  op::PrepareOverlay, op::MountOverlay, op::RedirectOutput, op::JoinNamespacePaths, op::JoinPidNamespace,
                  op::JoinContainer, op::WriteSysctl, op::SetOomScoreAdj, op::HookPause, op::RunHooks, op::WaitForStart,
-                 op::MakeNonDumpable, op::CloseHostFds>;
+                 op::MakeNonDumpable, op::CloseHostFds, op::RelayCallerTerminal>;
 
 struct Step {
   std::string name;  // the same name appears in -v logs and in error messages

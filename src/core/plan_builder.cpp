@@ -199,6 +199,11 @@ class PlanBuilder {
   void add_isolation_from_host(const std::string& who) {
     child("make_non_dumpable", op::MakeNonDumpable{},
           "first: from here on " + who + " can neither ptrace barco's child nor open its /proc/PID/fd (CVE-2016-9962)");
+    if (!c_.process.terminal) {
+      child("relay_caller_terminal", op::RelayCallerTerminal{},
+            "before anything of the container runs: a process holding the caller's terminal could type into the "
+            "caller's shell (TIOCSTI)");
+    }
     child("close_host_fds", op::CloseHostFds{},
           "before any namespace is joined or a path of the container is opened: a leaked host fd is the way out "
           "(CVE-2024-21626)");

@@ -202,6 +202,9 @@ std::string describe(const Operation& operation) {
             return std::string("close_range(3, ~0) except the sync socket (close-on-exec) and the exec FIFO");
           },
           [](const op::MakeNonDumpable&) { return std::string("prctl(PR_SET_DUMPABLE, 0)"); },
+          [](const op::RelayCallerTerminal&) {
+            return std::string("dup2 a pipe barco relays onto each of fd 0-2 that is the caller's terminal");
+          },
           [](const op::CloseHostFds&) {
             return std::string("close_range(3, ~0) except the sync socket, the log, the exec FIFO, the target's pidfd");
           },

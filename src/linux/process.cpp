@@ -59,6 +59,17 @@ Result<void> set_user(Sys& sys, const User& user, bool keep_caps) {
   return sys.setresuid(user.uid);
 }
 
+Result<void> replace_caller_terminal(Sys& sys, const std::array<int, 3>& pipes) {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (pipes[fd] >= 0) {
+      if (auto r = sys.dup2(pipes[fd], fd); !r) {
+        return r;
+      }
+    }
+  }
+  return {};
+}
+
 Result<void> close_host_fds(Sys& sys, const std::vector<int>& keep) {
   return sys.close_fds_except(keep);
 }

@@ -6,6 +6,7 @@
 
 #include <barco/config.hpp>
 
+#include <array>
 #include <vector>
 
 namespace barco {
@@ -17,6 +18,8 @@ Result<void> set_rlimits(Sys& sys, const std::vector<Rlimit>& limits);
 Result<void> change_dir(Sys& sys, const std::string& cwd);
 // keep_caps: PR_SET_KEEPCAPS first, so the permitted set survives leaving uid 0.
 Result<void> set_user(Sys& sys, const User& user, bool keep_caps);
+// dup2 each valid fd of `pipes` onto 0, 1, 2 (the caller's terminal is replaced).
+Result<void> replace_caller_terminal(Sys& sys, const std::array<int, 3>& pipes);
 // Every fd >= 3 except `keep` (the sync socket, and what later steps still need).
 Result<void> close_host_fds(Sys& sys, const std::vector<int>& keep);
 // The container's /dev/null as stdin, opened inside its root without following magic links

@@ -109,6 +109,7 @@ Result<void> run_step(const Step& step, Sys& sys, const SyncChannel& channel, co
           [&](const op::SetNoNewPrivs&) { return set_no_new_privs(sys); },
           [&](const op::ChangeDir& o) { return change_dir(sys, o.cwd); },
           [&](const op::MakeNonDumpable&) { return sys.make_non_dumpable(); },
+          [&](const op::RelayCallerTerminal&) { return replace_caller_terminal(sys, options.stdio); },
           [&](const op::CloseHostFds&) {
             return close_host_fds(sys, {channel.fd(), options.output_fd, options.exec_fifo_fd, options.target_pidfd});
           },

@@ -11,6 +11,7 @@
 
 #include <linux/filter.h>
 
+#include <array>
 #include <vector>
 
 namespace barco {
@@ -23,8 +24,9 @@ struct ChildOptions {
   int target_pidfd = -1;                                      // barco exec: the container's init
   int exec_fifo_fd = -1;                                      // OCI create: O_PATH fd of the exec FIFO
   int output_fd = -1;                                         // run -d: the container's log, opened by the monitor
-  bool outlive_parent = false;        // OCI create, exec -d: no PDEATHSIG once set up; the caller reaps
-  std::string* hook_state = nullptr;  // the OCI state JSON the parent sent at the hook pause
+  std::array<int, 3> stdio{-1, -1, -1};  // pipes in place of the caller's terminal (-1: keep the caller's fd)
+  bool outlive_parent = false;           // OCI create, exec -d: no PDEATHSIG once set up; the caller reaps
+  std::string* hook_state = nullptr;     // the OCI state JSON the parent sent at the hook pause
 };
 
 // Runs the child steps from plan.steps[*next] (0 without `next`) up to, not including,

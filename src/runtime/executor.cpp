@@ -338,6 +338,15 @@ void notify_started(int notify_fd) {
   }
 }
 
+// The pipes that replace the caller's terminal, when the plan has the step and barco stays
+// to relay (`stays`); none otherwise.
+Result<CallerTerminalRelay> relay_for(const Plan& plan, bool stays, bool relay_stdin) {
+  if (!stays || plan.find("relay_caller_terminal") == nullptr) {
+    return CallerTerminalRelay{};
+  }
+  return CallerTerminalRelay::for_caller(relay_stdin);
+}
+
 int exit_code_for(const Error& e) {
   return e.step == "exec" ? exit_code_for_exec_error(e.err) : kExitBarcoError;
 }
@@ -466,6 +475,13 @@ int run_plan(const ContainerConfig& config, const Plan& plan, const RunOptions& 
     child_options.exec_fifo_fd = exec_fifo.get();
     child_options.outlive_parent = true;
   }
+  // A foreground run stays to relay; a detached or OCI-created container outlives its caller.
+  auto relay = relay_for(plan, options.notify_fd < 0 && config.exec_fifo.empty(), config.process.stdin_open);
+  if (!relay) {
+    report(in_step(Result<void>(relay.error()), "relay_caller_terminal").error());
+    return kExitBarcoError;
+  }
+  child_options.stdio = relay->child_fds();
   std::string hook_state;
   child_options.hook_state = &hook_state;
   child_options.output_fd = log.get();
@@ -532,6 +548,7 @@ int run_plan(const ContainerConfig& config, const Plan& plan, const RunOptions& 
   }
   ChildGuard guard(*pid);
   child_end.close();
+  relay->child_ends = {};
   clock.lap("clone");
   if (const auto* step = plan.find("set_oom_score_adj")) {
     const auto value = std::to_string(std::get<op::SetOomScoreAdj>(step->op).value);
@@ -612,6 +629,7 @@ int run_plan(const ContainerConfig& config, const Plan& plan, const RunOptions& 
   spdlog::debug("supervise: pid {}", *pid);
   const auto& supervise_op = std::get<op::Supervise>(plan.find("supervise")->op);
   Supervision supervision{*pid, signal_fd.get(), std::move(child_report->pty_master), supervise_op.relay_stdin};
+  supervision.relay = std::move(relay->parent_ends);
   if (options.notify_fd >= 0) {
     if (supervision.pty_master.valid()) {
       supervision.output_fd = log.get();
@@ -695,6 +713,12 @@ int exec_in_container(const Plan& plan, int pidfd, const std::string& seccomp_pr
   ChildOptions child_options{options.log_steps, program.empty() ? nullptr : &program};
   child_options.target_pidfd = pidfd;
   child_options.outlive_parent = options.handover.detach;
+  auto relay = relay_for(plan, !options.handover.detach, plan.find("detach_stdin") == nullptr);
+  if (!relay) {
+    report(in_step(Result<void>(relay.error()), "relay_caller_terminal").error());
+    return kExitBarcoError;
+  }
+  child_options.stdio = relay->child_fds();
   const SignalBlock block(supervised_signals());
   const sigset_t supervised = supervised_signals();
   const UniqueFd signal_fd(::signalfd(-1, &supervised, SFD_CLOEXEC));
@@ -733,6 +757,7 @@ int exec_in_container(const Plan& plan, int pidfd, const std::string& seccomp_pr
   }
   ChildGuard guard(cloned->pid);
   child_end.close();
+  relay->child_ends = {};
   auto child_report = collect_child_messages(parent_end, nullptr, cloned->pid, clock);
   if (const auto failed = setup_failure(child_report, "the process")) {
     return *failed;
@@ -747,6 +772,7 @@ int exec_in_container(const Plan& plan, int pidfd, const std::string& seccomp_pr
   }
   const auto& supervise_op = std::get<op::Supervise>(plan.find("supervise")->op);
   Supervision supervision{cloned->pid, signal_fd.get(), std::move(child_report->pty_master), supervise_op.relay_stdin};
+  supervision.relay = std::move(relay->parent_ends);
   const int status = supervise(supervision);
   guard.release();
   return status;

@@ -59,7 +59,40 @@ std::optional<int> reap(pid_t child) {
   return std::nullopt;
 }
 
+void drain_relays(std::array<UniqueFd, 3>& relay) {
+  for (int fd = 1; fd <= 2; ++fd) {
+    if (relay[fd].valid()) {
+      drain(relay[fd].get(), fd);
+      relay[fd].reset();
+    }
+  }
+}
+
 }  // namespace
+
+Result<CallerTerminalRelay> CallerTerminalRelay::for_caller(bool relay_stdin) {
+  CallerTerminalRelay r;
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (::isatty(fd) == 0) {
+      continue;
+    }
+    std::array<int, 2> p{};
+    if (::pipe2(p.data(), O_CLOEXEC) < 0) {
+      return errno_error("pipe2() for the caller's terminal on fd " + std::to_string(fd));
+    }
+    const bool input = fd == 0;
+    r.child_ends[fd].reset(input ? p[0] : p[1]);
+    r.parent_ends[fd].reset(input ? p[1] : p[0]);
+    if (input && !relay_stdin) {
+      r.parent_ends[fd].reset();  // the container reads EOF
+    }
+  }
+  return r;
+}
+
+std::array<int, 3> CallerTerminalRelay::child_fds() const {
+  return {child_ends[0].get(), child_ends[1].get(), child_ends[2].get()};
+}
 
 int exit_status_of(int wait_status) {
   return WIFSIGNALED(wait_status) ? 128 + WTERMSIG(wait_status) : WEXITSTATUS(wait_status);
@@ -74,18 +107,23 @@ int supervise(Supervision& s) {
   if (pty && s.relay_stdin) {
     copy_window_size(STDIN_FILENO, s.pty_master.get());
   }
-  bool stdin_open = pty && s.relay_stdin;
+  // The caller's stdin goes to the pty, or to the relay's pipe; one of them at most.
+  const int stdin_to = pty ? s.pty_master.get() : s.relay[0].get();
+  bool stdin_open = (pty && s.relay_stdin) || s.relay[0].valid();
   bool master_open = pty;
   for (;;) {
     if (auto code = reap(s.child)) {
       if (master_open) {
         drain(s.pty_master.get(), s.output_fd);
       }
+      drain_relays(s.relay);
       return *code;
     }
-    std::array<pollfd, 3> fds{{{s.signal_fd, POLLIN, 0},
+    std::array<pollfd, 5> fds{{{s.signal_fd, POLLIN, 0},
                                {stdin_open ? STDIN_FILENO : -1, POLLIN, 0},
-                               {master_open ? s.pty_master.get() : -1, POLLIN, 0}}};
+                               {master_open ? s.pty_master.get() : -1, POLLIN, 0},
+                               {s.relay[1].valid() ? s.relay[1].get() : -1, POLLIN, 0},
+                               {s.relay[2].valid() ? s.relay[2].get() : -1, POLLIN, 0}}};
     if (::poll(fds.data(), fds.size(), -1) < 0) {
       continue;
     }
@@ -99,11 +137,19 @@ int supervise(Supervision& s) {
         }
       }
     }
-    if (fds[1].revents != 0 && !pump(STDIN_FILENO, s.pty_master.get())) {
+    if (fds[1].revents != 0 && !pump(STDIN_FILENO, stdin_to)) {
       stdin_open = false;
+      if (!pty) {
+        s.relay[0].reset();  // EOF for the container
+      }
     }
     if (fds[2].revents != 0 && !pump(s.pty_master.get(), s.output_fd)) {
       master_open = false;
+    }
+    for (int fd = 1; fd <= 2; ++fd) {
+      if (fds[2 + fd].revents != 0 && !pump(s.relay[fd].get(), fd)) {
+        s.relay[fd].reset();
+      }
     }
   }
 }

@@ -204,5 +204,22 @@ TEST_F(Escape, ReadOnlyVolumeIsReadOnlyAllTheWayDownAndKeepsItsSourcesFlags) {
   EXPECT_NE(mounts[0].find("noexec"), std::string::npos) << "the source's noexec was dropped: " << mounts[0];
 }
 
+// A --privileged container without a pty held the caller's terminal as fds 0-2, and
+// CAP_SYS_ADMIN lifts TIOCSTI's controlling-terminal check: keystrokes typed into the
+// caller's shell. script(1) plays the person at the terminal; the container must see pipes,
+// with the input and output still relayed.
+TEST_F(Escape, ContainerWithoutAPtyNeverHoldsTheCallersTerminal) {
+  RunOptions open_stdin;
+  open_stdin.open_stdin = true;
+  const std::string line = "'" + barco_binary() + "' --root '" + state_root() + "' run --rootfs '" + test_rootfs() +
+                           "' --privileged -T sh -c 'for fd in 0 1 2; do [ -t $fd ] && echo holds-terminal-$fd; done; "
+                           "readlink /proc/self/fd/1; echo relayed'";
+  const auto r = command({"/usr/bin/script", "-qec", line, "/dev/null"}, open_stdin);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out.find("holds-terminal"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("pipe:["), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("relayed"), std::string::npos) << "the output did not reach the terminal: " << r.out;
+}
+
 }  // namespace
 }  // namespace barco::it

@@ -84,8 +84,9 @@ TEST(CgroupPlan, DevicesCgroupBelowBarcosOwnAndJoinedFirst) {
   const auto& op = std::get<op::CreateCgroups>(create->op);
   EXPECT_EQ(op.dirs, std::vector<std::string>{"/sys/fs/cgroup/devices/ci/job/barco/web"});
   EXPECT_EQ(op.device_rules, default_device_rules());
-  EXPECT_EQ(p.steps_at(Where::child).at(2)->name, "join_cgroups") << "after make_non_dumpable and close_host_fds";
-  EXPECT_EQ(std::get<op::JoinCgroups>(p.steps_at(Where::child).at(2)->op).tasks_files,
+  EXPECT_EQ(p.steps_at(Where::child).at(3)->name, "join_cgroups")
+      << "after make_non_dumpable, relay_caller_terminal and close_host_fds";
+  EXPECT_EQ(std::get<op::JoinCgroups>(p.steps_at(Where::child).at(3)->op).tasks_files,
             std::vector<std::string>{"/sys/fs/cgroup/devices/ci/job/barco/web/tasks"});
 }
 

@@ -112,15 +112,17 @@ TEST(Plan, UserNamespaceMapsComeFirstAndDevicesAreBound) {
   EXPECT_EQ(std::get<op::WriteIdMaps>(maps->op).uid_map, "0 100000 65536\n");
   const auto child_steps = p.steps_at(Where::child);
   EXPECT_EQ(child_steps.at(0)->name, "make_non_dumpable");
-  EXPECT_EQ(child_steps.at(1)->name, "close_host_fds");
-  EXPECT_EQ(child_steps.at(2)->name, "wait_for_id_maps");
-  EXPECT_EQ(child_steps.at(3)->name, "become_root_in_userns");
+  EXPECT_EQ(child_steps.at(1)->name, "relay_caller_terminal");
+  EXPECT_EQ(child_steps.at(2)->name, "close_host_fds");
+  EXPECT_EQ(child_steps.at(3)->name, "wait_for_id_maps");
+  EXPECT_EQ(child_steps.at(4)->name, "become_root_in_userns");
   EXPECT_TRUE(std::get<op::MakeDevice>(p.find("make_device")->op).bind_from_host);
 }
 
 TEST(Plan, TerminalReplacesSessionAndStdinSteps) {
   const auto p = plan_for({"--rootfs", "/r", "-t", "sh"});
   EXPECT_NE(p.find("setup_terminal"), nullptr);
+  EXPECT_EQ(p.find("relay_caller_terminal"), nullptr) << "the container's own pty replaces the caller's terminal";
   EXPECT_EQ(p.find("create_session"), nullptr);
   EXPECT_EQ(p.find("detach_stdin"), nullptr);
   expect_before(p, "pivot_root", "setup_terminal");
@@ -284,10 +286,10 @@ TEST(Plan, ExecJoinsTheContainerAndKeepsItsPrivilegeSteps) {
   ExecTarget t{42, CLONE_NEWNS | CLONE_NEWNET, true, {"/sys/fs/cgroup/pids/barco/x/tasks"}, "the filter"};
   const auto p = build_exec_plan(c, t);
   EXPECT_EQ(names(p),
-            (std::vector<std::string>{"join_pid_namespace", "clone", "make_non_dumpable", "close_host_fds",
-                                      "join_cgroups", "join_namespaces", "create_session", "detach_stdin", "change_dir",
-                                      "close_fds", "drop_bounding_caps", "set_user", "set_capabilities",
-                                      "set_no_new_privs", "load_seccomp", "exec", "supervise"}));
+            (std::vector<std::string>{"join_pid_namespace", "clone", "make_non_dumpable", "relay_caller_terminal",
+                                      "close_host_fds", "join_cgroups", "join_namespaces", "create_session",
+                                      "detach_stdin", "change_dir", "close_fds", "drop_bounding_caps", "set_user",
+                                      "set_capabilities", "set_no_new_privs", "load_seccomp", "exec", "supervise"}));
   EXPECT_EQ(std::get<op::JoinContainer>(p.find("join_namespaces")->op).flags, CLONE_NEWNS | CLONE_NEWNET);
   EXPECT_EQ(std::get<op::Clone>(p.find("clone")->op).flags, 0U) << "exec creates no namespace";
   EXPECT_NE(describe(p.find("load_seccomp")->op).find("the filter"), std::string::npos);
