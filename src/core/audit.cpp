@@ -432,7 +432,8 @@ Row tiocsti_row(const Facts& f) {
   const char* title = "TIOCSTI into the host's terminal";
   const auto& t = f.tty;
   if (t.fd < 0) {
-    return not_applicable("tiocsti", title, "no terminal on fds 0-2");
+    return not_applicable("tiocsti", title,
+                          "no terminal on fds 0-2 (barco puts pipes it relays in place of a caller's terminal)");
   }
   const std::string fd = "fd " + std::to_string(t.fd);
   if (t.own_pty) {
