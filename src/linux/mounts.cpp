@@ -52,6 +52,21 @@ std::pair<uint64_t, uint64_t> mount_attrs_of(unsigned long flags) {
   return {set, clear};
 }
 
+// root + path with repeated and trailing slashes dropped: what a symlink-free resolution of
+// `path` inside `root` yields.
+std::string in_root(const std::string& root, const std::string& path) {
+  std::string out = root == "/" ? "" : root;
+  for (const char c : path) {
+    if (c != '/' || out.empty() || out.back() != '/') {
+      out += c;
+    }
+  }
+  while (out.size() > 1 && out.back() == '/') {
+    out.pop_back();
+  }
+  return out.empty() ? "/" : out;
+}
+
 }  // namespace
 
 Result<void> mount_filesystem(Sys& sys, const Mount& m, const std::string& rootfs) {
@@ -65,14 +80,20 @@ Result<void> mount_filesystem(Sys& sys, const Mount& m, const std::string& rootf
     }
     file_target = !*is_dir;
   }
-  auto target = sys.make_path_in_root(rootfs, m.destination, file_target);
+  // The bind call itself ignores every per-mount flag but MS_REC.
+  const unsigned long flags = bind ? m.flags & (MS_BIND | MS_REC) : m.flags;
+  auto target = sys.mount_in_root(m.source, rootfs, m.destination, file_target, bind ? "" : m.type, flags, m.data);
   if (!target) {
     return target.error();
   }
-  // The bind call itself ignores every per-mount flag but MS_REC.
-  const unsigned long flags = bind ? m.flags & (MS_BIND | MS_REC) : m.flags;
-  if (auto r = sys.mount(m.source, *target, bind ? "" : m.type, flags, m.data); !r) {
-    return r;
+  if ((m.type == "proc" || m.type == "sysfs") && *target != in_root(rootfs, m.destination)) {
+    // Mounted where the symlink led, inside the rootfs; refused all the same, as runc does:
+    // masked and read-only paths name /proc and /sys, not where a link sends them.
+    return Error{ELOOP,
+                 {},
+                 m.type + " on \"" + m.destination + "\" (resolved to \"" + *target + "\")",
+                 "the image's " + m.destination + " is a symlink or lies below one; " + m.type +
+                     " must be mounted on a real directory (CVE-2019-19921, CVE-2023-27561)"};
   }
   if (m.recursive_attr_set != 0 || m.recursive_attr_clear != 0) {
     if (auto r = sys.mount_setattr(*target, m.recursive_attr_set, m.recursive_attr_clear, true); !r) {

@@ -220,6 +220,45 @@ Result<std::string> RealSys::make_path_in_root(const std::string& root, const st
   return walk_in_root(root_fd, root, path, file, kMaxLinks);
 }
 
+Result<std::string> RealSys::mount_in_root(const std::string& source, const std::string& root, const std::string& path,
+                                           bool file, const std::string& fstype, unsigned long flags,
+                                           const std::string& data) {
+  auto target = make_path_in_root(root, path, file);
+  if (!target) {
+    return target.error();
+  }
+  const UniqueFd root_fd(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root_fd.valid()) {
+    return errno_error("open(" + q(root) + ", O_PATH|O_DIRECTORY)");
+  }
+  // The resolved path again, now with no symlink allowed anywhere: a component swapped for
+  // one since the walk fails here (ELOOP) instead of redirecting the mount.
+  const std::string relative = root == "/" ? *target : target->substr(std::min(root.size(), target->size()));
+  open_how how{};
+  how.flags = O_PATH | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  const UniqueFd node(static_cast<int>(::syscall(SYS_openat2, root_fd.get(), relative.c_str(), &how, sizeof how)));
+  if (!node.valid()) {
+    auto e = errno_error("openat2(" + q(root) + ", " + q(relative) + ", RESOLVE_NO_SYMLINKS)");
+    e.hint = "the mount target changed while barco resolved it (a symlink swapped in?)";
+    return e;
+  }
+  const std::string via = "/proc/self/fd/" + std::to_string(node.get());
+  const int rc = ::mount(source.empty() ? nullptr : source.c_str(), via.c_str(),
+                         fstype.empty() ? nullptr : fstype.c_str(), flags, data.empty() ? nullptr : data.c_str());
+  std::string call = "mount(" + q(source) + " -> " + q(*target);
+  if (!fstype.empty()) {
+    call += ", type=" + fstype;
+  }
+  if (!data.empty()) {
+    call += ", " + q(data);
+  }
+  if (auto r = check(rc, call + ")"); !r) {
+    return r.error();
+  }
+  return target;
+}
+
 Result<void> RealSys::mknod(const std::string& path, mode_t mode, dev_t dev) {
   return check(::mknod(path.c_str(), mode, dev),
                "mknod(" + q(path) + ", " + std::to_string(major(dev)) + ":" + std::to_string(minor(dev)) + ")");

@@ -39,6 +39,13 @@ class Sys {
   // component as if `root` were "/" (openat2 RESOLVE_IN_ROOT), so a symlink in an image can
   // never point a mount at the host. Returns the host path of the created node.
   virtual Result<std::string> make_path_in_root(const std::string& root, const std::string& path, bool file) = 0;
+  // make_path_in_root, then mount(2) onto exactly the node it resolved: through an O_PATH fd
+  // (/proc/self/fd/N) taken with openat2(RESOLVE_IN_ROOT|RESOLVE_NO_SYMLINKS), so a
+  // container racing on a shared volume cannot swap a component for a symlink between the
+  // check and the mount (CVE-2021-30465). Returns the host path it mounted on.
+  virtual Result<std::string> mount_in_root(const std::string& source, const std::string& root, const std::string& path,
+                                            bool file, const std::string& fstype, unsigned long flags,
+                                            const std::string& data) = 0;
   virtual Result<void> mknod(const std::string& path, mode_t mode, dev_t dev) = 0;
   virtual Result<void> symlink(const std::string& target, const std::string& link) = 0;
   virtual Result<std::string> getcwd() = 0;
@@ -102,6 +109,9 @@ class RealSys final : public Sys {
   Result<void> pivot_root(const std::string& new_root, const std::string& put_old) override;
   Result<void> chdir(const std::string& path) override;
   Result<std::string> make_path_in_root(const std::string& root, const std::string& path, bool file) override;
+  Result<std::string> mount_in_root(const std::string& source, const std::string& root, const std::string& path,
+                                    bool file, const std::string& fstype, unsigned long flags,
+                                    const std::string& data) override;
   Result<void> mknod(const std::string& path, mode_t mode, dev_t dev) override;
   Result<void> symlink(const std::string& target, const std::string& link) override;
   Result<std::string> getcwd() override;

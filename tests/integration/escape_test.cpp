@@ -204,6 +204,20 @@ TEST_F(Escape, ReadOnlyVolumeIsReadOnlyAllTheWayDownAndKeepsItsSourcesFlags) {
   EXPECT_NE(mounts[0].find("noexec"), std::string::npos) << "the source's noexec was dropped: " << mounts[0];
 }
 
+// CVE-2019-19921, CVE-2023-27561/28642 (runc), CVE-2025-54867 (youki): an image whose /proc
+// is a symlink had procfs mounted where the link led, so the masked and read-only paths
+// (named under /proc) protected nothing, or an LSM label was written to a plain file.
+TEST_F(Escape, ImageWithASymlinkedProcIsRefused) {
+  const auto root = image([](const std::string& r) {
+    fs::create_directories(r + "/fake");
+    fs::create_symlink("fake", r + "/proc");
+  });
+  const auto r = barco({"--root", state_root(), "run", "--rootfs", root, "true"});
+  EXPECT_EQ(r.exit_code, 125);
+  EXPECT_NE(r.err.find("mount_proc"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("/proc is a symlink"), std::string::npos) << r.err;
+}
+
 // A --privileged container without a pty held the caller's terminal as fds 0-2, and
 // CAP_SYS_ADMIN lifts TIOCSTI's controlling-terminal check: keystrokes typed into the
 // caller's shell. script(1) plays the person at the terminal; the container must see pipes,

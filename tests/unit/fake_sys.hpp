@@ -41,6 +41,18 @@ class FakeSys final : public Sys {
     }
     return root == "/" ? path : root + path;
   }
+  Result<std::string> mount_in_root(const std::string& source, const std::string& root, const std::string& path,
+                                    bool file, const std::string& fstype, unsigned long flags,
+                                    const std::string& data) override {
+    auto target = make_path_in_root(root, path, file);
+    if (!target) {
+      return target.error();
+    }
+    if (auto r = mount(source, *target, fstype, flags, data); !r) {
+      return r.error();
+    }
+    return target;
+  }
   Result<void> mknod(const std::string& path, mode_t mode, dev_t dev) override {
     return record("mknod " + path + " " + std::to_string(mode) + " " + std::to_string(dev));
   }
