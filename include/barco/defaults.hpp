@@ -29,7 +29,10 @@ inline constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr
 // The same, parsed at build time (tools/profile_codegen): what every run uses.
 [[nodiscard]] const SeccompProfile& builtin_seccomp_profile_parsed();
 
-// The mapping used by --userns private when /etc/subuid has no range for root.
-inline constexpr IdMapping kDefaultUsernsRange{0, 100000, 65536};
+// --userns private when /etc/subuid has no range for root: 65536 ids from here, far above
+// what useradd hands out (SUB_UID_MIN 100000 to SUB_UID_MAX 600100000 in login.defs), so the
+// first user it adds does not get the container's ids for its own rootless containers.
+inline constexpr uint32_t kFallbackUsernsStart = 1'000'000'000;
+inline constexpr uint32_t kUsernsSize = 65536;
 
 }  // namespace barco

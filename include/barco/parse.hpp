@@ -81,6 +81,9 @@ struct SecurityOptions {
 
 // /etc/subuid or /etc/subgid content: the first range of `owner` ("name:start:count").
 [[nodiscard]] std::optional<IdMapping> find_subid_range(std::string_view content, std::string_view owner);
+// A range of kUsernsSize ids from kFallbackUsernsStart on that overlaps no range of anyone
+// in `content`.
+[[nodiscard]] IdMapping fallback_subid_range(std::string_view content);
 
 // A decimal id that fits in 32 bits (not -1, which the kernel reserves).
 [[nodiscard]] std::optional<uint32_t> parse_id(std::string_view text);

@@ -79,9 +79,16 @@ std::vector<std::string> collect_env(const RunFlags& flags, const HostView& host
 }
 
 std::vector<IdMapping> userns_range(const HostView& host, const std::string& file) {
-  const auto content = host.read_host_file(file);
-  const auto range = content ? find_subid_range(*content, "root") : std::nullopt;
-  return {range.value_or(kDefaultUsernsRange)};
+  const auto content = host.read_host_file(file).value_or("");
+  if (const auto range = find_subid_range(content, "root")) {
+    return {*range};
+  }
+  const auto fallback = fallback_subid_range(content);
+  spdlog::warn(
+      "--userns private: {} has no range for root; using {}:{}, which no range there overlaps (add "
+      "\"root:START:65536\" to /etc/subuid and /etc/subgid to choose)",
+      file, fallback.host_id, fallback.size);
+  return {fallback};
 }
 
 Resources resources_from_flags(const RunFlags& f, const HostView& host) {

@@ -1,3 +1,4 @@
+#include <barco/defaults.hpp>
 #include <barco/parse.hpp>
 #include <barco/result.hpp>
 
@@ -460,6 +461,25 @@ int64_t parse_int_in(std::string_view text, std::string_view flag, int64_t min, 
          "");
   }
   return v;
+}
+
+IdMapping fallback_subid_range(std::string_view content) {
+  uint64_t start = kFallbackUsernsStart;
+  for (bool moved = true; moved;) {
+    moved = false;
+    for (const auto& line : split(content, '\n')) {
+      const auto fields = split(line, ':');
+      const auto first = fields.size() == 3 ? parse_id(fields[1]) : std::nullopt;
+      const auto count = fields.size() == 3 ? parse_id(fields[2]) : std::nullopt;
+      if (first && count && *first < start + kUsernsSize && start < uint64_t{*first} + *count) {
+        start = uint64_t{*first} + *count;
+        moved = true;
+      }
+    }
+  }
+  return IdMapping{0,
+                   static_cast<uint32_t>(std::min<uint64_t>(start, std::numeric_limits<uint32_t>::max() - kUsernsSize)),
+                   kUsernsSize};
 }
 
 std::optional<IdMapping> find_subid_range(std::string_view content, std::string_view owner) {

@@ -135,7 +135,8 @@ TEST(CliToConfig, PrivateUserNamespaceUsesRootsSubordinateRange) {
   const auto c = config_from_words({"--rootfs", "/r", "--userns", "private", "id"}, host);
   EXPECT_TRUE(c.has_private(Namespace::user));
   EXPECT_EQ(c.uid_mappings, (std::vector<IdMapping>{{0, 300000, 65536}}));
-  EXPECT_EQ(c.gid_mappings, (std::vector<IdMapping>{kDefaultUsernsRange}));
+  EXPECT_EQ(c.gid_mappings, (std::vector<IdMapping>{{0, kFallbackUsernsStart, kUsernsSize}}))
+      << "no range for root in /etc/subgid: one above useradd's, not the 100000 its first user gets";
   EXPECT_NE(config_error({"--rootfs", "/r", "--userns", "maybe", "id"}).find("--userns 'maybe'"), std::string::npos);
 }
 

@@ -1,5 +1,6 @@
 #include "error_of.hpp"
 
+#include <barco/defaults.hpp>
 #include <barco/parse.hpp>
 #include <barco/result.hpp>
 
@@ -140,6 +141,14 @@ TEST(SecurityOpts, Values) {
   EXPECT_NE(error_of([] { (void)parse_security_options({"apparmor=x"}); }).find("--security-opt 'apparmor=x'"),
             std::string::npos);
   EXPECT_NE(error_of([] { (void)parse_security_options({"seccomp="}); }).find("not understood"), std::string::npos);
+}
+
+// Without a range for root: above useradd's ranges, and past any range someone already has.
+TEST(SubId, FallbackRangeOverlapsNoExistingRange) {
+  EXPECT_EQ(fallback_subid_range(""), (IdMapping{0, kFallbackUsernsStart, kUsernsSize}));
+  EXPECT_EQ(fallback_subid_range("alice:100000:65536\n"), (IdMapping{0, kFallbackUsernsStart, kUsernsSize}));
+  const auto taken = "bob:999990000:20000\nci:1000010000:100\n";
+  EXPECT_EQ(fallback_subid_range(taken), (IdMapping{0, 1000010100, kUsernsSize}));
 }
 
 TEST(SubId, FirstRangeOfOwner) {

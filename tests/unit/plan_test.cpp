@@ -109,7 +109,7 @@ TEST(Plan, UserNamespaceMapsComeFirstAndDevicesAreBound) {
   const auto* maps = p.find("write_id_maps");
   ASSERT_NE(maps, nullptr);
   EXPECT_EQ(maps->where, Where::parent_after_clone);
-  EXPECT_EQ(std::get<op::WriteIdMaps>(maps->op).uid_map, "0 100000 65536\n");
+  EXPECT_EQ(std::get<op::WriteIdMaps>(maps->op).uid_map, "0 1000000000 65536\n");
   const auto child_steps = p.steps_at(Where::child);
   EXPECT_EQ(child_steps.at(0)->name, "make_non_dumpable");
   EXPECT_EQ(child_steps.at(1)->name, "relay_caller_terminal");
@@ -141,7 +141,7 @@ TEST(Plan, ExecCarriesArgvAndEnvComputedBeforeClone) {
 
 TEST(Plan, DryRunTextShowsFlagsMountsMapsEnvAndArgv) {
   const auto text = format_plan(plan_for({"--rootfs", "/r", "--userns", "private", "-e", "A=1", "sh", "-c", "x"}));
-  for (const char* needle : {"clone3(CLONE_NEWNS|CLONE_NEWPID", "CLONE_NEWUSER", "uid_map \"0 100000 65536;\"",
+  for (const char* needle : {"clone3(CLONE_NEWNS|CLONE_NEWPID", "CLONE_NEWUSER", "uid_map \"0 1000000000 65536;\"",
                              "mount(\"proc\" -> \"/r/proc\", type=proc, MS_NOSUID|MS_NODEV|MS_NOEXEC)",
                              "\"newinstance,ptmxmode=0666,mode=0620,gid=5\"", "MS_RDONLY", "pivot_root(\".\", \".\")",
                              "execve([\"sh\", \"-c\", \"x\"]", "\"A=1\"", "why:"}) {
