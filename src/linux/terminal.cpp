@@ -39,11 +39,9 @@ Result<UniqueFd> setup_terminal(Sys& sys, bool bind_console) {
   if (!bind_console) {
     return std::move(master.value());
   }
-  auto slave_path = sys.fd_path(slave->get());
-  if (!slave_path) {
-    return slave_path.error();
-  }
-  if (auto r = sys.mount(*slave_path, "/dev/console", "", MS_BIND, ""); !r) {
+  // Bound from the slave's fd, never from its /dev/pts path: a symlink swapped in there
+  // could not send the bind elsewhere (CVE-2025-52565).
+  if (auto r = sys.mount("/proc/self/fd/" + std::to_string(slave->get()), "/dev/console", "", MS_BIND, ""); !r) {
     return r.error();
   }
   return std::move(master.value());

@@ -514,8 +514,4 @@ Result<void> RealSys::dup2(int from, int to) {
   return check(::dup2(from, to), "dup2(" + std::to_string(from) + ", " + std::to_string(to) + ")");
 }
 
-Result<std::string> RealSys::fd_path(int fd) {
-  return proc_fd_path(fd);
-}
-
 }  // namespace barco

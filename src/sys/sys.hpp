@@ -96,7 +96,6 @@ class Sys {
   virtual Result<UniqueFd> open_pty_slave(int master) = 0;  // unlockpt + open of its peer
   virtual Result<void> make_controlling_tty(int fd) = 0;    // TIOCSCTTY
   virtual Result<void> dup2(int from, int to) = 0;
-  virtual Result<std::string> fd_path(int fd) = 0;  // readlink /proc/self/fd/N
 };
 
 // The kernel.
@@ -143,7 +142,6 @@ class RealSys final : public Sys {
   Result<UniqueFd> open_pty_slave(int master) override;
   Result<void> make_controlling_tty(int fd) override;
   Result<void> dup2(int from, int to) override;
-  Result<std::string> fd_path(int fd) override;
 };
 
 }  // namespace barco

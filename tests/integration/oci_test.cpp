@@ -276,6 +276,26 @@ TEST_F(Oci, SysctlOutsideTheContainersNamespacesIsRefused) {
   EXPECT_EQ(lines(r.out), (std::vector<std::string>{"1", "1234"}));
 }
 
+// CVE-2025-52881's shape: something mounted over a /proc/sys file (here a host file bound
+// by the config; in the advisory a racing container's) turned the sysctl write into a write
+// to that file. The write now goes below a checked procfs without crossing any mount.
+TEST_F(Oci, SysctlWriteCoveredByAMountIsRefused) {
+  const auto dir = bundle([&](nlohmann::json& c) {
+    c["linux"]["sysctl"] = {{"kernel.shmmni", "77"}};
+    c["mounts"].push_back({{"destination", "/proc/sys/kernel/shmmni"},
+                           {"type", "bind"},
+                           {"source", "decoy"},
+                           {"options", {"bind", "rw"}}});
+  });
+  std::ofstream(dir + "/decoy") << "untouched";
+  const auto r = create(dir, "redirected");
+  EXPECT_EQ(r.exit_code, 125) << r.err;
+  EXPECT_NE(r.err.find("write_sysctl"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("covered by a mount"), std::string::npos) << r.err;
+  EXPECT_EQ(slurp(dir + "/decoy"), "untouched");
+  EXPECT_NE(b({"state", "redirected"}).exit_code, 0) << "a refused config left a container";
+}
+
 TEST_F(Oci, FeaturesDescribeTheRuntime) {
   const auto r = barco({"features"});
   ASSERT_EQ(r.exit_code, 0);

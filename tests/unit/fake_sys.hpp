@@ -170,12 +170,6 @@ class FakeSys final : public Sys {
   Result<void> dup2(int from, int to) override {
     return record("dup2 " + std::to_string(from) + " " + std::to_string(to));
   }
-  Result<std::string> fd_path(int) override {
-    if (auto r = record("fd_path"); !r) {
-      return r.error();
-    }
-    return std::string("/dev/pts/0");
-  }
 
   std::string cwd = "/";
   std::vector<std::string> missing;  // paths stat() reports as ENOENT
