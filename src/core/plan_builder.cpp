@@ -70,7 +70,9 @@ class PlanBuilder {
     }
     parent(Where::parent_before_clone, "clone", op::Clone{plan_.clone_flags},
            "namespaces are created with the process, so it never runs in the host's");
-    add_isolation_from_host("the container's own processes");
+    // run -d and OCI create leave no barco behind to relay: their output goes to the log
+    // or to the caller's own pipes.
+    add_isolation_from_host("the container's own processes", c_.process.output_file.empty() && c_.exec_fifo.empty());
     if (join_) {
       child("join_cgroups", *join_,
             "first, so every later step and the command are confined; the child moves itself, which skips the "
@@ -141,7 +143,7 @@ class PlanBuilder {
     }
     parent(Where::parent_before_clone, "clone", op::Clone{0},
            "a plain child: it joins the container's namespaces itself, in one setns");
-    add_isolation_from_host("the container's processes (it is born in their pid namespace)");
+    add_isolation_from_host("the container's processes (it is born in their pid namespace)", true);
     if (!t.cgroup_files.empty()) {
       child(
           "join_cgroups", op::JoinCgroups{t.cgroup_files},
@@ -195,11 +197,12 @@ class PlanBuilder {
     }
   }
 
-  // The child's first steps, before it can be reached by `who`.
-  void add_isolation_from_host(const std::string& who) {
+  // The child's first steps, before it can be reached by `who`. `caller_stays`: barco stays
+  // with the caller and can relay its terminal.
+  void add_isolation_from_host(const std::string& who, bool caller_stays) {
     child("make_non_dumpable", op::MakeNonDumpable{},
           "first: from here on " + who + " can neither ptrace barco's child nor open its /proc/PID/fd (CVE-2016-9962)");
-    if (!c_.process.terminal) {
+    if (!c_.process.terminal && caller_stays) {
       child("relay_caller_terminal", op::RelayCallerTerminal{},
             "before anything of the container runs: a process holding the caller's terminal could type into the "
             "caller's shell (TIOCSTI)");

@@ -141,9 +141,10 @@ bool ends_setup(const Step& step) {
 Result<void> wait_for_start(int fifo_fd) {
   const std::string path = "/proc/self/fd/" + std::to_string(fifo_fd);
   const UniqueFd fifo(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  const int err = errno;
   ::close(fifo_fd);
   if (!fifo.valid()) {
-    return Error{errno, "wait_for_start", "open(\"" + path + "\", O_WRONLY)",
+    return Error{err, "wait_for_start", "open(\"" + path + "\", O_WRONLY)",
                  "the exec FIFO is reopened through /proc: the config must mount /proc"};
   }
   const char byte = '0';

@@ -279,6 +279,7 @@ TEST(Plan, OciCreateWaitsAfterThePrivilegeStepsAndHooksSitAtTheirPoints) {
   expect_before(p, "wait_for_start", "start_container_hooks");
   expect_before(p, "close_fds", "start_container_hooks");  // hooks run inside the container
   expect_before(p, "exec", "poststart_hooks");
+  EXPECT_EQ(p.find("relay_caller_terminal"), nullptr) << "create returns: nobody would relay";
 }
 
 TEST(Plan, ExecJoinsTheContainerAndKeepsItsPrivilegeSteps) {
