@@ -15,6 +15,11 @@
 namespace barco {
 
 inline constexpr const char* kDefaultStateRoot = "/run/barco";
+// Where `run -d` and `--overlay` keep a container's writable layer and log: on disk, not in
+// /run's tmpfs (memory), and removed with the container.
+inline constexpr const char* kDefaultDataRoot = "/var/lib/barco";
+// run -d: the log's size limit (--log-max-size); output beyond it is dropped with a notice.
+inline constexpr int64_t kDefaultLogLimit = int64_t{64} << 20;
 
 // How an OCI caller (podman's conmon) takes the process over: barco returns once it runs,
 // the caller reaps it (so it gets no PDEATHSIG), learns its pid from a file and gets the
@@ -34,10 +39,12 @@ struct RunOptions {
   // run -d: a monitor process runs the container and keeps its record after the exit;
   // barco returns as soon as the command has started.
   bool detach = false;
-  bool auto_remove = true;  // run --rm: the monitor removes the record when the container exits
-  int notify_fd = -1;       // the monitor tells the waiting barco "started" through it
-  Handover handover;        // OCI create, exec -d
-  std::string bundle;       // OCI: the bundle directory, for the state and the hooks
+  bool auto_remove = true;               // run --rm: the monitor removes the record when the container exits
+  int notify_fd = -1;                    // the monitor tells the waiting barco "started" through it
+  Handover handover;                     // OCI create, exec -d
+  std::string bundle;                    // OCI: the bundle directory, for the state and the hooks
+  std::string data_dir;                  // <data root>/<id>: the overlay layer and the log; empty: none
+  int64_t log_limit = kDefaultLogLimit;  // run -d: bytes the log may hold
 };
 
 // Exit status conventions (docker's).

@@ -298,7 +298,7 @@ int run_logs(const LogsFlags& f, const std::string& root) {
     print_error(v.error());
     return 1;
   }
-  const std::string path = v->dir + "/container.log";
+  const std::string path = (v->info.data_dir.empty() ? v->dir : v->info.data_dir) + "/container.log";
   const UniqueFd log(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!log.valid()) {
     print_error(Error{errno, {}, "open(\"" + path + "\")", "only detached containers (run -d) have a log"});

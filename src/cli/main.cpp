@@ -79,6 +79,7 @@ struct GlobalFlags {
   int verbosity = 0;
   std::string log_level;
   std::string state_root = barco::kDefaultStateRoot;
+  std::string data_root = barco::kDefaultDataRoot;
   std::string log_file;
   std::string log_format = "text";
   bool systemd_cgroup = false;
@@ -160,6 +161,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
   app.set_version_flag("--version", "barco 0.1.0");
   app.add_option("--root", g.state_root, "Directory for container state records")->capture_default_str();
+  app.add_option("--data-root", g.data_root, "Directory for run -d's and --overlay's writable layers and logs")
+      ->envname("BARCO_DATA_ROOT")
+      ->capture_default_str();
   app.add_option("--log", g.log_file, "Also write warnings and errors to this file (OCI callers read it)");
   app.add_option("--log-format", g.log_format, "text or json, for --log")->check(CLI::IsMember({"text", "json"}));
   app.add_flag("--systemd-cgroup", g.systemd_cgroup,
@@ -278,6 +282,8 @@ int main(int argc, char** argv) {
   }
   setup_logging(g, run_verbosity);
   const auto& root = g.state_root;
+  run_flags.data_root = g.data_root;
+  audit_flags.run.data_root = g.data_root;
   try {
     if (parsed("doctor")) return barco::cli::run_doctor(doctor_json);
     if (parsed("audit")) return barco::cli::run_audit(audit_flags, root);

@@ -328,6 +328,8 @@ void add_run_flags(CLI::App& run, RunFlags& f) {
   c.add_flag("--rm", f.auto_remove, "Remove the container when it exits (always so without -d)");
   c.add_flag("--overlay", f.overlay, "Copy-on-write rootfs: writes go to a layer removed with the container");
   c.add_flag("--no-overlay", f.no_overlay, "With -d: write to the rootfs directory itself");
+  c.add_option("--log-max-size", f.log_max_size,
+               "With -d: the log's size limit; later output is dropped (default 64m)");
   c.add_flag("--read-only", f.read_only, "Mount the rootfs read-only");
   c.add_option("-v,--volume", f.volumes, "Bind mount HOST:CONTAINER[:ro|rw]");
   c.add_option("--tmpfs", f.tmpfs, "Mount a tmpfs: PATH[:OPTIONS]");
@@ -574,7 +576,12 @@ int run_config(ContainerConfig config, const RunFlags& flags, const HostView& ho
     throw ConfigError("run --console-socket: not supported",
                       "barco run relays the pty itself; an OCI caller uses create --console-socket, then start");
   }
-  const std::string record = state_root + "/" + config.id;
+  // The writable layer and the log live on disk under the data root, not in the state
+  // root (/run: a tmpfs, so memory, on most hosts).
+  const std::string data_dir =
+      (flags.data_root.empty() ? std::string(kDefaultDataRoot) : flags.data_root) + "/" + config.id;
+  const int64_t log_limit =
+      flags.log_max_size.empty() ? kDefaultLogLimit : parse_size(flags.log_max_size, "--log-max-size");
   if (flags.overlay && config.has_private(Namespace::user)) {
     throw ConfigError("--overlay with --userns private is not supported",
                       "drop --overlay (the container then writes to the rootfs directory), or --userns private");
@@ -584,10 +591,10 @@ int run_config(ContainerConfig config, const RunFlags& flags, const HostView& ho
       throw ConfigError("--overlay: the rootfs path '" + config.root.path + "' contains ',', ':' or '\\'",
                         "overlayfs options cannot carry them; move or link the rootfs to a plain path");
     }
-    config.root.overlay_dir = record + "/overlay";
+    config.root.overlay_dir = data_dir + "/overlay";
   }
   if (flags.detach) {
-    config.process.output_file = record + "/container.log";
+    config.process.output_file = data_dir + "/container.log";
     config.freezer = true;
   }
   if (config.seccomp_explicit && config.seccomp) {
@@ -630,6 +637,10 @@ int run_config(ContainerConfig config, const RunFlags& flags, const HostView& ho
   options.detach = flags.detach;
   options.auto_remove = !flags.detach || flags.auto_remove;
   options.handover.pid_file = flags.pid_file;
+  if (!config.root.overlay_dir.empty() || !config.process.output_file.empty()) {
+    options.data_dir = data_dir;
+  }
+  options.log_limit = log_limit;
   return run_container(config, plan, options);
 }
 

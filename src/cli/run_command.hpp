@@ -66,6 +66,8 @@ struct RunFlags {
   bool detach = false;       // -d: a monitor keeps the container; the record stays until rm
   bool auto_remove = false;  // --rm (foreground runs always remove their record)
   bool overlay = false;      // --overlay (default with -d)
+  std::string log_max_size;  // run -d: the log's limit (default 64m)
+  std::string data_root;     // the global --data-root, set by main
   bool no_overlay = false;
   // OCI form: run --bundle DIR ID
   std::string bundle;

@@ -197,6 +197,7 @@ Result<void> remove_container(const std::string& root, const std::string& id, bo
   }
   // The monitor (if any) is done with the record now; leftovers in the cgroups are killed.
   std::for_each(v->info.cgroups.rbegin(), v->info.cgroups.rend(), remove_cgroup_dir);
+  remove_data_dir(v->info);
   std::error_code ec;
   std::filesystem::remove_all(v->dir, ec);
   if (ec) {

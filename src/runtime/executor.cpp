@@ -379,6 +379,7 @@ int run_plan(const ContainerConfig& config, const Plan& plan, const RunOptions& 
   info.auto_remove = options.auto_remove;
   info.oci = !config.exec_fifo.empty();
   info.bundle = options.bundle;
+  info.data_dir = options.data_dir;
   const auto* cgroup_step = plan.find("create_cgroups");
   if (cgroup_step != nullptr) {
     info.cgroups = std::get<op::CreateCgroups>(cgroup_step->op).dirs;
@@ -485,6 +486,20 @@ int run_plan(const ContainerConfig& config, const Plan& plan, const RunOptions& 
   std::string hook_state;
   child_options.hook_state = &hook_state;
   child_options.output_fd = log.get();
+  // run -d without a pty: the container writes into a pipe that the monitor copies into the
+  // log, up to --log-max-size, instead of into the log file itself.
+  UniqueFd log_read;
+  UniqueFd log_write;
+  if (log.valid() && !config.process.terminal) {
+    std::array<int, 2> p{};
+    if (::pipe2(p.data(), O_CLOEXEC) < 0) {
+      report(Error{errno, "redirect_output", "pipe2() for the log", {}});
+      return kExitBarcoError;
+    }
+    log_read.reset(p[0]);
+    log_write.reset(p[1]);
+    child_options.output_fd = log_write.get();
+  }
   clock.lap("prepare (sync socket, exec args)");
   if (const auto* step = plan.find("load_seccomp")) {
     auto compiled = compile_seccomp_cached(std::get<op::LoadSeccomp>(step->op).filter, options.state_root + "/.cache");
@@ -549,6 +564,7 @@ int run_plan(const ContainerConfig& config, const Plan& plan, const RunOptions& 
   ChildGuard guard(*pid);
   child_end.close();
   relay->child_ends = {};
+  log_write.reset();
   clock.lap("clone");
   if (const auto* step = plan.find("set_oom_score_adj")) {
     const auto value = std::to_string(std::get<op::SetOomScoreAdj>(step->op).value);
@@ -631,9 +647,9 @@ int run_plan(const ContainerConfig& config, const Plan& plan, const RunOptions& 
   Supervision supervision{*pid, signal_fd.get(), std::move(child_report->pty_master), supervise_op.relay_stdin};
   supervision.relay = std::move(relay->parent_ends);
   if (options.notify_fd >= 0) {
-    if (supervision.pty_master.valid()) {
-      supervision.output_fd = log.get();
-    }
+    supervision.output_fd = log.get();
+    supervision.output_limit = options.log_limit;
+    supervision.log_pipe = std::move(log_read);
     notify_started(options.notify_fd);
   }
   const int status = supervise(supervision);

@@ -100,6 +100,9 @@ nlohmann::json to_json(const StateInfo& s) {
   if (!s.bundle.empty()) {
     j["bundle"] = s.bundle;
   }
+  if (!s.data_dir.empty()) {
+    j["data_dir"] = s.data_dir;
+  }
   return j;
 }
 
@@ -118,6 +121,12 @@ StateInfo state_from_json(const nlohmann::json& j) {
   s.oom_killed = j.value("oom_killed", false);
   s.oci = j.value("oci", false);
   s.bundle = j.value("bundle", "");
+  // Removed with the record: only an absolute path without ".." that ends in the id.
+  const auto data_dir = j.value("data_dir", "");
+  if (!data_dir.empty() && data_dir.front() == '/' && data_dir.find("..") == std::string::npos && !s.id.empty() &&
+      data_dir.ends_with("/" + s.id)) {
+    s.data_dir = data_dir;
+  }
   if (j.contains("exit_code") && j["exit_code"].is_number_integer()) {
     s.exit_code = j["exit_code"].get<int>();
     s.finished = j.value("finished", "");
@@ -161,16 +170,18 @@ unsigned long long process_start_time(pid_t pid) {
 
 namespace {
 
-// The container of a dead barco died with it (PDEATHSIG), so its cgroups are empty.
-void remove_cgroups_of(const std::string& dir) {
+// The container of a dead barco died with it (PDEATHSIG), so its cgroups are empty; its
+// writable layer and log go too.
+void remove_leftovers_of(const std::string& dir) {
   auto text = read_file(dir + "/state.json");
   if (!text) {
     return;
   }
   const auto j = nlohmann::json::parse(*text, nullptr, false);
   try {
-    const auto cgroups = j.is_discarded() ? std::vector<std::string>{} : state_from_json(j).cgroups;
-    std::for_each(cgroups.rbegin(), cgroups.rend(), remove_cgroup_dir);
+    const auto info = j.is_discarded() ? StateInfo{} : state_from_json(j);
+    std::for_each(info.cgroups.rbegin(), info.cgroups.rend(), remove_cgroup_dir);
+    remove_data_dir(info);
   } catch (const nlohmann::json::exception&) {
   }
 }
@@ -190,7 +201,7 @@ std::vector<std::string> remove_stale_records(const std::string& root) {
         std::filesystem::remove_all(entry.path(), ec);
       }
     } else if (name.front() != '.' && entry.is_directory(ec) && is_stale(entry.path().string())) {
-      remove_cgroups_of(entry.path().string());
+      remove_leftovers_of(entry.path().string());
       std::filesystem::remove_all(entry.path(), ec);
       removed.push_back(name);
     }
@@ -267,16 +278,54 @@ Result<StateRecord> StateRecord::reserve(const std::string& root, StateInfo info
     return errno_error("rename(\"" + tmp + "\" -> \"" + dir + "\")");
   }
   record.dir_ = dir;
+  if (auto r = record.make_data_dir(); !r) {
+    return r.error();
+  }
   return record;
 }
 
+// Made once the id is ours: a directory left under that name by a barco that died is
+// emptied, never one of a live container (its record would have kept us from the id).
+Result<void> StateRecord::make_data_dir() {
+  const auto& data = info_.data_dir;
+  if (data.empty()) {
+    return {};
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(data).parent_path(), ec);
+  if (ec) {
+    return Error{ec.value(),
+                 {},
+                 "mkdir -p \"" + std::filesystem::path(data).parent_path().string() + "\"",
+                 "--data-root must be a directory barco can create"};
+  }
+  std::filesystem::remove_all(data, ec);
+  if (::mkdir(data.c_str(), 0700) < 0) {
+    return errno_error("mkdir(\"" + data + "\")");
+  }
+  owns_data_ = true;
+  return {};
+}
+
 StateRecord::StateRecord(StateRecord&& other) noexcept
-    : dir_(std::exchange(other.dir_, {})), info_(std::move(other.info_)) {}
+    : dir_(std::exchange(other.dir_, {})),
+      info_(std::move(other.info_)),
+      owns_data_(std::exchange(other.owns_data_, false)) {}
 
 StateRecord::~StateRecord() {
   if (!dir_.empty()) {
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
+    if (owns_data_) {
+      remove_data_dir(info_);
+    }
+  }
+}
+
+void remove_data_dir(const StateInfo& info) {
+  if (!info.data_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(info.data_dir, ec);
   }
 }
 

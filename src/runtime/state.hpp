@@ -38,10 +38,14 @@ struct StateInfo {
   std::string finished;  // RFC 3339, set with exit_code
   std::string bundle;    // OCI bundle directory
   bool oci = false;      // created by `barco create`: no monitor; the OCI caller reaps the init
+  std::string data_dir;  // the writable layer and the log (<data root>/<id>), removed with the record
 };
 
 [[nodiscard]] nlohmann::json to_json(const StateInfo& s);
 [[nodiscard]] StateInfo state_from_json(const nlohmann::json& j);
+
+// Removes the container's writable layer and log (its data_dir), if it has one.
+void remove_data_dir(const StateInfo& info);
 
 // Removes the records (and cgroups) of containers whose barco is gone; returns their ids.
 // Every reservation does this first; `barco gc` does only this.
@@ -59,7 +63,8 @@ Result<void> update_state(const std::string& dir, const std::function<void(State
 
 class StateRecord {
  public:
-  // Reserves <root>/<id>; fails with a clear message if a live container has that id.
+  // Reserves <root>/<id>; fails with a clear message if a live container has that id. Then
+  // creates info.data_dir (mode 0700), removed with the record unless it is kept.
   static Result<StateRecord> reserve(const std::string& root, StateInfo info);
 
   StateRecord(StateRecord&& other) noexcept;
@@ -79,9 +84,11 @@ class StateRecord {
  private:
   StateRecord(std::string dir, StateInfo info) : dir_(std::move(dir)), info_(std::move(info)) {}
   Result<void> write() const;
+  Result<void> make_data_dir();
 
   std::string dir_;  // empty once moved from
   StateInfo info_;
+  bool owns_data_ = false;  // this record created info_.data_dir
 };
 
 }  // namespace barco

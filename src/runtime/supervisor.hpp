@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include <array>
+#include <cstdint>
 
 namespace barco {
 
@@ -34,6 +35,8 @@ struct Supervision {
   bool relay_stdin = true;        // copy the caller's stdin into the pty
   int output_fd = 1;              // where the pty's output goes: the terminal, or a detached container's log
   std::array<UniqueFd, 3> relay;  // CallerTerminalRelay::parent_ends, copied to and from fds 0-2
+  UniqueFd log_pipe;              // run -d without a pty: the container's stdout and stderr, copied to output_fd
+  int64_t output_limit = -1;      // bytes output_fd takes (run -d: --log-max-size); -1: no limit
 };
 
 // Returns the exit status barco should exit with.

@@ -180,31 +180,12 @@ TEST_F(Audit, HostPidWithPrivilegedReachesTheHostsInit) {
 // calls ioctl(-1, TIOCSTI) and looks at whose terminal fd 0 is).
 TEST_F(Audit, TiocstiHasNoCallersTerminalToInjectInto) {
   const auto audit_on_pty = [&](const std::vector<std::string>& flags) {
-    int master = -1;
-    const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
-    if (pid == 0) {
-      std::vector<std::string> words = {barco_binary(), "--root",   state_root(), "audit",
-                                        "--json",       "--rootfs", test_rootfs()};
-      words.insert(words.end(), flags.begin(), flags.end());
-      std::vector<char*> argv;
-      for (auto& w : words) argv.push_back(w.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(99);
-    }
-    std::string out;
-    for (;;) {
-      pollfd p{master, POLLIN, 0};
-      if (::poll(&p, 1, 20000) <= 0) break;
-      char buf[4096];
-      const ssize_t n = ::read(master, buf, sizeof buf);
-      if (n <= 0) break;  // EIO once the last holder of the slave is gone
-      out.append(buf, static_cast<size_t>(n));
-    }
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    ::close(master);
-    EXPECT_EQ(WEXITSTATUS(status), 0) << out;
+    std::vector<std::string> words = {barco_binary(), "--root",   state_root(), "audit",
+                                      "--json",       "--rootfs", test_rootfs()};
+    words.insert(words.end(), flags.begin(), flags.end());
+    const auto r = run_on_pty(words);
+    const auto& out = r.out;
+    EXPECT_EQ(r.exit_code, 0) << out;
     const auto doc = nlohmann::json::parse(out.substr(std::min(out.find('{'), out.size())), nullptr, false);
     EXPECT_FALSE(doc.is_discarded()) << out;
     return doc.is_discarded() ? Checks{} : checks_of(doc.at("checks"));

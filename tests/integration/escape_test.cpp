@@ -188,11 +188,14 @@ TEST_F(Escape, HostileImageFilesAreRefusedNotRead) {
 // nosuid and noexec. The host side runs in a private mount namespace of the test's.
 TEST_F(Escape, ReadOnlyVolumeIsReadOnlyAllTheWayDownAndKeepsItsSourcesFlags) {
   const auto src = scratch_dir();
-  const std::string script = "mount -t tmpfs -o nosuid,noexec tmpfs '" + src + "' && mkdir '" + src +
-                             "/sub' && mount -t tmpfs tmpfs '" + src + "/sub' && exec '" + barco_binary() +
-                             "' --root '" + state_root() + "' run --rootfs '" + test_rootfs() + "' -v '" + src +
+  const std::string mount = "'" + test_rootfs() + "/bin/mount'";
+  const std::string script = mount + " -t tmpfs -o nosuid,noexec tmpfs '" + src + "' && mkdir '" + src + "/sub' && " +
+                             mount + " -t tmpfs tmpfs '" + src + "/sub' && exec '" + barco_binary() + "' --root '" +
+                             state_root() + "' run --rootfs '" + test_rootfs() + "' -v '" + src +
                              ":/vol:ro' sh -c 'grep -E \" /vol(/sub)? \" /proc/self/mountinfo; touch /vol/sub/x'";
-  const auto r = command({"/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", script});
+  // busybox's unshare and mount, from the test rootfs: the VMs have nothing else.
+  const auto r =
+      command({test_rootfs() + "/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", script});
   EXPECT_NE(r.exit_code, 0) << "a file was created in a submount of a read-only volume";
   EXPECT_NE(r.err.find("Read-only file system"), std::string::npos) << r.err;
   const auto mounts = lines(r.out);
@@ -220,15 +223,13 @@ TEST_F(Escape, ImageWithASymlinkedProcIsRefused) {
 
 // A --privileged container without a pty held the caller's terminal as fds 0-2, and
 // CAP_SYS_ADMIN lifts TIOCSTI's controlling-terminal check: keystrokes typed into the
-// caller's shell. script(1) plays the person at the terminal; the container must see pipes,
-// with the input and output still relayed.
+// caller's shell. A pty plays the person at the terminal; the container must see pipes, with
+// the output still relayed.
 TEST_F(Escape, ContainerWithoutAPtyNeverHoldsTheCallersTerminal) {
-  RunOptions open_stdin;
-  open_stdin.open_stdin = true;
-  const std::string line = "'" + barco_binary() + "' --root '" + state_root() + "' run --rootfs '" + test_rootfs() +
-                           "' --privileged -T sh -c 'for fd in 0 1 2; do [ -t $fd ] && echo holds-terminal-$fd; done; "
-                           "readlink /proc/self/fd/1; echo relayed'";
-  const auto r = command({"/usr/bin/script", "-qec", line, "/dev/null"}, open_stdin);
+  const auto r = run_on_pty({barco_binary(), "--root", state_root(), "run", "--rootfs", test_rootfs(), "--privileged",
+                             "-T", "sh", "-c",
+                             "for fd in 0 1 2; do [ -t $fd ] && echo holds-terminal-$fd; done; "
+                             "readlink /proc/self/fd/1; echo relayed"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(r.out.find("holds-terminal"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("pipe:["), std::string::npos) << r.out;

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pty.h>
 #include <signal.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
@@ -213,6 +214,9 @@ void BarcoTest::SetUp() {
     GTEST_FAIL() << "no busybox rootfs at " << test_rootfs() << " (run make rootfs)";
   }
   state_root_ = scratch_dir();
+  // Writable layers and logs of this test's containers: every barco it starts inherits it.
+  data_root_ = scratch_dir();
+  ::setenv("BARCO_DATA_ROOT", data_root_.c_str(), 1);
   foreign_before_ = foreign_mount_ns_pids();
   cgroups_before_ = barco_cgroups();
 }
@@ -224,6 +228,9 @@ void BarcoTest::TearDown() {
   // Leaks are asserted, not cleaned: a test that leaves something behind fails.
   for (const auto& e : std::filesystem::directory_iterator(state_root_)) {
     EXPECT_EQ(e.path().filename(), ".cache") << "a state record was left: " << e.path();
+  }
+  for (const auto& e : std::filesystem::directory_iterator(data_root_)) {
+    ADD_FAILURE() << "a writable layer or log was left: " << e.path();
   }
   EXPECT_TRUE(mounts_under(test_rootfs()).empty()) << "a mount was left under the rootfs";
   for (const auto& dir : barco_cgroups()) {
@@ -263,6 +270,38 @@ RunResult BarcoTest::run(const std::vector<std::string>& args, const RunOptions&
   std::vector<std::string> argv{barco_binary(), "--root", state_root_, "run", "--rootfs", test_rootfs()};
   argv.insert(argv.end(), args.begin(), args.end());
   return spawn(argv, options);
+}
+
+RunResult run_on_pty(const std::vector<std::string>& argv) {
+  int master = -1;
+  const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
+  if (pid == 0) {
+    std::vector<char*> args;
+    for (const auto& a : argv) {
+      args.push_back(const_cast<char*>(a.c_str()));
+    }
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(99);
+  }
+  RunResult r;
+  for (;;) {
+    pollfd p{master, POLLIN, 0};
+    if (::poll(&p, 1, 20000) <= 0) {
+      break;
+    }
+    char buf[4096];
+    const ssize_t n = ::read(master, buf, sizeof buf);
+    if (n <= 0) {
+      break;  // EIO once the last holder of the slave is gone
+    }
+    r.out.append(buf, static_cast<size_t>(n));
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ::close(master);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
 }
 
 RunResult BarcoTest::command(const std::vector<std::string>& argv, const RunOptions& options) {

@@ -64,14 +64,21 @@ class BarcoTest : public ::testing::Test {
   RunResult command(const std::vector<std::string>& argv, const RunOptions& options = {});
 
   [[nodiscard]] const std::string& state_root() const { return state_root_; }
+  // BARCO_DATA_ROOT of every barco the test starts: run -d's and --overlay's layers and logs.
+  [[nodiscard]] const std::string& data_root() const { return data_root_; }
   [[nodiscard]] std::string scratch_dir();  // removed in TearDown
 
  private:
   std::string state_root_;
+  std::string data_root_;
   std::vector<std::string> scratch_;
   std::set<pid_t> foreign_before_;
   std::set<std::string> cgroups_before_;
 };
+
+// Runs `argv` with a new pty as its stdin, stdout and stderr (a person at a terminal);
+// returns what it wrote there and its exit status. Needs no tool beyond the test binary.
+[[nodiscard]] RunResult run_on_pty(const std::vector<std::string>& argv);
 
 // Lines of `text`, without empty ones.
 [[nodiscard]] std::vector<std::string> lines(const std::string& text);

@@ -361,9 +361,27 @@ TEST_F(Lifecycle, OverlayLeavesTheRootfsUntouched) {
   const auto logs = b({"logs", "cow"}).out;
   EXPECT_NE(logs.find("writes-ok"), std::string::npos) << logs;
   EXPECT_EQ(tree_digest(test_rootfs()), before) << "the container changed the image directory";
-  EXPECT_TRUE(fs::exists(state_root() + "/cow/overlay/upper/new")) << "the writes are not in the upper layer";
+  EXPECT_TRUE(fs::exists(data_root() + "/cow/overlay/upper/new"))
+      << "the writes are not in the upper layer under the data root (on disk, not in /run's memory)";
+  EXPECT_FALSE(fs::exists(state_root() + "/cow/overlay")) << "the layer is in the state root";
   remove("cow");
-  EXPECT_FALSE(fs::exists(state_root() + "/cow")) << "rm left the upper layer";
+  EXPECT_FALSE(fs::exists(data_root() + "/cow")) << "rm left the upper layer";
+}
+
+// The log is on disk under the data root and holds --log-max-size bytes: a container that
+// writes without end fills neither /run's memory nor the disk.
+TEST_F(Lifecycle, TheLogHoldsAtMostLogMaxSize) {
+  run_detached("chatty", {"sh", "-c", "echo first; head -c 300000 /dev/zero | tr '\\0' a; echo; echo last"},
+               {"--log-max-size", "64k"});
+  EXPECT_EQ(wait_exited("chatty")["exit_code"], 0) << "the container blocked on its output";
+  const auto log = data_root() + "/chatty/container.log";
+  ASSERT_TRUE(fs::exists(log));
+  EXPECT_LE(fs::file_size(log), 65536U + 100U);
+  const auto out = b({"logs", "chatty"}).out;
+  EXPECT_EQ(out.rfind("first\n", 0), 0U) << out.substr(0, 100);
+  EXPECT_NE(out.find("barco: the log reached --log-max-size"), std::string::npos);
+  EXPECT_EQ(out.find("last"), std::string::npos) << "output past the limit was written";
+  remove("chatty");
 }
 
 TEST_F(Lifecycle, ForegroundOverlayRunIsRemovedWithItsLayer) {

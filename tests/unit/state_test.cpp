@@ -32,6 +32,29 @@ class State : public ::testing::Test {
   std::string root_;
 };
 
+// The writable layer and log: created with the record, removed with it, never those of a
+// live container whose id a second reservation tried; a data_dir in a record that does not
+// end in its id (an edited state.json) is not trusted for removal.
+TEST_F(State, DataDirComesAndGoesWithTheRecord) {
+  auto i = info("web");
+  i.data_dir = root_ + "/data/web";
+  {
+    auto r = StateRecord::reserve(root_ + "/state", i);
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_TRUE(std::filesystem::is_directory(i.data_dir));
+    std::ofstream(i.data_dir + "/container.log") << "x";
+    EXPECT_FALSE(StateRecord::reserve(root_ + "/state", i)) << "a live id was reserved twice";
+    EXPECT_TRUE(std::filesystem::exists(i.data_dir + "/container.log")) << "the losing reservation removed the data";
+  }
+  EXPECT_FALSE(std::filesystem::exists(i.data_dir));
+  auto j = to_json(i);
+  j["data_dir"] = "/etc";
+  EXPECT_EQ(state_from_json(j).data_dir, "");
+  j["data_dir"] = root_ + "/data/../web";
+  EXPECT_EQ(state_from_json(j).data_dir, "");
+  EXPECT_EQ(state_from_json(to_json(i)).data_dir, i.data_dir);
+}
+
 TEST_F(State, RecordExistsWhileOwnedAndIsRemovedAfter) {
   {
     auto r = StateRecord::reserve(root_, info("c1"));
