@@ -34,6 +34,17 @@ void append_available(int fd, std::string& into, bool& open) {
   }
 }
 
+// In a forked child: execv(argv), or exit 99.
+[[noreturn]] void exec_or_exit(const std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  for (const auto& a : argv) {
+    args.push_back(const_cast<char*>(a.c_str()));
+  }
+  args.push_back(nullptr);
+  ::execv(args[0], args.data());
+  ::_exit(99);
+}
+
 RunResult spawn(const std::vector<std::string>& argv, const RunOptions& options) {
   std::array<int, 2> out{};
   std::array<int, 2> err{};
@@ -56,13 +67,7 @@ RunResult spawn(const std::vector<std::string>& argv, const RunOptions& options)
       const int dir = ::open("/tmp", O_RDONLY | O_DIRECTORY);
       ::dup2(dir, 7);
     }
-    std::vector<char*> args;
-    for (const auto& a : argv) {
-      args.push_back(const_cast<char*>(a.c_str()));
-    }
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(99);
+    exec_or_exit(argv);
   }
   ::close(out[1]);
   ::close(err[1]);
@@ -276,13 +281,7 @@ RunResult run_on_pty(const std::vector<std::string>& argv) {
   int master = -1;
   const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
   if (pid == 0) {
-    std::vector<char*> args;
-    for (const auto& a : argv) {
-      args.push_back(const_cast<char*>(a.c_str()));
-    }
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(99);
+    exec_or_exit(argv);
   }
   RunResult r;
   for (;;) {
