@@ -14,22 +14,30 @@
 
 namespace barco {
 
-enum class Where { parent_before_clone, parent_after_clone, child };
+// parent_after_exit: once the command has exited (or the container was handed over).
+enum class Where { parent_before_clone, parent_after_clone, child, parent_after_exit };
 
 [[nodiscard]] const char* where_name(Where w);
 
 namespace op {
+// The state record: its directory, and what `ps` shows of the container.
 struct ReserveId {
+  static constexpr const char* kName = "reserve_id";
   std::string state_dir;
+  std::string rootfs;
+  std::vector<std::string> command;
 };
 struct Clone {
+  static constexpr const char* kName = "clone";
   unsigned long flags;
 };
 struct WriteIdMaps {
+  static constexpr const char* kName = "write_id_maps";
   std::string uid_map;
   std::string gid_map;
 };
 struct Supervise {
+  static constexpr const char* kName = "supervise";
   bool terminal;
   bool relay_stdin;
 };
@@ -42,6 +50,7 @@ struct CgroupWrite {
   bool operator==(const CgroupWrite&) const = default;
 };
 struct CreateCgroups {
+  static constexpr const char* kName = "create_cgroups";
   std::vector<std::string> dirs;
   std::vector<CgroupWrite> writes;
   std::string devices_dir;                  // v1 devices cgroup, or empty
@@ -52,130 +61,229 @@ struct CreateCgroups {
   std::vector<DeviceRule> device_rules;
 };
 struct JoinCgroups {
+  static constexpr const char* kName = "join_cgroups";
   std::vector<std::string> tasks_files;
+  std::string unified_dir;  // cgroup v2: the directory the process is born in (CLONE_INTO_CGROUP)
 };
-struct WaitForIdMaps {};
-struct BecomeRootInUserns {};
+struct WaitForIdMaps {
+  static constexpr const char* kName = "wait_for_id_maps";
+};
+struct BecomeRootInUserns {
+  static constexpr const char* kName = "become_root_in_userns";
+};
 struct SetHostname {
+  static constexpr const char* kName = "set_hostname";
   std::string name;
 };
-struct MakeRootPrivate {};
+struct MakeRootPrivate {
+  static constexpr const char* kName = "make_root_private";
+};
 struct BindRootfs {
+  static constexpr const char* kName = "bind_rootfs";
   std::string rootfs;
 };
+// Named for what it mounts: mount_proc, mount_dev, bind_volume, ...
 struct MountFs {
   Mount mount;
   std::string rootfs;
 };
 struct MakeDevice {
+  static constexpr const char* kName = "make_device";
   Device device;
   std::string rootfs;
   bool bind_from_host;
 };
 struct MakeSymlink {
+  static constexpr const char* kName = "make_symlink";
   std::string target;
   std::string link;
   std::string rootfs;
 };
 struct PivotRoot {
+  static constexpr const char* kName = "pivot_root";
   std::string rootfs;
 };
-struct RemountRootReadOnly {};
+struct RemountRootReadOnly {
+  static constexpr const char* kName = "remount_root_read_only";
+};
 // --overlay: the upper, work and merged directories, created inside the state record (and
 // removed with it), owned by the container's root.
 struct PrepareOverlay {
+  static constexpr const char* kName = "prepare_overlay";
   std::string dir;
   uint32_t owner_uid = 0;
   uint32_t owner_gid = 0;
 };
 struct MountOverlay {
+  static constexpr const char* kName = "mount_overlay";
   std::string lower;
   std::string dir;         // holds upper/, work/, merged/
   bool userxattr = false;  // in a user namespace overlayfs may only use user.* xattrs
 };
 struct RedirectOutput {
+  static constexpr const char* kName = "redirect_output";
   std::string file;
+};
+// run -d: the log, opened (created) by the parent before clone; the child gets its fd.
+struct OpenLog {
+  static constexpr const char* kName = "open_log";
+  std::string file;
+  bool through_pipe = false;  // without a pty the monitor copies the output in, up to --log-max-size
+};
+// OCI create: the FIFO `barco start` opens; the child gets an O_PATH fd of it.
+struct MakeExecFifo {
+  static constexpr const char* kName = "make_exec_fifo";
+  std::string fifo;
+};
+// The load_seccomp filter compiled to BPF (or taken from the cache) before clone.
+struct CompileSeccomp {
+  static constexpr const char* kName = "compile_seccomp";
+  std::string cache_dir;
+};
+// What `barco exec` joins with: the configuration in OCI form and the compiled filter,
+// written into the record while the child sets itself up.
+struct WriteExecContext {
+  static constexpr const char* kName = "write_exec_context";
+  std::string dir;
+  std::string config_json;
+};
+// Relays the child's log lines until its setup is done: until it execs (EOF on the
+// close-on-exec socket), or with `until_ready`, until it waits for `barco start`.
+struct AwaitSetup {
+  static constexpr const char* kName = "await_setup";
+  bool until_ready = false;
+};
+// OCI create and exec -d: the pid file and the pty master go to the caller, who owns the
+// process from here on.
+struct HandOver {
+  static constexpr const char* kName = "hand_over";
+};
+// After a SIGKILL: whether the memory cgroup's OOM killer sent it, for the message.
+struct ReportOom {
+  static constexpr const char* kName = "report_oom";
+  std::string memory_dir;
+  int64_t limit = 0;
 };
 // OCI linux.namespaces[].path: setns into existing namespaces (net, ipc, uts, cgroup).
 struct JoinNamespacePaths {
+  static constexpr const char* kName = "join_namespaces";
   std::vector<std::pair<Namespace, std::string>> paths;
 };
 // OCI pid namespace path, and `barco exec`: the parent enters the pid namespace before
 // clone, because setns(CLONE_NEWPID) only moves the caller's future children.
 struct JoinPidNamespace {
+  static constexpr const char* kName = "join_pid_namespace";
   std::string path;  // empty: the target container's (exec)
 };
 // `barco exec`: setns(pidfd, flags) into the running container's namespaces.
 struct JoinContainer {
+  static constexpr const char* kName = "join_container";
   int flags = 0;
   pid_t pid = 0;
 };
 struct WriteSysctl {
+  static constexpr const char* kName = "write_sysctl";
   std::vector<std::pair<std::string, std::string>> values;
 };
 struct SetOomScoreAdj {
+  static constexpr const char* kName = "set_oom_score_adj";
   int value = 0;
 };
 // OCI hooks. The child pauses before pivot_root (HookPause) while the parent runs prestart
 // and createRuntime; createContainer and startContainer run from the child.
-struct HookPause {};
+struct HookPause {
+  static constexpr const char* kName = "hook_pause";
+};
+// Named for the phase: create_runtime_hooks, poststart_hooks, ...
 struct RunHooks {
   std::string phase;  // createRuntime, createContainer, startContainer, poststart
   std::vector<Hook> hooks;
 };
 // OCI create: the set-up container waits here until `barco start` opens the exec fifo.
 struct WaitForStart {
+  static constexpr const char* kName = "wait_for_start";
   std::string fifo;
 };
-struct BringUpLoopback {};
-struct EnterCgroupNamespace {};
+struct BringUpLoopback {
+  static constexpr const char* kName = "bring_up_loopback";
+};
+struct EnterCgroupNamespace {
+  static constexpr const char* kName = "enter_cgroup_namespace";
+};
 struct SetupTerminal {
+  static constexpr const char* kName = "setup_terminal";
   bool bind_console = true;  // a run makes the pty the container's /dev/console; exec does not
 };
-struct CreateSession {};
-struct DetachStdin {};
+struct CreateSession {
+  static constexpr const char* kName = "create_session";
+};
+struct DetachStdin {
+  static constexpr const char* kName = "detach_stdin";
+};
 struct SetRlimits {
+  static constexpr const char* kName = "set_rlimits";
   std::vector<Rlimit> limits;
 };
 struct SetUser {
+  static constexpr const char* kName = "set_user";
   User user;
   bool keep_caps;  // PR_SET_KEEPCAPS before leaving uid 0
 };
 struct MaskPaths {
+  static constexpr const char* kName = "mask_paths";
   std::vector<std::string> paths;
 };
 struct ReadonlyPaths {
+  static constexpr const char* kName = "readonly_paths";
   std::vector<std::string> paths;
 };
 struct LoadSeccomp {
+  static constexpr const char* kName = "load_seccomp";
   SeccompFilter filter;  // compiled to BPF by the parent before clone
   std::string source;
 };
 struct DropBoundingCaps {
+  static constexpr const char* kName = "drop_bounding_caps";
   CapMask keep;
   int last_cap;
 };
 struct SetCapabilities {
+  static constexpr const char* kName = "set_capabilities";
   Capabilities caps;
 };
-struct SetNoNewPrivs {};
+struct SetNoNewPrivs {
+  static constexpr const char* kName = "set_no_new_privs";
+};
 struct ChangeDir {
+  static constexpr const char* kName = "change_dir";
   std::string cwd;
 };
 // After clone, before anything else: PR_SET_DUMPABLE 0, so no process of the container can
 // ptrace barco's child or open its /proc/PID/fd (CVE-2016-9962).
-struct MakeNonDumpable {};
+struct MakeNonDumpable {
+  static constexpr const char* kName = "make_non_dumpable";
+};
 // After clone: every fd the child inherited from barco except the sync socket and the few a
 // later step uses (the log, the exec FIFO, the target's pidfd).
-struct CloseHostFds {};
+struct CloseHostFds {
+  static constexpr const char* kName = "close_host_fds";
+};
 // Without a pty: where the caller's fd 0/1/2 is a terminal, the pipe barco relays through
 // takes its place (TIOCSTI: the container never holds the caller's terminal).
-struct RelayCallerTerminal {};
+struct RelayCallerTerminal {
+  static constexpr const char* kName = "relay_caller_terminal";
+  bool relay_stdin = false;  // -i: the caller's stdin is copied in; otherwise the command reads EOF
+};
 // The last close, before the privileges are dropped and the filter loaded: only the sync
 // socket (and the exec FIFO's O_PATH fd, which wait_for_start closes) survive.
-struct CloseFds {};
-struct StartInit {};
+struct CloseFds {
+  static constexpr const char* kName = "close_fds";
+};
+struct StartInit {
+  static constexpr const char* kName = "start_init";
+};
 struct Exec {
+  static constexpr const char* kName = "exec";
   std::vector<std::string> argv;
   BuiltinProgram builtin = BuiltinProgram::none;
   std::vector<std::string> env;
@@ -192,10 +300,15 @@ using Operation =
                  op::DropBoundingCaps, op::SetCapabilities, op::SetNoNewPrivs, op::CreateCgroups, op::JoinCgroups,
                  op::PrepareOverlay, op::MountOverlay, op::RedirectOutput, op::JoinNamespacePaths, op::JoinPidNamespace,
                  op::JoinContainer, op::WriteSysctl, op::SetOomScoreAdj, op::HookPause, op::RunHooks, op::WaitForStart,
-                 op::MakeNonDumpable, op::CloseHostFds, op::RelayCallerTerminal>;
+                 op::MakeNonDumpable, op::CloseHostFds, op::RelayCallerTerminal, op::OpenLog, op::MakeExecFifo,
+                 op::CompileSeccomp, op::WriteExecContext, op::AwaitSetup, op::HandOver, op::ReportOom>;
+
+// A step's name comes from its op: the type's kName; mounts are named for what they mount,
+// hooks for their phase. Logs, errors, --dry-run and --timings all use it.
+[[nodiscard]] std::string step_name(const Operation& op);
 
 struct Step {
-  std::string name;  // the same name appears in -v logs and in error messages
+  std::string name;  // step_name(op): the same name appears in -v logs and in error messages
   Where where;
   Operation op;
   std::string why;  // why the step sits at this position
@@ -210,7 +323,33 @@ struct Plan {
   std::vector<std::string> unenforced;
 
   [[nodiscard]] std::vector<const Step*> steps_at(Where w) const;
-  [[nodiscard]] const Step* find(const std::string& name) const;
+  // The first step whose op is an `Op` (and satisfies `pred`), or null.
+  template <class Op, class Pred>
+  [[nodiscard]] const Step* find_step(Pred pred) const {
+    for (const auto& s : steps) {
+      if (const auto* o = std::get_if<Op>(&s.op); o != nullptr && pred(*o)) {
+        return &s;
+      }
+    }
+    return nullptr;
+  }
+  template <class Op>
+  [[nodiscard]] const Step* find_step() const {
+    return find_step<Op>([](const Op&) { return true; });
+  }
+  template <class Op>
+  [[nodiscard]] const Op* find() const {
+    const Step* s = find_step<Op>();
+    return s != nullptr ? &std::get<Op>(s->op) : nullptr;
+  }
+  template <class Op>
+  [[nodiscard]] bool has() const {
+    return find_step<Op>() != nullptr;
+  }
+  [[nodiscard]] const op::RunHooks* hooks(const std::string& phase) const {
+    const Step* s = find_step<op::RunHooks>([&](const op::RunHooks& h) { return h.phase == phase; });
+    return s != nullptr ? &std::get<op::RunHooks>(s->op) : nullptr;
+  }
 };
 
 // The facts about the machine a plan depends on, read by the caller (the plan stays pure).
@@ -231,6 +370,7 @@ struct ExecTarget {
   bool pid_namespace = false;             // it has a private pid namespace: the parent enters it before clone
   std::vector<std::string> cgroup_files;  // a tasks (v1) or cgroup.procs (v2) file of each of its cgroups
   std::string seccomp;                    // describes the container's compiled filter; empty: none
+  bool detach = false;                    // exec -d: handed over to the caller instead of supervised
 };
 
 // The same process steps as a run (terminal, cwd, seccomp, bounding set, user,

@@ -54,7 +54,7 @@ inline constexpr int kExitNotFound = 127;
 
 // Runs the plan and returns the status barco should exit with. Errors are printed to stderr
 // as "barco: <step>: <call>: <strerror> (errno N) — hint: ...".
-[[nodiscard]] int run_container(const ContainerConfig& config, const Plan& plan, const RunOptions& options);
+[[nodiscard]] int run_container(const Plan& plan, const RunOptions& options);
 
 // `barco exec`: the plan from build_exec_plan, run against the container whose init has
 // `pidfd`. `seccomp_program` is the container's own filter (empty: none). Returns the

@@ -409,6 +409,7 @@ int run_exec(const ExecFlags& f, const std::string& root) {
     target.pid_namespace = target.pid_namespace || (ns.private_ns && ns.type == Namespace::pid);
   }
   target.cgroup_files = exec_cgroup_files(v->info.cgroups);
+  target.detach = f.detach;
   const auto seccomp = read_file(v->dir + "/seccomp.bpf");
   if (seccomp && !seccomp->empty()) {
     target.seccomp = "the container's own filter (" + std::to_string(seccomp->size() / 8) + " BPF instructions)";

@@ -179,7 +179,7 @@ int run_create(const CreateFlags& f, const std::string& root, bool systemd_cgrou
   options.auto_remove = false;
   options.handover = {true, f.pid_file, f.console_socket};
   options.bundle = absolute_bundle(f.bundle);
-  return run_container(config, plan, options);
+  return run_container(plan, options);
 }
 
 int run_start(const IdFlags& f, const std::string& root) {
@@ -266,7 +266,7 @@ int run_bundle(const RunFlags& flags, const std::string& id, const std::string& 
   options.timings = flags.timings;
   options.bundle = absolute_bundle(flags.bundle);
   options.handover.pid_file = flags.pid_file;
-  return run_container(config, plan, options);
+  return run_container(plan, options);
 }
 
 }  // namespace barco::cli

@@ -641,7 +641,7 @@ int run_config(ContainerConfig config, const RunFlags& flags, const HostView& ho
     options.data_dir = data_dir;
   }
   options.log_limit = log_limit;
-  return run_container(config, plan, options);
+  return run_container(plan, options);
 }
 
 }  // namespace barco::cli

@@ -1,4 +1,5 @@
 #include <barco/defaults.hpp>
+#include <barco/oci.hpp>
 #include <barco/plan.hpp>
 
 #include <sched.h>
@@ -14,6 +15,38 @@ namespace {
 // The cgroup namespace is unshared by the child after it joined its cgroup, not at clone.
 unsigned long clone_flag(Namespace ns) {
   return ns == Namespace::cgroup ? 0 : static_cast<unsigned long>(namespace_clone_flag(ns));
+}
+
+// cgroup v2: the directory of the container's cgroup.procs, which exec is born in.
+std::string unified_dir_of(const std::vector<std::string>& tasks_files) {
+  for (const auto& file : tasks_files) {
+    if (file.ends_with("/cgroup.procs")) {
+      return file.substr(0, file.rfind('/'));
+    }
+  }
+  return {};
+}
+
+std::optional<op::ReportOom> oom_report(const op::CreateCgroups& create) {
+  for (const auto& w : create.writes) {
+    if (w.file.ends_with("/memory.limit_in_bytes") || w.file.ends_with("/memory.max")) {
+      return op::ReportOom{w.file.substr(0, w.file.rfind('/')), std::stoll(w.value)};
+    }
+  }
+  return std::nullopt;
+}
+
+std::string hook_step_name(const std::string& phase) {
+  std::string out;
+  for (const char c : phase) {
+    if (c >= 'A' && c <= 'Z') {
+      out += '_';
+      out += static_cast<char>(c - 'A' + 'a');
+    } else {
+      out += c;
+    }
+  }
+  return out + "_hooks";
 }
 
 std::string mount_step_name(const Mount& m) {
@@ -55,82 +88,109 @@ class PlanBuilder {
       }
     }
     const bool userns = c_.has_private(Namespace::user);
-    parent(Where::parent_before_clone, "reserve_id", op::ReserveId{state_root + "/" + c_.id},
+    parent(Where::parent_before_clone, op::ReserveId{state_root + "/" + c_.id, c_.root.path, c_.process.args},
            "mkdir is atomic: a second container with the same name is refused before any work");
     if (!c_.root.overlay_dir.empty()) {
       const uint32_t uid = userns && !c_.uid_mappings.empty() ? c_.uid_mappings.front().host_id : 0;
       const uint32_t gid = userns && !c_.gid_mappings.empty() ? c_.gid_mappings.front().host_id : 0;
-      parent(Where::parent_before_clone, "prepare_overlay", op::PrepareOverlay{c_.root.overlay_dir, uid, gid},
+      parent(Where::parent_before_clone, op::PrepareOverlay{c_.root.overlay_dir, uid, gid},
              "inside the state record, so removing the container removes its writable layer");
     }
+    if (!c_.process.output_file.empty()) {
+      parent(Where::parent_before_clone, op::OpenLog{c_.process.output_file, !c_.process.terminal},
+             "by the parent, on the host, before the container's mount namespace exists");
+    }
     add_cgroup_steps(host);
+    if (!c_.exec_fifo.empty()) {
+      parent(Where::parent_before_clone, op::MakeExecFifo{c_.exec_fifo},
+             "in the record, before clone: the child keeps only an O_PATH fd of it across pivot_root");
+    }
+    if (c_.seccomp) {
+      parent(Where::parent_before_clone, op::CompileSeccomp{state_root + "/.cache"},
+             "before clone, in the parent, so the child only loads it; cached by the filter's text");
+    }
     if (const auto* pid_ns = namespace_path(Namespace::pid)) {
-      parent(Where::parent_before_clone, "join_pid_namespace", op::JoinPidNamespace{*pid_ns},
+      parent(Where::parent_before_clone, op::JoinPidNamespace{*pid_ns},
              "setns(CLONE_NEWPID) moves only the caller's future children, so the parent enters before clone");
     }
-    parent(Where::parent_before_clone, "clone", op::Clone{plan_.clone_flags},
+    parent(Where::parent_before_clone, op::Clone{plan_.clone_flags},
            "namespaces are created with the process, so it never runs in the host's");
     // run -d and OCI create leave no barco behind to relay: their output goes to the log
     // or to the caller's own pipes.
     add_isolation_from_host("the container's own processes", c_.process.output_file.empty() && c_.exec_fifo.empty());
     if (join_) {
-      child("join_cgroups", *join_,
+      child(*join_,
             "first, so every later step and the command are confined; the child moves itself, which skips the "
             "parent-side attach and its RCU wait");
     }
     if (c_.process.oom_score_adj) {
-      parent(Where::parent_after_clone, "set_oom_score_adj", op::SetOomScoreAdj{*c_.process.oom_score_adj},
+      parent(Where::parent_after_clone, op::SetOomScoreAdj{*c_.process.oom_score_adj},
              "by the parent, which holds CAP_SYS_RESOURCE (so the score may be lowered) and writes the host's "
              "/proc, which the non-dumpable child could not open from a user namespace");
     }
     if (userns) {
-      parent(Where::parent_after_clone, "write_id_maps",
+      parent(Where::parent_after_clone,
              op::WriteIdMaps{id_map_to_string(c_.uid_mappings), id_map_to_string(c_.gid_mappings)},
              "only a process outside the new user namespace may write its maps");
-      child("wait_for_id_maps", op::WaitForIdMaps{}, "until the maps exist the child is the overflow uid");
-      child("become_root_in_userns", op::BecomeRootInUserns{},
-            "files created from here on need an fsuid that is mapped");
+      child(op::WaitForIdMaps{}, "until the maps exist the child is the overflow uid");
+      child(op::BecomeRootInUserns{}, "files created from here on need an fsuid that is mapped");
     }
+    parent(Where::parent_after_clone,
+           op::WriteExecContext{state_root + "/" + c_.id, oci_config_json(c_, OciDetail::exec_context).dump()},
+           "while the child sets itself up, before the record says running: what `barco exec` joins with");
     add_namespace_joins();
     if (c_.has_private(Namespace::cgroup) && namespace_path(Namespace::cgroup) == nullptr) {
-      child("enter_cgroup_namespace", op::EnterCgroupNamespace{},
+      child(op::EnterCgroupNamespace{},
             "after the process sits in its own cgroup (and before /sys is mounted), so that cgroup is the namespace's "
             "root");
     }
     add_filesystem_steps(userns, host);
     if (c_.has_private(Namespace::uts)) {
-      child("set_hostname", op::SetHostname{c_.hostname}, "in the private UTS namespace; the host's is untouched");
+      child(op::SetHostname{c_.hostname}, "in the private UTS namespace; the host's is untouched");
     }
     if (c_.has_private(Namespace::net)) {
-      child("bring_up_loopback", op::BringUpLoopback{}, "a new network namespace starts with lo down");
+      child(op::BringUpLoopback{}, "a new network namespace starts with lo down");
     }
     add_process_steps();
     if (!c_.process.rlimits.empty()) {
-      child("set_rlimits", op::SetRlimits{c_.process.rlimits}, "while still root, so hard limits may be raised");
+      child(op::SetRlimits{c_.process.rlimits}, "while still root, so hard limits may be raised");
     }
-    child("change_dir", op::ChangeDir{c_.process.cwd},
+    child(op::ChangeDir{c_.process.cwd},
           "as root, so a missing workdir can be created; the cwd is then verified to be inside the rootfs");
     add_close_fds("no host fd may reach the command (CVE-2024-21626)");
     add_privilege_steps(host);
     if (!c_.exec_fifo.empty()) {
-      child("wait_for_start", op::WaitForStart{c_.exec_fifo},
+      child(op::WaitForStart{c_.exec_fifo},
             "barco create returns here; the container is set up and blocks on the FIFO until barco start reads it");
     }
     if (!c_.hooks.start_container.empty()) {
-      child("start_container_hooks", op::RunHooks{"startContainer", c_.hooks.start_container},
+      child(op::RunHooks{"startContainer", c_.hooks.start_container},
             "after start, before the command, inside the container with its final privileges and no fd of barco's");
     }
     if (c_.init) {
-      child("start_init", op::StartInit{}, "barco's PID 1 forks the command, then reaps zombies and forwards signals");
+      child(op::StartInit{}, "barco's PID 1 forks the command, then reaps zombies and forwards signals");
     }
-    child("exec", op::Exec{c_.process.args, c_.process.builtin, c_.process.env, find_env(c_.process.env, "PATH")},
-          "last: EOF on the close-on-exec sync socket tells the parent it succeeded");
+    add_exec_step();
+    if (!c_.exec_fifo.empty()) {
+      parent(Where::parent_after_clone, op::AwaitSetup{true},
+             "relays the child's log lines and errors until it waits on the FIFO");
+      parent(Where::parent_after_clone, op::HandOver{},
+             "the record says created; the caller (barco start, kill, delete) owns the container from here");
+      return std::move(plan_);
+    }
+    add_await_exec();
     if (!c_.hooks.poststart.empty()) {
-      parent(Where::parent_after_clone, "poststart_hooks", op::RunHooks{"poststart", c_.hooks.poststart},
+      parent(Where::parent_after_clone, op::RunHooks{"poststart", c_.hooks.poststart},
              "once the command runs (barco start, or run --bundle), in the runtime's namespaces");
     }
-    parent(Where::parent_after_clone, "supervise", op::Supervise{c_.process.terminal, c_.process.stdin_open},
-           "forward signals, relay the pty, wait, and return the command's status");
+    add_supervise();
+    if (oom_) {
+      parent(Where::parent_after_exit, *oom_, "a SIGKILL from the memory cgroup's OOM killer is named, not a bare 137");
+    }
+    if (!c_.hooks.poststop.empty()) {
+      parent(Where::parent_after_exit, op::RunHooks{"poststop", c_.hooks.poststop},
+             "after the command exited, in the runtime's namespaces; a failure is a warning (the spec)");
+    }
     return std::move(plan_);
   }
 
@@ -138,35 +198,51 @@ class PlanBuilder {
     plan_.id = c_.id;
     exec_seccomp_ = t.seccomp;
     if (t.pid_namespace) {
-      parent(Where::parent_before_clone, "join_pid_namespace", op::JoinPidNamespace{},
+      parent(Where::parent_before_clone, op::JoinPidNamespace{},
              "setns(CLONE_NEWPID) moves only the caller's future children, so the parent enters before clone");
     }
-    parent(Where::parent_before_clone, "clone", op::Clone{0},
+    parent(Where::parent_before_clone, op::Clone{0},
            "a plain child: it joins the container's namespaces itself, in one setns");
-    add_isolation_from_host("the container's processes (it is born in their pid namespace)", true);
+    add_isolation_from_host("the container's processes (it is born in their pid namespace)", !t.detach);
     if (!t.cgroup_files.empty()) {
       child(
-          "join_cgroups", op::JoinCgroups{t.cgroup_files},
+          op::JoinCgroups{t.cgroup_files, unified_dir_of(t.cgroup_files)},
           "first, while the host's /sys/fs/cgroup is still visible: the process counts against the container's limits");
     }
-    child("join_namespaces", op::JoinContainer{t.namespace_flags, t.pid},
+    child(op::JoinContainer{t.namespace_flags, t.pid},
           "setns(pidfd) enters every namespace at once (user first, as the kernel orders them); cwd becomes the "
           "container's root");
     add_process_steps(false);
     if (!c_.process.rlimits.empty()) {
-      child("set_rlimits", op::SetRlimits{c_.process.rlimits}, "the container's limits, while still root");
+      child(op::SetRlimits{c_.process.rlimits}, "the container's limits, while still root");
     }
-    child("change_dir", op::ChangeDir{c_.process.cwd}, "inside the container's root; verified like a run's");
+    child(op::ChangeDir{c_.process.cwd}, "inside the container's root; verified like a run's");
     add_close_fds("no fd of the exec'ing barco may reach the command (CVE-2024-21626)");
     add_privilege_steps(host);
-    child("exec", op::Exec{c_.process.args, c_.process.builtin, c_.process.env, find_env(c_.process.env, "PATH")},
-          "last: EOF on the close-on-exec sync socket tells the parent it succeeded");
-    parent(Where::parent_after_clone, "supervise", op::Supervise{c_.process.terminal, c_.process.stdin_open},
-           "forward signals, relay the pty, wait, and return the command's status");
+    add_exec_step();
+    add_await_exec();
+    if (t.detach) {
+      parent(Where::parent_after_clone, op::HandOver{}, "exec -d: the caller gets the pid and the pty");
+    } else {
+      add_supervise();
+    }
     return std::move(plan_);
   }
 
  private:
+  void add_exec_step() {
+    child(op::Exec{c_.process.args, c_.process.builtin, c_.process.env, find_env(c_.process.env, "PATH")},
+          "last: EOF on the close-on-exec sync socket tells the parent it succeeded");
+  }
+  void add_await_exec() {
+    parent(Where::parent_after_clone, op::AwaitSetup{false},
+           "relays the child's log lines and errors until it execs (EOF on the close-on-exec socket)");
+  }
+  void add_supervise() {
+    parent(Where::parent_after_clone, op::Supervise{c_.process.terminal, c_.process.stdin_open},
+           "forward signals, relay the pty, wait, and return the command's status");
+  }
+
   [[nodiscard]] const std::string* namespace_path(Namespace type) const {
     for (const auto& ns : c_.namespaces) {
       if (ns.type == type && ns.private_ns && !ns.path.empty()) {
@@ -184,15 +260,14 @@ class PlanBuilder {
     if (h.prestart.empty() && h.create_runtime.empty() && h.create_container.empty()) {
       return;
     }
-    child("hook_pause", op::HookPause{}, "the namespaces exist and pivot_root has not happened: the spec's hook point");
+    child(op::HookPause{}, "the namespaces exist and pivot_root has not happened: the spec's hook point");
     std::vector<Hook> runtime = h.prestart;
     runtime.insert(runtime.end(), h.create_runtime.begin(), h.create_runtime.end());
-    if (!runtime.empty()) {
-      parent(Where::parent_after_clone, "create_runtime_hooks", op::RunHooks{"createRuntime", runtime},
-             "prestart (deprecated) then createRuntime, in the runtime's namespaces, with the state on stdin");
-    }
+    parent(Where::parent_after_clone, op::RunHooks{"createRuntime", runtime},
+           "at the child's hook point: prestart (deprecated) then createRuntime, in the runtime's namespaces, with the "
+           "state on stdin; the answer lets the child go on");
     if (!h.create_container.empty()) {
-      child("create_container_hooks", op::RunHooks{"createContainer", h.create_container},
+      child(op::RunHooks{"createContainer", h.create_container},
             "in the container's mount namespace, before pivot_root");
     }
   }
@@ -200,21 +275,21 @@ class PlanBuilder {
   // The child's first steps, before it can be reached by `who`. `caller_stays`: barco stays
   // with the caller and can relay its terminal.
   void add_isolation_from_host(const std::string& who, bool caller_stays) {
-    child("make_non_dumpable", op::MakeNonDumpable{},
+    child(op::MakeNonDumpable{},
           "first: from here on " + who + " can neither ptrace barco's child nor open its /proc/PID/fd (CVE-2016-9962)");
     if (!c_.process.terminal && caller_stays) {
-      child("relay_caller_terminal", op::RelayCallerTerminal{},
+      child(op::RelayCallerTerminal{c_.process.stdin_open},
             "before anything of the container runs: a process holding the caller's terminal could type into the "
             "caller's shell (TIOCSTI)");
     }
-    child("close_host_fds", op::CloseHostFds{},
+    child(op::CloseHostFds{},
           "before any namespace is joined or a path of the container is opened: a leaked host fd is the way out "
           "(CVE-2024-21626)");
   }
 
   // Before the privilege steps: seccomp is loaded after it (a profile may lack close_range),
   // and no hook or command started later inherits anything of barco's.
-  void add_close_fds(const std::string& why) { child("close_fds", op::CloseFds{}, why); }
+  void add_close_fds(const std::string& why) { child(op::CloseFds{}, why); }
 
   void add_namespace_joins() {
     op::JoinNamespacePaths join;
@@ -224,20 +299,20 @@ class PlanBuilder {
       }
     }
     if (!join.paths.empty()) {
-      child("join_namespaces", std::move(join),
+      child(std::move(join),
             "after the cgroup join (host paths are still visible) and before anything that depends on the namespace");
     }
   }
 
   void add_process_steps(bool bind_console = true) {
     if (c_.process.terminal) {
-      child("setup_terminal", op::SetupTerminal{bind_console},
+      child(op::SetupTerminal{bind_console},
             "the pty comes from the container's own devpts, and setsid makes it the controlling tty");
     } else {
-      child("create_session", op::CreateSession{},
+      child(op::CreateSession{},
             "a new session detaches the container from the caller's controlling terminal (TIOCSTI)");
       if (!c_.process.stdin_open) {
-        child("detach_stdin", op::DetachStdin{},
+        child(op::DetachStdin{},
               "without -i the command reads EOF, as with docker; after pivot_root so it is the container's /dev/null");
       }
     }
@@ -245,11 +320,11 @@ class PlanBuilder {
 
   void add_filesystem_steps(bool userns, const PlanHost& host) {
     const auto root = c_.root.mount_point();
-    child("make_root_private", op::MakeRootPrivate{}, "no mount made for the container may propagate back to the host");
+    child(op::MakeRootPrivate{}, "no mount made for the container may propagate back to the host");
     if (c_.root.overlay_dir.empty()) {
-      child("bind_rootfs", op::BindRootfs{root}, "pivot_root needs the new root to be a mount point");
+      child(op::BindRootfs{root}, "pivot_root needs the new root to be a mount point");
     } else {
-      child("mount_overlay", op::MountOverlay{c_.root.path, c_.root.overlay_dir, userns},
+      child(op::MountOverlay{c_.root.path, c_.root.overlay_dir, userns},
             "in the container's mount namespace, so the mount disappears with it and the image stays untouched");
     }
     // /dev first, so its nodes and submounts land in the tmpfs; user volumes last, so they
@@ -268,25 +343,23 @@ class PlanBuilder {
     add_cgroup_mounts(host.cgroups);
     add_create_hooks();
     if (!c_.process.output_file.empty() && !c_.process.terminal) {
-      child("redirect_output", op::RedirectOutput{c_.process.output_file},
+      child(op::RedirectOutput{c_.process.output_file},
             "the monitor opened the log before clone; stdout and stderr both go to it");
     }
-    child("pivot_root", op::PivotRoot{root},
-          "after the mounts, then the old root is detached: no path to the host remains");
+    child(op::PivotRoot{root}, "after the mounts, then the old root is detached: no path to the host remains");
     if (c_.root.readonly) {
-      child("remount_root_read_only", op::RemountRootReadOnly{},
+      child(op::RemountRootReadOnly{},
             "after pivot_root, so only the rootfs bind becomes read-only, not the mounts on top of it");
     }
     if (!c_.sysctl.empty()) {
-      child("write_sysctl", op::WriteSysctl{c_.sysctl},
-            "in the container's /proc/sys, before readonly_paths makes it read-only");
+      child(op::WriteSysctl{c_.sysctl}, "in the container's /proc/sys, before readonly_paths makes it read-only");
     }
     if (!c_.masked_paths.empty()) {
-      child("mask_paths", op::MaskPaths{c_.masked_paths},
+      child(op::MaskPaths{c_.masked_paths},
             "after pivot_root and /proc: the container's own /dev/null, verified to be char 1:3, covers them");
     }
     if (!c_.readonly_paths.empty()) {
-      child("readonly_paths", op::ReadonlyPaths{c_.readonly_paths},
+      child(op::ReadonlyPaths{c_.readonly_paths},
             "after masking; /proc/sys and friends stay readable but cannot be written");
     }
   }
@@ -347,7 +420,9 @@ class PlanBuilder {
     if (create.dirs.empty()) {
       return;  // --privileged without limits, or no cgroup filesystem at all
     }
-    parent(Where::parent_before_clone, "create_cgroups", std::move(create),
+    join.unified_dir = unified_dir_of(join.tasks_files);
+    oom_ = oom_report(create);
+    parent(Where::parent_before_clone, std::move(create),
            "before clone, below barco's own cgroup, so the container can never escape limits its caller is under");
     join_ = std::move(join);  // the child's first step, added by build()
   }
@@ -467,15 +542,13 @@ class PlanBuilder {
     const unsigned long ro = writable ? 0 : MS_RDONLY;
     constexpr unsigned long kSafe = MS_NOSUID | MS_NODEV | MS_NOEXEC;
     const auto root = c_.root.mount_point();
-    auto mount = [&](const std::string& name, Mount m, const char* why) {
-      child(name, op::MountFs{std::move(m), root}, why);
-    };
+    auto mount = [&](Mount m, const char* why) { child(op::MountFs{std::move(m), root}, why); };
     if (cg.mode == CgroupMode::unified) {
-      mount("mount_cgroup", {"/sys/fs/cgroup", "cgroup2", "cgroup2", kSafe | ro, {}, false},
+      mount({"/sys/fs/cgroup", "cgroup2", "cgroup2", kSafe | ro, {}, false},
             "after enter_cgroup_namespace: the container's cgroup is the root it sees");
       return;
     }
-    mount("mount_cgroup", {"/sys/fs/cgroup", "tmpfs", "tmpfs", kSafe, "mode=755", false},
+    mount({"/sys/fs/cgroup", "tmpfs", "tmpfs", kSafe, "mode=755", false},
           "a tmpfs to hold one mount point per v1 hierarchy, as docker does");
     std::map<std::string, std::string> hierarchies;  // host mount point -> controllers
     for (const auto& [controller, where] : cg.v1_mounts) {
@@ -484,15 +557,14 @@ class PlanBuilder {
     }
     for (const auto& [where, controllers] : hierarchies) {
       const auto name = where.substr(where.rfind('/') + 1);
-      mount("mount_cgroup", {"/sys/fs/cgroup/" + name, "cgroup", "cgroup", kSafe | ro, controllers, false},
+      mount({"/sys/fs/cgroup/" + name, "cgroup", "cgroup", kSafe | ro, controllers, false},
             "each hierarchy, rooted at the container's own cgroup by the cgroup namespace");
     }
     if (!cg.unified_mount.empty()) {
-      mount("mount_cgroup", {"/sys/fs/cgroup/unified", "cgroup2", "cgroup2", kSafe | ro, {}, false},
-            "the hybrid host's cgroup2 mount");
+      mount({"/sys/fs/cgroup/unified", "cgroup2", "cgroup2", kSafe | ro, {}, false}, "the hybrid host's cgroup2 mount");
     }
     if (ro != 0) {
-      mount("mount_cgroup", {"/sys/fs/cgroup", "tmpfs", "", MS_REMOUNT | kSafe | ro, "mode=755", false},
+      mount({"/sys/fs/cgroup", "tmpfs", "", MS_REMOUNT | kSafe | ro, "mode=755", false},
             "the tmpfs becomes read-only once its mount points exist");
     }
   }
@@ -514,29 +586,29 @@ class PlanBuilder {
                                 c_.seccomp->source};
     }
     if (seccomp && !nnp) {
-      child("load_seccomp", *seccomp,
+      child(*seccomp,
             "before capabilities are dropped: without no_new_privs the kernel takes a filter only from a holder of "
             "CAP_SYS_ADMIN");
     }
-    child("drop_bounding_caps", op::DropBoundingCaps{caps.bounding, host.cap_last_cap},
+    child(op::DropBoundingCaps{caps.bounding, host.cap_last_cap},
           "needs CAP_SETPCAP, still held; the bounding set caps what any later execve can gain");
-    child("set_user", op::SetUser{c_.process.user, c_.process.user.uid != 0},
+    child(op::SetUser{c_.process.user, c_.process.user.uid != 0},
           "groups first, then gid, then uid: each needs the privilege the next drops");
-    child("set_capabilities", op::SetCapabilities{caps},
+    child(op::SetCapabilities{caps},
           "after set_user: leaving uid 0 clears the sets (PR_SET_KEEPCAPS keeps permitted), so they are written last");
     if (nnp) {
-      child("set_no_new_privs", op::SetNoNewPrivs{}, "no execve may gain privileges (setuid bits, file capabilities)");
+      child(op::SetNoNewPrivs{}, "no execve may gain privileges (setuid bits, file capabilities)");
     }
     if (seccomp && nnp) {
       child(
-          "load_seccomp", *seccomp,
+          *seccomp,
           "last before exec: with no_new_privs set, any process may load a filter, and it covers the least of barco's "
           "own setup");
     }
   }
 
   void add_mount(const Mount& m) {
-    child(mount_step_name(m), op::MountFs{m, c_.root.mount_point()},
+    child(op::MountFs{m, c_.root.mount_point()},
           is_under_dev(m) ? "inside the container's /dev tmpfs" : "before pivot_root, while host paths are reachable");
   }
 
@@ -547,7 +619,7 @@ class PlanBuilder {
       devices.push_back({"/dev/console", 'f', 0, 0, 0600});
     }
     for (const auto& d : devices) {
-      child("make_device", op::MakeDevice{d, c_.root.mount_point(), userns && d.type != 'f'},
+      child(op::MakeDevice{d, c_.root.mount_point(), userns && d.type != 'f'},
             userns ? "a user namespace cannot mknod: the host node is bound instead" : "mknod in the /dev tmpfs");
     }
     static const std::pair<const char*, const char*> kLinks[] = {
@@ -555,30 +627,45 @@ class PlanBuilder {
         {"/proc/self/fd/1", "/dev/stdout"}, {"/proc/self/fd/2", "/dev/stderr"},
     };
     for (const auto& [target, link] : kLinks) {
-      child("make_symlink", op::MakeSymlink{target, link, c_.root.mount_point()},
-            "the links every libc expects in /dev");
+      child(op::MakeSymlink{target, link, c_.root.mount_point()}, "the links every libc expects in /dev");
     }
   }
 
-  void parent(Where w, std::string name, Operation o, std::string why) {
+  void parent(Where w, Operation o, std::string why) {
+    auto name = step_name(o);
     plan_.steps.push_back({std::move(name), w, std::move(o), std::move(why)});
   }
-  void child(std::string name, Operation o, std::string why) {
-    plan_.steps.push_back({std::move(name), Where::child, std::move(o), std::move(why)});
-  }
+  void child(Operation o, std::string why) { parent(Where::child, std::move(o), std::move(why)); }
 
   const ContainerConfig& c_;
   Plan plan_;
   std::optional<op::JoinCgroups> join_;
+  std::optional<op::ReportOom> oom_;
   std::string exec_seccomp_;  // exec: the container's compiled filter, loaded as it is
 };
 
 }  // namespace
 
+std::string step_name(const Operation& op) {
+  return std::visit(
+      [](const auto& o) -> std::string {
+        using Op = std::decay_t<decltype(o)>;
+        if constexpr (std::is_same_v<Op, op::MountFs>) {
+          return mount_step_name(o.mount);
+        } else if constexpr (std::is_same_v<Op, op::RunHooks>) {
+          return hook_step_name(o.phase);
+        } else {
+          return Op::kName;
+        }
+      },
+      op);
+}
+
 const char* where_name(Where w) {
   switch (w) {
     case Where::parent_before_clone:
-    case Where::parent_after_clone: return "parent";
+    case Where::parent_after_clone:
+    case Where::parent_after_exit: return "parent";
     case Where::child: return "child";
   }
   return "?";
@@ -592,11 +679,6 @@ std::vector<const Step*> Plan::steps_at(Where w) const {
     }
   }
   return out;
-}
-
-const Step* Plan::find(const std::string& name) const {
-  const auto it = std::find_if(steps.begin(), steps.end(), [&](const Step& s) { return s.name == name; });
-  return it == steps.end() ? nullptr : &*it;
 }
 
 Plan build_plan(const ContainerConfig& config, const PlanHost& host) {

@@ -277,6 +277,23 @@ std::string describe(const Operation& operation) {
           },
           [](const op::WaitForStart& o) { return "open(\"" + o.fifo + "\" via /proc/self/fd, O_WRONLY) blocks"; },
           [](const op::SetOomScoreAdj& o) { return "write /proc/PID/oom_score_adj " + std::to_string(o.value); },
+          [](const op::OpenLog& o) {
+            return "open(\"" + o.file + "\", O_CREAT|O_APPEND)" +
+                   (o.through_pipe ? ", pipe2() the monitor copies from" : std::string());
+          },
+          [](const op::MakeExecFifo& o) { return "mkfifo(\"" + o.fifo + "\", 0622), open(O_PATH)"; },
+          [](const op::CompileSeccomp& o) { return "load_seccomp's filter to BPF, cached in " + o.cache_dir; },
+          [](const op::WriteExecContext& o) {
+            return "write " + o.dir + "/config.json (" + std::to_string(o.config_json.size()) + " bytes), seccomp.bpf";
+          },
+          [](const op::AwaitSetup& o) {
+            return std::string("relay the child's messages until ") +
+                   (o.until_ready ? "it is ready (waits on the FIFO)" : "EOF (execve closed the socket)");
+          },
+          [](const op::HandOver&) {
+            return std::string("write the pid file, send the pty master to the console socket");
+          },
+          [](const op::ReportOom& o) { return "read " + o.memory_dir + "'s OOM kill count after a SIGKILL"; },
           [](const op::Exec& o) {
             const std::string how = o.builtin == BuiltinProgram::none ? "execve(" : "execveat(sealed memfd, ";
             return how + quoted_list(o.argv) + ", env=" + quoted_list(o.env) + ")";

@@ -1,7 +1,5 @@
 #include "linux/cgroups.hpp"
 
-#include "sys/files.hpp"
-
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,20 +14,20 @@
 namespace barco {
 
 CgroupDirs::~CgroupDirs() {
-  std::for_each(dirs_.rbegin(), dirs_.rend(), remove_cgroup_dir);
+  std::for_each(dirs_.rbegin(), dirs_.rend(), [this](const std::string& dir) { remove_cgroup_dir(*sys_, dir); });
 }
 
 namespace {
 
 // Kills whatever is still in the cgroup (possible with --pid host, where the container's
 // processes do not die with its PID 1).
-void kill_remaining(const std::string& dir) {
+void kill_remaining(Sys& sys, const std::string& dir) {
   // cgroup v2 (5.14+) kills everything in the cgroup at once.
-  if (std::filesystem::exists(dir + "/cgroup.kill")) {
-    (void)write_file(dir + "/cgroup.kill", "1");
+  if (sys.stat(dir + "/cgroup.kill")) {
+    (void)sys.write_file(dir + "/cgroup.kill", "1");
   }
   for (int round = 0; round < 20; ++round) {
-    auto procs = read_file(dir + "/cgroup.procs");
+    auto procs = sys.read_file(dir + "/cgroup.procs");
     if (!procs || procs->empty()) {
       return;
     }
@@ -43,76 +41,83 @@ void kill_remaining(const std::string& dir) {
 
 // A new v1 cpuset cgroup starts with no CPUs and no memory nodes, and no task may join it
 // until both are set: copy them from the parent where they are empty.
-void inherit_cpuset(const std::filesystem::path& dir) {
+void inherit_cpuset(Sys& sys, const std::filesystem::path& dir) {
+  if (!sys.stat((dir / "cpuset.cpus").string())) {
+    return;
+  }
   for (const char* file : {"cpuset.cpus", "cpuset.mems"}) {
-    auto own = read_file((dir / file).string());
-    auto parent = read_file((dir.parent_path() / file).string());
+    auto own = sys.read_file((dir / file).string());
+    auto parent = sys.read_file((dir.parent_path() / file).string());
     if (own && parent && (own->empty() || *own == "\n")) {
-      (void)write_file((dir / file).string(), *parent);
+      (void)sys.write_file((dir / file).string(), *parent);
     }
   }
 }
 
-bool is_empty_cgroup(const std::string& dir) {
-  auto procs = read_file(dir + "/cgroup.procs");
+bool is_empty_cgroup(Sys& sys, const std::string& dir) {
+  auto procs = sys.read_file(dir + "/cgroup.procs");
   return procs && procs->empty();
+}
+
+// "cpu io memory pids\n": the controllers one by one (the last is followed by a newline).
+bool lists_controller(const std::string& list, const std::string& controller) {
+  std::istringstream in(list);
+  for (std::string name; in >> name;) {
+    if (name == controller) {
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace
 
-void remove_cgroup_dir(const std::string& dir) {
-  kill_remaining(dir);
+void remove_cgroup_dir(Sys& sys, const std::string& dir) {
+  kill_remaining(sys, dir);
   // A just-emptied cgroup can stay busy for a moment after its last task exits.
   for (int attempt = 0; attempt < 50; ++attempt) {
-    if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) {
-      return;
-    }
-    if (errno != EBUSY) {
+    auto removed = sys.rmdir(dir);
+    if (removed || removed.error().err != EBUSY) {
       return;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
 }
 
-Result<CgroupDirs> CgroupDirs::create(const std::vector<std::string>& dirs) {
-  CgroupDirs out;
+Result<CgroupDirs> CgroupDirs::create(Sys& sys, const std::vector<std::string>& dirs) {
+  CgroupDirs out(sys);
   for (const auto& dir : dirs) {
     // Parents (barco/ or --cgroup-parent) are shared by containers and stay.
     std::filesystem::path parent = std::filesystem::path(dir).parent_path();
     std::vector<std::filesystem::path> missing;
-    for (auto p = parent; !std::filesystem::exists(p) && p.has_relative_path(); p = p.parent_path()) {
+    for (auto p = parent; p.has_relative_path() && !sys.stat(p.string()); p = p.parent_path()) {
       missing.insert(missing.begin(), p);
     }
     for (const auto& p : missing) {
-      if (::mkdir(p.c_str(), 0755) < 0 && errno != EEXIST) {
-        return errno_error("mkdir(\"" + p.string() + "\")");
+      if (auto r = sys.mkdir(p.string(), 0755); !r && r.error().err != EEXIST) {
+        return r.error();
       }
-      if (std::filesystem::exists(p / "cpuset.cpus")) {
-        inherit_cpuset(p);
-      }
+      inherit_cpuset(sys, p);
     }
     // An empty cgroup of this name is debris of a barco that died with another state
     // directory (--root): it is reused. One with processes belongs to a live container.
-    if (::mkdir(dir.c_str(), 0755) < 0 && !(errno == EEXIST && is_empty_cgroup(dir))) {
-      Error e = errno_error("mkdir(\"" + dir + "\")");
-      if (e.err == EEXIST) {
-        e.hint = "a running container already uses this cgroup; choose another --name";
+    if (auto r = sys.mkdir(dir, 0755); !r && !(r.error().err == EEXIST && is_empty_cgroup(sys, dir))) {
+      if (r.error().err == EEXIST) {
+        r.error().hint = "a running container already uses this cgroup; choose another --name";
       }
-      return e;
+      return r.error();
     }
     out.dirs_.push_back(dir);
-    if (std::filesystem::exists(std::filesystem::path(dir) / "cpuset.cpus")) {
-      inherit_cpuset(dir);
-    }
+    inherit_cpuset(sys, dir);
   }
   return out;
 }
 
-Result<bool> CgroupDirs::write_limit(const std::string& file, const std::string& value, bool optional) {
-  if (optional && !std::filesystem::exists(file)) {
+Result<bool> CgroupDirs::write_limit(Sys& sys, const std::string& file, const std::string& value, bool optional) {
+  if (optional && !sys.stat(file)) {
     return false;
   }
-  auto r = write_file(file, value);
+  auto r = sys.write_file(file, value);
   if (!r) {
     r.error().call += " <- \"" + value + "\"";
     if (r.error().err == EBUSY && file.find("memory") != std::string::npos) {
@@ -127,23 +132,26 @@ Result<bool> CgroupDirs::write_limit(const std::string& file, const std::string&
   return true;
 }
 
-Result<void> CgroupDirs::enable_controllers(const std::string& mount, const std::string& leaf,
+Result<void> CgroupDirs::enable_controllers(Sys& sys, const std::string& mount, const std::string& leaf,
                                             const std::vector<std::string>& controllers) {
   if (controllers.empty()) {
     return {};
   }
   for (auto dir = std::filesystem::path(mount); dir != std::filesystem::path(leaf);) {
-    const auto available = read_file((dir / "cgroup.controllers").string());
+    const auto available = sys.read_file((dir / "cgroup.controllers").string());
+    if (!available) {
+      return available.error();
+    }
     std::string enable;
     for (const auto& c : controllers) {
-      if (!available || (" " + *available + " ").find(" " + c + " ") == std::string::npos) {
+      if (!lists_controller(*available, c)) {
         auto e = plain_error("cgroup.controllers of \"" + dir.string() + "\" lacks \"" + c + "\"",
                              "the " + c + " controller is not available here (not delegated to this cgroup)");
         return e;
       }
       enable += (enable.empty() ? "+" : " +") + c;
     }
-    if (auto r = write_file((dir / "cgroup.subtree_control").string(), enable); !r) {
+    if (auto r = sys.write_file((dir / "cgroup.subtree_control").string(), enable); !r) {
       if (r.error().err == EBUSY) {
         r.error().hint =
             "cgroup v2's no-internal-process rule: a cgroup with processes cannot give controllers to "
@@ -156,12 +164,12 @@ Result<void> CgroupDirs::enable_controllers(const std::string& mount, const std:
   return {};
 }
 
-uint64_t CgroupDirs::oom_kills(const std::string& dir) {
-  if (auto events = read_file(dir + "/memory.events")) {
+uint64_t CgroupDirs::oom_kills(Sys& sys, const std::string& dir) {
+  if (auto events = sys.read_file(dir + "/memory.events")) {
     const auto at = events->find("oom_kill ");
     return at == std::string::npos ? 0 : std::strtoull(events->c_str() + at + 9, nullptr, 10);
   }
-  auto text = read_file(dir + "/memory.oom_control");
+  auto text = sys.read_file(dir + "/memory.oom_control");
   if (!text) {
     return 0;
   }
@@ -169,10 +177,10 @@ uint64_t CgroupDirs::oom_kills(const std::string& dir) {
   return at == std::string::npos ? 0 : std::strtoull(text->c_str() + at + 9, nullptr, 10);
 }
 
-Result<void> CgroupDirs::write_device_rules(const std::string& dir, const std::vector<DeviceRule>& rules) {
+Result<void> CgroupDirs::write_device_rules(Sys& sys, const std::string& dir, const std::vector<DeviceRule>& rules) {
   for (const auto& r : rules) {
     const std::string file = dir + (r.allow ? "/devices.allow" : "/devices.deny");
-    if (auto w = write_file(file, device_rule_text(r)); !w) {
+    if (auto w = sys.write_file(file, device_rule_text(r)); !w) {
       w.error().call += " <- \"" + device_rule_text(r) + "\"";
       return w;
     }

@@ -1,11 +1,5 @@
 #include "linux/device_filter.hpp"
 
-#include "sys/unique_fd.hpp"
-
-#include <fcntl.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <array>
 #include <cstring>
 
@@ -89,10 +83,6 @@ std::vector<bpf_insn> allow_block(const DeviceRule& r) {
   return out;
 }
 
-long bpf(int cmd, bpf_attr& attr) {
-  return ::syscall(SYS_bpf, cmd, &attr, sizeof attr);
-}
-
 }  // namespace
 
 Result<std::vector<bpf_insn>> device_filter_program(const std::vector<DeviceRule>& rules) {
@@ -114,50 +104,6 @@ Result<std::vector<bpf_insn>> device_filter_program(const std::vector<DeviceRule
   prog.push_back(mov_imm(0, 0));
   prog.push_back(exit_insn());
   return prog;
-}
-
-namespace {
-
-int load_program(const std::vector<bpf_insn>& program, std::vector<char>* log) {
-  bpf_attr load{};
-  load.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
-  load.insns = reinterpret_cast<uint64_t>(program.data());
-  load.insn_cnt = static_cast<uint32_t>(program.size());
-  static const char kLicense[] = "Apache-2.0";
-  load.license = reinterpret_cast<uint64_t>(kLicense);
-  if (log != nullptr) {
-    load.log_buf = reinterpret_cast<uint64_t>(log->data());
-    load.log_size = static_cast<uint32_t>(log->size());
-    load.log_level = 1;
-  }
-  return static_cast<int>(bpf(BPF_PROG_LOAD, load));
-}
-
-}  // namespace
-
-Result<void> attach_device_filter(const std::string& cgroup_dir, const std::vector<bpf_insn>& program) {
-  const UniqueFd prog(load_program(program, nullptr));
-  if (!prog.valid()) {
-    Error e = errno_error("bpf(BPF_PROG_LOAD, CGROUP_DEVICE, " + std::to_string(program.size()) + " insns)");
-    // Only on failure: ask again with the verifier's log, for the hint.
-    std::vector<char> log(1 << 16);
-    if (load_program(program, &log) < 0) {
-      e.hint = "the kernel's verifier said: " + std::string(log.data());
-    }
-    return e;
-  }
-  const UniqueFd dir(::open(cgroup_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!dir.valid()) {
-    return errno_error("open(\"" + cgroup_dir + "\")");
-  }
-  bpf_attr attach{};
-  attach.target_fd = static_cast<uint32_t>(dir.get());
-  attach.attach_bpf_fd = static_cast<uint32_t>(prog.get());
-  attach.attach_type = BPF_CGROUP_DEVICE;
-  if (bpf(BPF_PROG_ATTACH, attach) < 0) {
-    return errno_error("bpf(BPF_PROG_ATTACH, \"" + cgroup_dir + "\", BPF_CGROUP_DEVICE)");
-  }
-  return {};
 }
 
 }  // namespace barco

@@ -18,8 +18,4 @@ namespace barco {
 // other deny rule cannot be expressed and is refused).
 Result<std::vector<bpf_insn>> device_filter_program(const std::vector<DeviceRule>& rules);
 
-// Loads the program and attaches it to the cgroup v2 directory `cgroup_dir`; the program
-// stays attached (and dies with the cgroup) after barco closes its descriptors.
-Result<void> attach_device_filter(const std::string& cgroup_dir, const std::vector<bpf_insn>& program);
-
 }  // namespace barco

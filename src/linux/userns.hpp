@@ -11,7 +11,7 @@ namespace barco {
 
 // Parent side. setgroups is left "allow": root writes the maps directly, so the container
 // may still call setgroups(2) for -u with supplementary groups.
-Result<void> write_id_maps(pid_t pid, const std::string& uid_map, const std::string& gid_map);
+Result<void> write_id_maps(Sys& sys, pid_t pid, const std::string& uid_map, const std::string& gid_map);
 
 Result<void> become_root_in_userns(Sys& sys);
 

@@ -228,8 +228,7 @@ void child_main(const Plan& plan, const ExecArgs& exec, const SyncChannel& chann
   if (options.timings) {
     (void)channel.send(Message{MessageType::timings, 0, {}, timings, {}});
   }
-  const auto* exec_step = plan.find("exec");
-  const auto& exec_op = std::get<op::Exec>(exec_step->op);
+  const auto& exec_op = *plan.find<op::Exec>();
   if (options.outlive_parent) {
     // Before `ready`: the parent exits right after reading it.
     ::prctl(PR_SET_PDEATHSIG, 0);
@@ -248,7 +247,7 @@ void child_main(const Plan& plan, const ExecArgs& exec, const SyncChannel& chann
     }
   }
   sys.umask(022);
-  if (plan.find("start_init") != nullptr) {
+  if (plan.has<op::StartInit>()) {
     start_init(channel);  // returns in the command's process only
   }
   if (exec_op.builtin != BuiltinProgram::none) {

@@ -2,6 +2,7 @@
 
 #include "linux/cgroups.hpp"
 #include "sys/files.hpp"
+#include "sys/sys.hpp"
 
 #include <barco/container_id.hpp>
 
@@ -196,7 +197,9 @@ Result<void> remove_container(const std::string& root, const std::string& id, bo
     (void)wait_for_exit(root, id, 10'000);
   }
   // The monitor (if any) is done with the record now; leftovers in the cgroups are killed.
-  std::for_each(v->info.cgroups.rbegin(), v->info.cgroups.rend(), remove_cgroup_dir);
+  RealSys sys;
+  std::for_each(v->info.cgroups.rbegin(), v->info.cgroups.rend(),
+                [&sys](const std::string& dir) { remove_cgroup_dir(sys, dir); });
   remove_data_dir(v->info);
   std::error_code ec;
   std::filesystem::remove_all(v->dir, ec);

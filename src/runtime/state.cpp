@@ -2,6 +2,7 @@
 
 #include "linux/cgroups.hpp"
 #include "sys/files.hpp"
+#include "sys/sys.hpp"
 
 #include <barco/container_id.hpp>
 
@@ -180,7 +181,9 @@ void remove_leftovers_of(const std::string& dir) {
   const auto j = nlohmann::json::parse(*text, nullptr, false);
   try {
     const auto info = j.is_discarded() ? StateInfo{} : state_from_json(j);
-    std::for_each(info.cgroups.rbegin(), info.cgroups.rend(), remove_cgroup_dir);
+    RealSys sys;
+    std::for_each(info.cgroups.rbegin(), info.cgroups.rend(),
+                  [&sys](const std::string& dir) { remove_cgroup_dir(sys, dir); });
     remove_data_dir(info);
   } catch (const nlohmann::json::exception&) {
   }

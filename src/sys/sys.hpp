@@ -1,4 +1,5 @@
-// The syscall seam. Every privileged operation of the container setup goes through Sys, so
+// The syscall seam. Every privileged operation of the container setup, the parent's (state
+// directories, cgroups, id maps, the log, the FIFO) and the child's, goes through Sys, so
 // that unit tests can record "which mounts, in which order, with which flags" and inject a
 // failure at call N without root (youki's Syscall trait). RealSys is the only implementation
 // that talks to the kernel; each of its methods turns -1/errno into an Error whose `call`
@@ -9,6 +10,7 @@
 
 #include <barco/result.hpp>
 
+#include <linux/bpf.h>
 #include <linux/filter.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -96,6 +98,22 @@ class Sys {
   virtual Result<UniqueFd> open_pty_slave(int master) = 0;  // unlockpt + open of its peer
   virtual Result<void> make_controlling_tty(int fd) = 0;    // TIOCSCTTY
   virtual Result<void> dup2(int from, int to) = 0;
+
+  // The parent's host-side work: cgroup directories and files, the overlay's directories,
+  // the exec FIFO, the log, the record's files.
+  virtual Result<void> mkdir(const std::string& path, mode_t mode) = 0;  // EEXIST is an error
+  virtual Result<void> rmdir(const std::string& path) = 0;
+  virtual Result<void> chown(const std::string& path, uid_t uid, gid_t gid) = 0;
+  virtual Result<void> chmod(const std::string& path, mode_t mode) = 0;
+  virtual Result<void> mkfifo(const std::string& path, mode_t mode) = 0;
+  virtual Result<std::string> read_file(const std::string& path) = 0;
+  // O_CREAT|O_EXCL, 0600: a file written once, into a directory nobody else writes.
+  virtual Result<void> create_file(const std::string& path, const std::string& content) = 0;
+  // open(2) with O_CREAT and `mode`; O_CLOEXEC is added.
+  virtual Result<UniqueFd> open_or_create(const std::string& path, int flags, mode_t mode) = 0;
+  // Loads a BPF_PROG_TYPE_CGROUP_DEVICE program and attaches it to the cgroup v2 directory;
+  // it stays attached (and dies with the cgroup) after the fds are closed.
+  virtual Result<void> attach_device_filter(const std::string& cgroup_dir, const std::vector<bpf_insn>& program) = 0;
 };
 
 // The kernel.
@@ -142,6 +160,15 @@ class RealSys final : public Sys {
   Result<UniqueFd> open_pty_slave(int master) override;
   Result<void> make_controlling_tty(int fd) override;
   Result<void> dup2(int from, int to) override;
+  Result<void> mkdir(const std::string& path, mode_t mode) override;
+  Result<void> rmdir(const std::string& path) override;
+  Result<void> chown(const std::string& path, uid_t uid, gid_t gid) override;
+  Result<void> chmod(const std::string& path, mode_t mode) override;
+  Result<void> mkfifo(const std::string& path, mode_t mode) override;
+  Result<std::string> read_file(const std::string& path) override;
+  Result<void> create_file(const std::string& path, const std::string& content) override;
+  Result<UniqueFd> open_or_create(const std::string& path, int flags, mode_t mode) override;
+  Result<void> attach_device_filter(const std::string& cgroup_dir, const std::vector<bpf_insn>& program) override;
 };
 
 }  // namespace barco

@@ -53,12 +53,11 @@ TEST(CgroupPlan, WithoutAV1DevicesHierarchyTheEbpfFilterOnCgroup2IsUsed) {
   PlanHost host;
   host.cgroups = parse_cgroup_host("30 23 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n", "0::/user.slice/x\n");
   const auto p = build_plan(testing::config_from_words({"--rootfs", "/r", "--name", "c1", "sh"}), host);
-  const auto& op = std::get<op::CreateCgroups>(p.find("create_cgroups")->op);
+  const auto& op = (*p.find<op::CreateCgroups>());
   EXPECT_EQ(op.bpf_devices_dir, "/sys/fs/cgroup/barco/c1")
       << "pure v2: below the root, where controllers can be delegated";
   EXPECT_TRUE(op.devices_dir.empty());
-  EXPECT_EQ(std::get<op::JoinCgroups>(p.find("join_cgroups")->op).tasks_files,
-            std::vector<std::string>{"/sys/fs/cgroup/barco/c1/cgroup.procs"});
+  EXPECT_EQ((*p.find<op::JoinCgroups>()).tasks_files, std::vector<std::string>{"/sys/fs/cgroup/barco/c1/cgroup.procs"});
 }
 
 TEST(DeviceRules, DockersAllowList) {
@@ -78,7 +77,7 @@ TEST(CgroupPlan, DevicesCgroupBelowBarcosOwnAndJoinedFirst) {
   host.cgroups = parse_cgroup_host(kHybridMountinfo, kHybridCgroup);
   const auto c = testing::config_from_words({"--rootfs", "/r", "--name", "web", "sh"});
   const auto p = build_plan(c, host);
-  const auto* create = p.find("create_cgroups");
+  const auto* create = p.find_step<op::CreateCgroups>();
   ASSERT_NE(create, nullptr);
   EXPECT_EQ(create->where, Where::parent_before_clone);
   const auto& op = std::get<op::CreateCgroups>(create->op);
@@ -97,9 +96,9 @@ TEST(CgroupPlan, DeviceFlagAddsARuleAndPrivilegedNeedsNoCgroup) {
   EXPECT_EQ(c.device_rules.back(), (DeviceRule{true, 'c', 10, 229, "rw"}));
   const auto priv = testing::config_from_words({"--rootfs", "/r", "--privileged", "sh"});
   EXPECT_TRUE(priv.device_rules.empty());
-  EXPECT_EQ(build_plan(priv, host).find("create_cgroups"), nullptr);
+  EXPECT_EQ(build_plan(priv, host).find_step<op::CreateCgroups>(), nullptr);
   PlanHost none;
-  EXPECT_EQ(build_plan(c, none).find("create_cgroups"), nullptr) << "no cgroup filesystem: nothing to create";
+  EXPECT_EQ(build_plan(c, none).find_step<op::CreateCgroups>(), nullptr) << "no cgroup filesystem: nothing to create";
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include <sys/sysmacros.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -170,9 +171,43 @@ class FakeSys final : public Sys {
   Result<void> dup2(int from, int to) override {
     return record("dup2 " + std::to_string(from) + " " + std::to_string(to));
   }
+  Result<void> mkdir(const std::string& path, mode_t mode) override {
+    return record("mkdir " + path + " " + std::to_string(mode));
+  }
+  Result<void> rmdir(const std::string& path) override { return record("rmdir " + path); }
+  Result<void> chown(const std::string& path, uid_t uid, gid_t gid) override {
+    return record("chown " + path + " " + std::to_string(uid) + ":" + std::to_string(gid));
+  }
+  Result<void> chmod(const std::string& path, mode_t mode) override {
+    return record("chmod " + path + " " + std::to_string(mode));
+  }
+  Result<void> mkfifo(const std::string& path, mode_t mode) override {
+    return record("mkfifo " + path + " " + std::to_string(mode));
+  }
+  // `files` answers reads; any other path reads as empty.
+  Result<std::string> read_file(const std::string& path) override {
+    if (auto r = record("read " + path); !r) {
+      return r.error();
+    }
+    const auto it = files.find(path);
+    return it == files.end() ? std::string() : it->second;
+  }
+  Result<void> create_file(const std::string& path, const std::string& /*content*/) override {
+    return record("create " + path);
+  }
+  Result<UniqueFd> open_or_create(const std::string& path, int /*flags*/, mode_t mode) override {
+    if (auto r = record("open_or_create " + path + " " + std::to_string(mode)); !r) {
+      return r.error();
+    }
+    return UniqueFd();
+  }
+  Result<void> attach_device_filter(const std::string& dir, const std::vector<bpf_insn>& program) override {
+    return record("attach_device_filter " + dir + " " + std::to_string(program.size()));
+  }
 
   std::string cwd = "/";
-  std::vector<std::string> missing;  // paths stat() reports as ENOENT
+  std::map<std::string, std::string> files;  // read_file's answers
+  std::vector<std::string> missing;          // paths stat() reports as ENOENT
   struct stat null_device = [] {
     struct stat st {};
     st.st_mode = S_IFCHR | 0666;

@@ -39,8 +39,8 @@ TEST(Plan, CloneFlagsOfTheDefaultContainer) {
   const auto p = plan_for({"--rootfs", "/r", "sh"});
   EXPECT_EQ(p.clone_flags,
             static_cast<unsigned long>(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET));
-  EXPECT_NE(p.find("enter_cgroup_namespace"), nullptr);
-  EXPECT_EQ(p.find("write_id_maps"), nullptr);
+  EXPECT_NE(p.find_step<op::EnterCgroupNamespace>(), nullptr);
+  EXPECT_EQ(p.find_step<op::WriteIdMaps>(), nullptr);
 }
 
 TEST(Plan, TheDocumentedOrder) {
@@ -99,14 +99,14 @@ TEST(Plan, EveryDefaultDeviceAndLinkIsCreatedAfterDevIsMounted) {
 TEST(Plan, SharedNamespacesDropTheirSteps) {
   const auto p = plan_for({"--rootfs", "/r", "--network", "host", "--uts", "host", "--pid", "host", "sh"});
   EXPECT_EQ(p.clone_flags & (CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWPID), 0UL);
-  EXPECT_EQ(p.find("bring_up_loopback"), nullptr);
-  EXPECT_EQ(p.find("set_hostname"), nullptr);
+  EXPECT_EQ(p.find_step<op::BringUpLoopback>(), nullptr);
+  EXPECT_EQ(p.find_step<op::SetHostname>(), nullptr);
 }
 
 TEST(Plan, UserNamespaceMapsComeFirstAndDevicesAreBound) {
   const auto p = plan_for({"--rootfs", "/r", "--userns", "private", "sh"});
   EXPECT_NE(p.clone_flags & CLONE_NEWUSER, 0UL);
-  const auto* maps = p.find("write_id_maps");
+  const auto* maps = p.find_step<op::WriteIdMaps>();
   ASSERT_NE(maps, nullptr);
   EXPECT_EQ(maps->where, Where::parent_after_clone);
   EXPECT_EQ(std::get<op::WriteIdMaps>(maps->op).uid_map, "0 1000000000 65536\n");
@@ -116,24 +116,25 @@ TEST(Plan, UserNamespaceMapsComeFirstAndDevicesAreBound) {
   EXPECT_EQ(child_steps.at(2)->name, "close_host_fds");
   EXPECT_EQ(child_steps.at(3)->name, "wait_for_id_maps");
   EXPECT_EQ(child_steps.at(4)->name, "become_root_in_userns");
-  EXPECT_TRUE(std::get<op::MakeDevice>(p.find("make_device")->op).bind_from_host);
+  EXPECT_TRUE((*p.find<op::MakeDevice>()).bind_from_host);
 }
 
 TEST(Plan, TerminalReplacesSessionAndStdinSteps) {
   const auto p = plan_for({"--rootfs", "/r", "-t", "sh"});
-  EXPECT_NE(p.find("setup_terminal"), nullptr);
-  EXPECT_EQ(p.find("relay_caller_terminal"), nullptr) << "the container's own pty replaces the caller's terminal";
-  EXPECT_EQ(p.find("create_session"), nullptr);
-  EXPECT_EQ(p.find("detach_stdin"), nullptr);
+  EXPECT_NE(p.find_step<op::SetupTerminal>(), nullptr);
+  EXPECT_EQ(p.find_step<op::RelayCallerTerminal>(), nullptr)
+      << "the container's own pty replaces the caller's terminal";
+  EXPECT_EQ(p.find_step<op::CreateSession>(), nullptr);
+  EXPECT_EQ(p.find_step<op::DetachStdin>(), nullptr);
   expect_before(p, "pivot_root", "setup_terminal");
   const auto i = plan_for({"--rootfs", "/r", "-i", "sh"});
-  EXPECT_EQ(i.find("detach_stdin"), nullptr);
-  EXPECT_NE(i.find("create_session"), nullptr);
+  EXPECT_EQ(i.find_step<op::DetachStdin>(), nullptr);
+  EXPECT_NE(i.find_step<op::CreateSession>(), nullptr);
 }
 
 TEST(Plan, ExecCarriesArgvAndEnvComputedBeforeClone) {
   const auto p = plan_for({"--rootfs", "/r", "-e", "A=1", "sh", "-c", "echo $A"});
-  const auto& e = std::get<op::Exec>(p.find("exec")->op);
+  const auto& e = (*p.find<op::Exec>());
   EXPECT_EQ(e.argv, (std::vector<std::string>{"sh", "-c", "echo $A"}));
   EXPECT_NE(std::find(e.env.begin(), e.env.end(), "A=1"), e.env.end());
   EXPECT_EQ(e.path_env, "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
@@ -160,8 +161,8 @@ TEST(Plan, PrivilegeStepsWithoutNoNewPrivs) {
     expect_before(p, a, b);
   }
   expect_before(p, "pivot_root", "mask_paths");
-  EXPECT_EQ(p.find("set_no_new_privs"), nullptr);
-  EXPECT_TRUE(std::get<op::SetUser>(p.find("set_user")->op).keep_caps);
+  EXPECT_EQ(p.find_step<op::SetNoNewPrivs>(), nullptr);
+  EXPECT_TRUE((*p.find<op::SetUser>()).keep_caps);
 }
 
 TEST(Plan, WithNoNewPrivsSeccompComesLast) {
@@ -169,16 +170,16 @@ TEST(Plan, WithNoNewPrivsSeccompComesLast) {
   expect_before(p, "set_capabilities", "set_no_new_privs");
   expect_before(p, "set_no_new_privs", "load_seccomp");
   expect_before(p, "close_fds", "load_seccomp");  // a profile may lack close_range
-  EXPECT_FALSE(std::get<op::SetUser>(p.find("set_user")->op).keep_caps) << "root needs no keepcaps";
+  EXPECT_FALSE((*p.find<op::SetUser>()).keep_caps) << "root needs no keepcaps";
 }
 
 TEST(Plan, CapsAboveTheKernelsLastCapAreMasked) {
   PlanHost host;
   host.cap_last_cap = 37;
   const auto p = build_plan(config_from_words({"--rootfs", "/r", "--cap-add", "ALL", "sh"}), host);
-  const auto& caps = std::get<op::SetCapabilities>(p.find("set_capabilities")->op).caps;
+  const auto& caps = (*p.find<op::SetCapabilities>()).caps;
   EXPECT_EQ(caps.effective, ((CapMask{1} << 38) - 1) & ~cap_bit(24));  // the fake host lacks CAP_SYS_RESOURCE
-  EXPECT_EQ(std::get<op::DropBoundingCaps>(p.find("drop_bounding_caps")->op).last_cap, 37);
+  EXPECT_EQ((*p.find<op::DropBoundingCaps>()).last_cap, 37);
 }
 
 TEST(Plan, EveryStepSaysWhy) {
@@ -234,10 +235,13 @@ TEST(Plan, OverlayMountsTheCopyOnWriteRootInsteadOfTheBind) {
   expect_before(p, "prepare_overlay", "clone");
   expect_before(p, "make_root_private", "mount_overlay");
   expect_before(p, "mount_overlay", "mount_proc");
-  const auto& overlay = std::get<op::MountOverlay>(p.find("mount_overlay")->op);
+  const auto& overlay = (*p.find<op::MountOverlay>());
   EXPECT_EQ(overlay.lower, "/r");
-  EXPECT_EQ(std::get<op::PivotRoot>(p.find("pivot_root")->op).rootfs, "/run/barco/x/overlay/merged");
-  EXPECT_EQ(std::get<op::MountFs>(p.find("mount_proc")->op).rootfs, "/run/barco/x/overlay/merged");
+  EXPECT_EQ((*p.find<op::PivotRoot>()).rootfs, "/run/barco/x/overlay/merged");
+  const auto* proc = p.find_step<op::MountFs>([](const op::MountFs& m) { return m.mount.destination == "/proc"; });
+  ASSERT_NE(proc, nullptr);
+  EXPECT_EQ(proc->name, "mount_proc");
+  EXPECT_EQ(std::get<op::MountFs>(proc->op).rootfs, "/run/barco/x/overlay/merged");
 }
 
 TEST(Plan, DetachedOutputIsRedirectedBeforePivotRoot) {
@@ -258,7 +262,7 @@ TEST(Plan, NamespacePathsAreJoinedNotCreated) {
   const auto p = build_plan(c);
   EXPECT_EQ(p.clone_flags & (CLONE_NEWNET | CLONE_NEWPID), 0U);
   expect_before(p, "join_pid_namespace", "clone");
-  const auto& join = std::get<op::JoinNamespacePaths>(p.find("join_namespaces")->op);
+  const auto& join = *p.find<op::JoinNamespacePaths>();
   EXPECT_EQ(join.paths, (std::vector<std::pair<Namespace, std::string>>{{Namespace::net, "/proc/7/ns/net"}}));
   expect_before(p, "join_namespaces", "bring_up_loopback");
 }
@@ -278,22 +282,24 @@ TEST(Plan, OciCreateWaitsAfterThePrivilegeStepsAndHooksSitAtTheirPoints) {
   expect_before(p, "set_capabilities", "wait_for_start");
   expect_before(p, "wait_for_start", "start_container_hooks");
   expect_before(p, "close_fds", "start_container_hooks");  // hooks run inside the container
-  expect_before(p, "exec", "poststart_hooks");
-  EXPECT_EQ(p.find("relay_caller_terminal"), nullptr) << "create returns: nobody would relay";
+  expect_before(p, "exec", "hand_over");
+  EXPECT_EQ(p.find_step<op::Supervise>(), nullptr) << "create hands the container over";
+  EXPECT_EQ(p.hooks("poststart"), nullptr) << "poststart runs at barco start";
+  EXPECT_EQ(p.find_step<op::RelayCallerTerminal>(), nullptr) << "create returns: nobody would relay";
 }
 
 TEST(Plan, ExecJoinsTheContainerAndKeepsItsPrivilegeSteps) {
   auto c = config_from_words({"--rootfs", "/r", "--security-opt", "no-new-privileges", "sh"});
   ExecTarget t{42, CLONE_NEWNS | CLONE_NEWNET, true, {"/sys/fs/cgroup/pids/barco/x/tasks"}, "the filter"};
   const auto p = build_exec_plan(c, t);
-  EXPECT_EQ(names(p),
-            (std::vector<std::string>{"join_pid_namespace", "clone", "make_non_dumpable", "relay_caller_terminal",
-                                      "close_host_fds", "join_cgroups", "join_namespaces", "create_session",
-                                      "detach_stdin", "change_dir", "close_fds", "drop_bounding_caps", "set_user",
-                                      "set_capabilities", "set_no_new_privs", "load_seccomp", "exec", "supervise"}));
-  EXPECT_EQ(std::get<op::JoinContainer>(p.find("join_namespaces")->op).flags, CLONE_NEWNS | CLONE_NEWNET);
-  EXPECT_EQ(std::get<op::Clone>(p.find("clone")->op).flags, 0U) << "exec creates no namespace";
-  EXPECT_NE(describe(p.find("load_seccomp")->op).find("the filter"), std::string::npos);
+  EXPECT_EQ(names(p), (std::vector<std::string>{
+                          "join_pid_namespace", "clone", "make_non_dumpable", "relay_caller_terminal", "close_host_fds",
+                          "join_cgroups", "join_container", "create_session", "detach_stdin", "change_dir", "close_fds",
+                          "drop_bounding_caps", "set_user", "set_capabilities", "set_no_new_privs", "load_seccomp",
+                          "exec", "await_setup", "supervise"}));
+  EXPECT_EQ(p.find<op::JoinContainer>()->flags, CLONE_NEWNS | CLONE_NEWNET);
+  EXPECT_EQ((*p.find<op::Clone>()).flags, 0U) << "exec creates no namespace";
+  EXPECT_NE(describe(p.find_step<op::LoadSeccomp>()->op).find("the filter"), std::string::npos);
 }
 
 TEST(Plan, FreezerCgroupForPause) {
@@ -305,7 +311,7 @@ TEST(Plan, FreezerCgroupForPause) {
       "31 25 0:27 / /sys/fs/cgroup/devices rw - cgroup cgroup rw,devices\n",
       "5:freezer:/\n4:devices:/\n");
   const auto plan = build_plan(c, host);
-  const auto& create = std::get<op::CreateCgroups>(plan.find("create_cgroups")->op);
+  const auto& create = (*plan.find<op::CreateCgroups>());
   EXPECT_NE(std::find(create.dirs.begin(), create.dirs.end(), "/sys/fs/cgroup/freezer/barco/" + c.id),
             create.dirs.end());
 }

@@ -25,7 +25,7 @@ constexpr const char* kOwn = "5:devices:/\n4:memory:/job\n3:cpuset:/\n1:cpu:/\n0
 
 std::map<std::string, std::string> writes_of(const Plan& p) {
   std::map<std::string, std::string> out;
-  if (const auto* s = p.find("create_cgroups")) {
+  if (const auto* s = p.find_step<op::CreateCgroups>()) {
     for (const auto& w : std::get<op::CreateCgroups>(s->op).writes) out[w.file] = w.value;
   }
   return out;
@@ -97,7 +97,7 @@ TEST(ResourcePlan, V1WritesBelowOwnCgroup) {
   EXPECT_EQ(w.at("/sys/fs/cgroup/cpu/barco/c/cpu.cfs_period_us"), "100000");
   EXPECT_EQ(w.at("/sys/fs/cgroup/cpu/barco/c/cpu.shares"), "512");
   EXPECT_EQ(w.at("/sys/fs/cgroup/cpuset/barco/c/cpuset.cpus"), "0");
-  const auto& join = std::get<op::JoinCgroups>(p.find("join_cgroups")->op).tasks_files;
+  const auto& join = (*p.find<op::JoinCgroups>()).tasks_files;
   EXPECT_NE(std::find(join.begin(), join.end(), "/sys/fs/cgroup/memory/job/barco/c/tasks"), join.end());
   EXPECT_TRUE(p.unenforced.empty());
 }
@@ -118,7 +118,7 @@ TEST(ResourcePlan, V2LimitsAtTheHierarchyRootWithControllersEnabled) {
                          "--cpu-shares", "1024", "--pids-limit", "16", "--blkio-weight", "500", "sh"}),
       v2);
   EXPECT_TRUE(p.unenforced.empty());
-  const auto& op = std::get<op::CreateCgroups>(p.find("create_cgroups")->op);
+  const auto& op = (*p.find<op::CreateCgroups>());
   EXPECT_EQ(op.dirs, std::vector<std::string>{"/sys/fs/cgroup/barco/c"}) << "one cgroup, below the root, not our own";
   EXPECT_EQ(op.v2_mount, "/sys/fs/cgroup");
   EXPECT_EQ(op.bpf_devices_dir, "/sys/fs/cgroup/barco/c");
@@ -130,8 +130,7 @@ TEST(ResourcePlan, V2LimitsAtTheHierarchyRootWithControllersEnabled) {
   EXPECT_EQ(w.at("/sys/fs/cgroup/barco/c/cpu.weight"), "39") << "1024 shares";
   EXPECT_EQ(w.at("/sys/fs/cgroup/barco/c/pids.max"), "16");
   EXPECT_EQ(w.at("/sys/fs/cgroup/barco/c/io.weight"), "default 4950") << "1 + (500 - 10) * 9999 / 990";
-  EXPECT_EQ(std::get<op::JoinCgroups>(p.find("join_cgroups")->op).tasks_files,
-            std::vector<std::string>{"/sys/fs/cgroup/barco/c/cgroup.procs"});
+  EXPECT_EQ((*p.find<op::JoinCgroups>()).tasks_files, std::vector<std::string>{"/sys/fs/cgroup/barco/c/cgroup.procs"});
 }
 
 TEST(ResourcePlan, CgroupParentAndUnifiedHosts) {
@@ -139,11 +138,10 @@ TEST(ResourcePlan, CgroupParentAndUnifiedHosts) {
   host.cgroups = parse_cgroup_host(kMountinfo, kOwn);
   const auto p =
       build_plan(config_from_words({"--rootfs", "/r", "--name", "c", "--cgroup-parent", "ci/jobs", "sh"}), host);
-  EXPECT_EQ(std::get<op::CreateCgroups>(p.find("create_cgroups")->op).dirs,
-            std::vector<std::string>{"/sys/fs/cgroup/devices/ci/jobs/c"});
+  EXPECT_EQ((*p.find<op::CreateCgroups>()).dirs, std::vector<std::string>{"/sys/fs/cgroup/devices/ci/jobs/c"});
   PlanHost none;
   const auto q = build_plan(config_from_words({"--rootfs", "/r", "-m", "64m", "sh"}), none);
-  EXPECT_EQ(q.find("create_cgroups"), nullptr);
+  EXPECT_EQ(q.find_step<op::CreateCgroups>(), nullptr);
 }
 
 TEST(ResourcePlan, StrictMakesOptionalFilesRequired) {
@@ -154,7 +152,7 @@ TEST(ResourcePlan, StrictMakesOptionalFilesRequired) {
     std::vector<std::string> words{"--rootfs", "/r", "--blkio-weight", "500", "sh"};
     if (strict) words.insert(words.begin(), "--strict-cgroups");
     const auto p = build_plan(config_from_words(words), host);
-    const auto& writes = std::get<op::CreateCgroups>(p.find("create_cgroups")->op).writes;
+    const auto& writes = (*p.find<op::CreateCgroups>()).writes;
     ASSERT_EQ(writes.size(), 1U);
     EXPECT_EQ(writes[0].optional, !strict);
   }
