@@ -94,19 +94,11 @@ struct Process {
   Capabilities capabilities;
   bool no_new_privileges = false;
   std::optional<int> oom_score_adj;  // written to /proc/self/oom_score_adj
-  // Detached runs: the command's stdout and stderr go to this host file (the container's
-  // log), opened before pivot_root.
-  std::string output_file;
 };
 
 struct Root {
   std::string path;  // absolute host path of the rootfs
   bool readonly = false;
-  // Copy-on-write (--overlay): an overlayfs with `path` as its lower layer and
-  // <overlay_dir>/upper as the container's writable layer, mounted on <overlay_dir>/merged
-  // inside the container's mount namespace, so the image directory is never modified.
-  std::string overlay_dir;
-  [[nodiscard]] std::string mount_point() const { return overlay_dir.empty() ? path : overlay_dir + "/merged"; }
 };
 
 // linux.resources of the OCI spec, in docker's units.
@@ -177,11 +169,7 @@ struct ContainerConfig {
   // cgroup; replaces <cgroup_parent>/<id> when set.
   std::string cgroups_path;
   CgroupFs cgroupfs = CgroupFs::automatic;
-  bool freezer = false;  // a cgroup that `pause` can freeze (detached and OCI containers)
   Hooks hooks;
-  // OCI create: the container waits before its command until `barco start` opens this FIFO.
-  std::string exec_fifo;
-  bool strict_cgroups = false;  // a limit the host cannot enforce is an error, not a warning
   bool privileged = false;
   std::vector<std::pair<std::string, std::string>> sysctl;  // "net.ipv4.ip_forward" -> "1", written in /proc/sys
 

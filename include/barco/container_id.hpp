@@ -3,13 +3,17 @@
 
 #include <barco/result.hpp>
 
+#include <array>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace barco {
 
-[[nodiscard]] std::string random_container_id();
+// A new id from random bytes, which the caller draws (core makes no syscalls): 12 hex digits.
+inline constexpr size_t kContainerIdBytes = 6;
+[[nodiscard]] std::string container_id_from_bytes(const std::array<unsigned char, kContainerIdBytes>& bytes);
 
 // [a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}, runc's rule: the id is a path component under the state
 // root, so "..", "/" and an empty id can never name a directory outside it.

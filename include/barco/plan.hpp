@@ -352,6 +352,23 @@ struct Plan {
   }
 };
 
+// Where and how a container runs, as opposed to what it is (ContainerConfig): the runtime
+// computes it from the state and data roots, the id and the kind of start (run, run -d, OCI
+// create), so the same config runs the same way under every verb.
+struct Placement {
+  // Copy-on-write (--overlay, run -d): an overlayfs with the rootfs as its lower layer and
+  // <overlay_dir>/upper as the writable layer, mounted on <overlay_dir>/merged inside the
+  // container's mount namespace, so the image directory is never modified. Empty: none.
+  std::string overlay_dir;
+  std::string log_file;         // run -d: the command's stdout and stderr; empty: the caller's
+  std::string exec_fifo;        // OCI create: waits before the command until `start` opens it
+  bool freezer = false;         // a cgroup that `pause` can freeze (detached and OCI containers)
+  bool strict_cgroups = false;  // a limit the host cannot enforce is an error, not a warning
+  [[nodiscard]] std::string mount_point(const std::string& rootfs) const {
+    return overlay_dir.empty() ? rootfs : overlay_dir + "/merged";
+  }
+};
+
 // The facts about the machine a plan depends on, read by the caller (the plan stays pure).
 struct PlanHost {
   std::string state_root = "/run/barco";
@@ -361,6 +378,7 @@ struct PlanHost {
   CgroupHost cgroups;     // parse_cgroup_host of this machine
 };
 
+[[nodiscard]] Plan build_plan(const ContainerConfig& config, const Placement& placement, const PlanHost& host);
 [[nodiscard]] Plan build_plan(const ContainerConfig& config, const PlanHost& host = {});
 
 // `barco exec`: what a running container's processes share, read from its record.

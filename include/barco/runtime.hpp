@@ -1,13 +1,18 @@
-// Running a container: the executor walks a Plan. The parent reserves the id, clones the
-// child into its namespaces, writes id maps, relays the child's log lines and errors, then
-// supervises until the command exits. Any early return kills and reaps the child and
-// removes the state record.
+// The runtime: what the CLI (and any other caller) asks of barco. It owns the lifecycle of
+// containers: launching one (run, run --bundle, create), exec, the OCI start, kill, pause,
+// resume, the process list, and removal. The parent walks the plan's parent steps, the
+// child its own; any early return kills and reaps the child and removes the state record.
 #pragma once
 
 #include <barco/config.hpp>
+#include <barco/container.hpp>
+#include <barco/doctor.hpp>
+#include <barco/host.hpp>
 #include <barco/plan.hpp>
+#include <barco/result.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,36 +35,106 @@ struct Handover {
   std::string console_socket;
 };
 
-struct RunOptions {
-  std::string state_root = kDefaultStateRoot;
-  bool log_steps = false;  // -v: log every step as it runs
-  bool timings = false;    // --timings: print each step's duration to stderr after the run
-  // --timings: barco's start-up before run_container (flags, host facts, config, plan).
-  std::vector<std::pair<std::string, int64_t>> startup_ns;
-  // run -d: a monitor process runs the container and keeps its record after the exit;
-  // barco returns as soon as the command has started.
-  bool detach = false;
-  bool auto_remove = true;               // run --rm: the monitor removes the record when the container exits
-  int notify_fd = -1;                    // the monitor tells the waiting barco "started" through it
-  Handover handover;                     // OCI create, exec -d
-  std::string bundle;                    // OCI: the bundle directory, for the state and the hooks
-  std::string data_dir;                  // <data root>/<id>: the overlay layer and the log; empty: none
-  int64_t log_limit = kDefaultLogLimit;  // run -d: bytes the log may hold
-};
-
 // Exit status conventions (docker's).
 inline constexpr int kExitBarcoError = 125;
 inline constexpr int kExitNotExecutable = 126;
 inline constexpr int kExitNotFound = 127;
 
-// Runs the plan and returns the status barco should exit with. Errors are printed to stderr
-// as "barco: <step>: <call>: <strerror> (errno N) — hint: ...".
-[[nodiscard]] int run_container(const Plan& plan, const RunOptions& options);
+// --timings: laps of barco's own start-up, from main() to the plan.
+class StartupLaps {
+ public:
+  StartupLaps();  // the clock starts here: construct it first thing in main()
+  void lap(const char* what);
+  [[nodiscard]] const std::vector<std::pair<std::string, int64_t>>& laps() const { return laps_; }
 
-// `barco exec`: the plan from build_exec_plan, run against the container whose init has
-// `pidfd`. `seccomp_program` is the container's own filter (empty: none). Returns the
-// command's exit status, or 125/126/127.
-[[nodiscard]] int exec_in_container(const Plan& plan, int pidfd, const std::string& seccomp_program,
-                                    const RunOptions& options);
+ private:
+  int64_t last_ns_;
+  std::vector<std::pair<std::string, int64_t>> laps_;
+};
+
+// ---- Launching: run, run -d, run --bundle and create share one path ----
+
+struct LaunchRequest {
+  std::string state_root = kDefaultStateRoot;
+  std::string data_root = kDefaultDataRoot;
+  bool detach = false;            // run -d: a monitor keeps the record; the log under the data root
+  bool overlay = false;           // a copy-on-write layer under the data root
+  bool oci_create = false;        // OCI create: set up, then wait on the exec FIFO for start
+  bool auto_remove = true;        // the record goes at the exit (run --rm; always without -d)
+  bool strict_cgroups = false;    // a limit the host cannot enforce is an error
+  bool cgroups_disabled = false;  // --cgroups disabled: the plan sees no cgroup filesystem
+  bool dry_run = false;           // print the plan instead
+  bool timings = false;
+  int64_t log_limit = kDefaultLogLimit;
+  std::string bundle;  // OCI: for the state and the hooks
+  Handover handover;
+  StartupLaps* startup = nullptr;  // --timings: gets the plan's lap
+};
+
+// Where the request puts a container's files (overlay, log, FIFO) and how it runs.
+[[nodiscard]] Placement placement_for(const std::string& id, const LaunchRequest& request);
+
+// Plans `config` for this machine, warns about what it cannot enforce, then prints the plan
+// (dry run) or runs it. Returns barco's exit status; errors are reported.
+[[nodiscard]] int launch(const ContainerConfig& config, const LaunchRequest& request);
+
+// This machine, for the flags-to-config mapping.
+[[nodiscard]] HostView real_host();
+
+// This machine, for `barco doctor` (diagnose() in doctor.hpp judges the facts).
+[[nodiscard]] DoctorFacts probe_doctor_facts();
+
+// ---- The lifecycle of containers under a state root ----
+
+[[nodiscard]] std::vector<ContainerView> list_containers(const std::string& root);
+Result<ContainerView> find_container(const std::string& root, const std::string& id);
+Result<void> kill_container(const std::string& root, const std::string& id, int signal);
+// SIGTERM, then SIGKILL after `timeout_s` seconds.
+Result<void> stop_container(const std::string& root, const std::string& id, int timeout_s);
+// Removes cgroups, overlay layer, log and record. A running container needs `force`, which
+// kills it first.
+Result<void> remove_container(const std::string& root, const std::string& id, bool force);
+// The cgroup freezer (v1 freezer.state, v2 cgroup.freeze) of a running container.
+Result<void> pause_container(const std::string& root, const std::string& id);
+Result<void> resume_container(const std::string& root, const std::string& id);
+
+struct ContainerProcess {
+  pid_t pid = 0;
+  std::string command;  // /proc/PID/cmdline, spaces between the words
+};
+// The processes of the container's first cgroup (its init alone without one).
+Result<std::vector<ContainerProcess>> container_processes(const std::string& root, const std::string& id);
+
+// The log of a detached container.
+[[nodiscard]] std::string log_path(const ContainerView& v);
+
+// OCI: let a created container run its command (opens its exec FIFO), then the poststart
+// hooks; the state JSON; delete (with the poststop hooks).
+Result<void> start_container(const std::string& root, const std::string& id);
+Result<std::string> container_state_json(const std::string& root, const std::string& id);
+Result<void> delete_container(const std::string& root, const std::string& id, bool force);
+
+// Records (and cgroups) of containers whose barco died; returns their ids.
+std::vector<std::string> remove_stale_records(const std::string& root);
+
+// ---- exec ----
+
+struct ExecRequest {
+  // The process to start, from the container's stored configuration and its init's pid
+  // (a `-u NAME` is looked up in the container's own /etc/passwd). May throw ConfigError.
+  std::function<Process(const ContainerConfig& stored, pid_t init)> process;
+  bool detach = false;  // exec -d: hand the process over (pid file, pty) instead of supervising
+  std::string pid_file;
+  std::string console_socket;
+  bool dry_run = false;
+};
+[[nodiscard]] int exec_container(const std::string& root, const std::string& id, const ExecRequest& request);
+
+// RFC 3339 in UTC, as records, hooks' state and --log lines write the time.
+[[nodiscard]] std::string now_rfc3339();
+
+// Commands whose child enters a container while it is still a copy of barco (CVE-2019-5736)
+// re-execute from a view of barco's binary that cannot be written, before anything else.
+Result<void> reexec_sealed(char** argv);
 
 }  // namespace barco

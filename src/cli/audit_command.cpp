@@ -1,6 +1,6 @@
 #include "cli/audit_command.hpp"
 
-#include "sys/unique_fd.hpp"
+#include <barco/unique_fd.hpp>
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -122,7 +122,7 @@ int run_audit(AuditFlags flags, const std::string& state_root) {
   const auto host = real_host();
   const bool color = !flags.json && (flags.run.tty || stdout_wants_color());
   const auto config = audit_config(config_from_flags(flags.run, host), host_namespaces(), flags.json, color);
-  return run_config(config, flags.run, host, state_root);
+  return run_config(config, flags.run, state_root);
 }
 
 int run_lab_compare(const LabFlags& flags, const std::string& state_root) {

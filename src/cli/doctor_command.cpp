@@ -1,97 +1,18 @@
 #include "cli/doctor_command.hpp"
 
-#include "sys/files.hpp"
-
 #include <barco/doctor.hpp>
-
-#include <seccomp.h>
-
-#include <sys/statfs.h>
-#include <sys/utsname.h>
-#include <unistd.h>
+#include <barco/runtime.hpp>
 
 #include <cstdio>
-#include <cstdlib>
-#include <filesystem>
-#include <string>
 
 namespace barco::cli {
-namespace {
-
-std::optional<long> read_number(const char* path) {
-  auto text = read_file(path);
-  if (!text || text->empty()) {
-    return std::nullopt;
-  }
-  return std::strtol(text->c_str(), nullptr, 10);
-}
-
-std::string trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) {
-    s.pop_back();
-  }
-  return s;
-}
-
-std::string root_fs_type() {
-  // statfs(2) magic numbers of the filesystems that matter here.
-  struct statfs st {};
-  if (::statfs("/", &st) < 0) {
-    return "unknown";
-  }
-  switch (static_cast<unsigned long>(st.f_type)) {
-    case 0x858458f6UL: return "ramfs";
-    case 0x01021994UL: return "tmpfs";
-    case 0xEF53UL: return "ext4";
-    case 0x9123683EUL: return "btrfs";
-    case 0x58465342UL: return "xfs";
-    case 0x794c7630UL: return "overlay";
-    case 0x01021997UL: return "9p";
-    default: {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "0x%lx", static_cast<unsigned long>(st.f_type));
-      return buf;
-    }
-  }
-}
-
-DoctorFacts gather() {
-  DoctorFacts f;
-  utsname u{};
-  f.kernel = ::uname(&u) == 0 ? u.release : "unknown";
-  f.root = ::geteuid() == 0;
-  const auto mountinfo = read_file("/proc/self/mountinfo");
-  const auto own = read_file("/proc/self/cgroup");
-  f.cgroups = parse_cgroup_host(mountinfo ? *mountinfo : "", own ? *own : "");
-  if (!f.cgroups.unified_mount.empty()) {
-    auto c = read_file(f.cgroups.unified_mount + "/cgroup.controllers");
-    f.v2_controllers = c ? trimmed(*c) : "";
-  }
-  const std::string probe_dir = f.cgroups.mode == CgroupMode::unified       ? f.cgroups.unified_mount
-                                : f.cgroups.v1_mounts.count("devices") != 0 ? f.cgroups.v1_mounts.at("devices")
-                                                                            : f.cgroups.unified_mount;
-  f.cgroup_parent_writable = !probe_dir.empty() && ::access(probe_dir.c_str(), W_OK) == 0;
-  f.max_user_namespaces = read_number("/proc/sys/user/max_user_namespaces");
-  f.apparmor_restrict_userns = read_number("/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
-  f.seccomp_filter = std::filesystem::exists("/proc/sys/kernel/seccomp/actions_avail");
-  const auto* v = seccomp_version();
-  f.libseccomp_version = std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->micro);
-  const auto filesystems = read_file("/proc/filesystems");
-  f.overlayfs = (filesystems && filesystems->find("\toverlay\n") != std::string::npos) ||
-                std::filesystem::exists("/lib/modules/" + f.kernel + "/kernel/fs/overlayfs");
-  f.time_namespace = std::filesystem::exists("/proc/self/ns/time");
-  f.root_fs_type = root_fs_type();
-  return f;
-}
-
-}  // namespace
 
 void add_doctor_flags(CLI::App& doctor, bool& json) {
   doctor.add_flag("--json", json, "Print JSON");
 }
 
 int run_doctor(bool json) {
-  const auto rows = diagnose(gather());
+  const auto rows = diagnose(probe_doctor_facts());
   if (json) {
     std::puts(doctor_json(rows).dump(2).c_str());
   } else {

@@ -1,14 +1,13 @@
 #include "cli/lifecycle_command.hpp"
 
 #include "cli/run_command.hpp"
-#include "linux/namespaces.hpp"
-#include "runtime/containers.hpp"
-#include "sys/files.hpp"
 
+#include <barco/files.hpp>
 #include <barco/oci.hpp>
 #include <barco/parse.hpp>
 #include <barco/plan.hpp>
 #include <barco/runtime.hpp>
+#include <barco/unique_fd.hpp>
 #include <barco/user_db.hpp>
 
 #include <nlohmann/json.hpp>
@@ -52,17 +51,17 @@ std::string quoted_command(const std::vector<std::string>& command) {
 }
 
 std::string status_text(const ContainerView& v) {
-  if (v.status == "exited" && v.info.exit_code) {
+  if (v.status == ContainerStatus::exited && v.info.exit_code) {
     return "exited (" + std::to_string(*v.info.exit_code) + (v.info.oom_killed ? ", oom" : "") + ")";
   }
-  return v.status;
+  return status_name(v.status);
 }
 
 nlohmann::json view_json(const ContainerView& v) {
   nlohmann::json j = {{"id", v.info.id},
                       {"command", v.info.command},
-                      {"status", v.status},
-                      {"pid", v.status == "exited" ? 0 : v.info.pid},
+                      {"status", status_name(v.status)},
+                      {"pid", v.status == ContainerStatus::exited ? 0 : v.info.pid},
                       {"created", v.info.created},
                       {"rootfs", v.info.rootfs},
                       {"detached", v.info.detached}};
@@ -79,53 +78,24 @@ nlohmann::json view_json(const ContainerView& v) {
 
 // OCI `ps ID`: the container's processes, from its first cgroup.
 int list_processes(const std::string& root, const std::string& id, bool json) {
-  auto v = find_container(root, id);
-  if (!v) {
-    print_error(v.error());
+  auto processes = container_processes(root, id);
+  if (!processes) {
+    print_error(processes.error());
     return 1;
   }
-  std::vector<pid_t> pids;
-  for (const auto& dir : v->info.cgroups) {
-    if (auto procs = read_file(dir + "/cgroup.procs")) {
-      for (const auto& line : split(*procs, '\n')) {
-        if (!line.empty()) {
-          pids.push_back(std::stoi(line));
-        }
-      }
-      break;
-    }
-  }
-  if (pids.empty() && v->status == "running") {
-    pids.push_back(v->info.pid);
-  }
   if (json) {
+    std::vector<pid_t> pids;
+    for (const auto& p : *processes) {
+      pids.push_back(p.pid);
+    }
     std::printf("%s\n", nlohmann::json(pids).dump().c_str());
     return 0;
   }
   std::printf("%-8s %s\n", "PID", "CMD");
-  for (const pid_t pid : pids) {
-    auto text = read_file("/proc/" + std::to_string(pid) + "/cmdline");
-    std::string cmdline = text ? *text : "";
-    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
-    std::printf("%-8d %s\n", pid, cmdline.c_str());
+  for (const auto& p : *processes) {
+    std::printf("%-8d %s\n", p.pid, p.command.c_str());
   }
   return 0;
-}
-
-// The freezer of a container: v1 freezer.state, or v2 cgroup.freeze.
-Result<void> set_frozen(const ContainerView& v, bool freeze) {
-  for (const auto& dir : v.info.cgroups) {
-    if (std::filesystem::exists(dir + "/freezer.state")) {
-      return write_file(dir + "/freezer.state", freeze ? "FROZEN" : "THAWED");
-    }
-    if (std::filesystem::exists(dir + "/cgroup.freeze")) {
-      return write_file(dir + "/cgroup.freeze", freeze ? "1" : "0");
-    }
-  }
-  return Error{ENOTSUP,
-               {},
-               "pause " + v.info.id,
-               "the container has no freezer cgroup (run with -d, or created by barco create, on a host with one)"};
 }
 
 // The user for `exec -u`, from the container's own /etc/passwd (resolved inside its root).
@@ -134,18 +104,6 @@ ResolvedUser exec_user(const std::string& spec, pid_t init) {
   const auto passwd = read_image_file(root, "/etc/passwd");
   const auto group = read_image_file(root, "/etc/group");
   return resolve_user(parse_user_spec(spec), passwd.value_or(""), group.value_or(""));
-}
-
-std::vector<std::string> exec_cgroup_files(const std::vector<std::string>& dirs) {
-  std::vector<std::string> files;
-  files.reserve(dirs.size());
-  for (const auto& dir : dirs) {
-    // cgroup.controllers exists only on cgroup v2, where the file to write is cgroup.procs.
-    const bool v2 = std::filesystem::exists(dir + "/cgroup.controllers");
-    files.push_back(dir);
-    files.back() += v2 ? "/cgroup.procs" : "/tasks";
-  }
-  return files;
 }
 
 Process exec_process(const ExecFlags& f, const ContainerConfig& stored, pid_t init) {
@@ -270,7 +228,7 @@ int run_ps(const PsFlags& f, const std::string& root) {
   if (f.format == "json") {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& v : containers) {
-      if (f.all || v.status != "exited") {
+      if (f.all || v.status != ContainerStatus::exited) {
         out.push_back(view_json(v));
       }
     }
@@ -279,10 +237,10 @@ int run_ps(const PsFlags& f, const std::string& root) {
   }
   std::printf("%-14s %-30s %-21s %-16s %s\n", "CONTAINER ID", "COMMAND", "CREATED", "STATUS", "PID");
   for (const auto& v : containers) {
-    if (!f.all && v.status == "exited") {
+    if (!f.all && v.status == ContainerStatus::exited) {
       continue;
     }
-    const std::string pid = v.status == "exited" ? "-" : std::to_string(v.info.pid);
+    const std::string pid = v.status == ContainerStatus::exited ? "-" : std::to_string(v.info.pid);
     std::printf("%-14s %-30s %-21s %-16s %s\n", v.info.id.c_str(), quoted_command(v.info.command).c_str(),
                 v.info.created.c_str(), status_text(v).c_str(), pid.c_str());
     if (!v.note.empty()) {
@@ -298,7 +256,7 @@ int run_logs(const LogsFlags& f, const std::string& root) {
     print_error(v.error());
     return 1;
   }
-  const std::string path = (v->info.data_dir.empty() ? v->dir : v->info.data_dir) + "/container.log";
+  const std::string path = log_path(*v);
   const UniqueFd log(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!log.valid()) {
     print_error(Error{errno, {}, "open(\"" + path + "\")", "only detached containers (run -d) have a log"});
@@ -318,7 +276,7 @@ int run_logs(const LogsFlags& f, const std::string& root) {
     }
     std::fflush(stdout);
     auto now = find_container(root, f.id);
-    if (!now || now->status == "exited") {
+    if (!now || now->status == ContainerStatus::exited) {
       // One last read: output written right before the exit.
       while (::read(log.get(), buf.data(), buf.size()) > 0) {
       }
@@ -348,7 +306,7 @@ int run_kill(const KillFlags& f, const std::string& root) {
   // docker's kill defaults to KILL, the OCI one (runc, conmon) to TERM.
   std::string name = f.args.size() > 1 ? f.args[1] : (v->info.oci ? "TERM" : f.signal);
   const int signal = parse_signal(name, "kill");
-  if (auto r = signal_container(*v, signal); !r) {
+  if (auto r = kill_container(root, id, signal); !r) {
     print_error(r.error());
     return 1;
   }
@@ -366,70 +324,18 @@ int run_rm(const RmFlags& f, const std::string& root) {
 }
 
 int run_pause(const PauseFlags& f, const std::string& root, bool freeze) {
-  return for_each_id(f.ids, [&](const std::string& id) -> Result<void> {
-    auto v = find_container(root, id);
-    if (!v) {
-      return v.error();
-    }
-    if (v->status != "running" && v->status != "paused") {
-      return Error{EINVAL, {}, (freeze ? "pause " : "resume ") + id, "container '" + id + "' is " + v->status};
-    }
-    if (auto r = set_frozen(*v, freeze); !r) {
-      return r;
-    }
-    return update_state(v->dir, [&](StateInfo& s) { s.status = freeze ? "paused" : "running"; });
-  });
+  return for_each_id(
+      f.ids, [&](const std::string& id) { return freeze ? pause_container(root, id) : resume_container(root, id); });
 }
 
 int run_exec(const ExecFlags& f, const std::string& root) {
-  if (::geteuid() != 0) {
-    throw ConfigError("barco exec: not running as root", "joining a container's namespaces needs root");
-  }
-  const auto& id = f.id;
-  auto v = find_container(root, id);
-  if (!v) {
-    print_error(v.error());
-    return kExitBarcoError;
-  }
-  if (v->status != "running") {
-    throw ConfigError("barco exec " + id + ": the container is " + v->status, "barco ps -a shows its state");
-  }
-  auto text = read_file(v->dir + "/config.json");
-  if (!text) {
-    throw ConfigError(text.error());
-  }
-  auto stored = parse_oci_config(*text, OciContext{v->dir, id}).config;
-  stored.process = exec_process(f, stored, v->info.pid);
-  ExecTarget target;
-  target.pid = v->info.pid;
-  for (const auto& ns : stored.namespaces) {
-    if (ns.private_ns && ns.type != Namespace::pid) {
-      target.namespace_flags |= namespace_clone_flag(ns.type);
-    }
-    target.pid_namespace = target.pid_namespace || (ns.private_ns && ns.type == Namespace::pid);
-  }
-  target.cgroup_files = exec_cgroup_files(v->info.cgroups);
-  target.detach = f.detach;
-  const auto seccomp = read_file(v->dir + "/seccomp.bpf");
-  if (seccomp && !seccomp->empty()) {
-    target.seccomp = "the container's own filter (" + std::to_string(seccomp->size() / 8) + " BPF instructions)";
-  }
-  const auto host = real_host();
-  const auto plan = build_exec_plan(stored, target, plan_host(host, root));
-  if (f.dry_run) {
-    std::fputs(format_plan(plan).c_str(), stdout);
-    return 0;
-  }
-  auto pidfd = open_init(*v);
-  if (!pidfd) {
-    print_error(pidfd.error());
-    return kExitBarcoError;
-  }
-  RunOptions options;
-  options.state_root = root;
-  options.log_steps = spdlog::should_log(spdlog::level::debug);
-  options.handover = {f.detach, f.pid_file, f.console_socket};
-  return exec_in_container(plan, pidfd->get(), seccomp ? *seccomp : std::string(), options);
+  ExecRequest request;
+  request.process = [&f](const ContainerConfig& stored, pid_t init) { return exec_process(f, stored, init); };
+  request.detach = f.detach;
+  request.pid_file = f.pid_file;
+  request.console_socket = f.console_socket;
+  request.dry_run = f.dry_run;
+  return exec_container(root, f.id, request);
 }
 
 }  // namespace barco::cli

@@ -5,9 +5,6 @@
 #include "cli/lifecycle_command.hpp"
 #include "cli/oci_command.hpp"
 #include "cli/run_command.hpp"
-#include "linux/seccomp.hpp"
-#include "runtime/state.hpp"
-#include "sys/sealed_exe.hpp"
 
 #include <barco/plan.hpp>
 #include <barco/runtime.hpp>
@@ -106,12 +103,142 @@ void setup_logging(const GlobalFlags& g, int extra_verbosity) {
   spdlog::set_level(lvl);
 }
 
-int run_command(const barco::cli::RunFlags& flags, const std::string& state_root, barco::cli::StartupLaps& startup) {
-  const auto host = barco::cli::real_host();
-  startup.lap("host facts");
-  auto config = barco::cli::config_from_flags(flags, host);
-  startup.lap("config");
-  return barco::cli::run_config(std::move(config), flags, host, state_root, &startup);
+namespace cli = barco::cli;
+
+// What one invocation parsed: the global flags and every subcommand's (only the invoked
+// subcommand's are defined, so only they are filled).
+struct Invocation {
+  GlobalFlags global;
+  std::vector<std::string> args;
+  size_t command_at = 0;  // where the container's command starts (run, exec)
+  barco::StartupLaps* startup = nullptr;
+  cli::RunFlags run;
+  int run_verbosity = 0;
+  cli::ExecFlags exec;
+  cli::PsFlags ps;
+  cli::LogsFlags logs;
+  cli::StopFlags stop;
+  cli::KillFlags kill;
+  cli::RmFlags rm;
+  cli::PauseFlags pause;
+  bool doctor_json = false;
+  cli::AuditFlags audit;
+  cli::LabFlags lab;
+  CLI::App* compare = nullptr;
+  cli::SpecFlags spec;
+  cli::CreateFlags create;
+  cli::IdFlags id;
+  cli::DeleteFlags remove;
+};
+
+int run_command(Invocation& in) {
+  const auto words = cli::command_from_args(in.args, in.command_at);
+  const auto& root = in.global.state_root;
+  if (!in.run.bundle.empty()) {
+    if (words.size() != 1) {
+      throw barco::ConfigError("run --bundle DIR ID: expected exactly one container id after the flags",
+                               "the command comes from the bundle's config.json");
+    }
+    return cli::run_bundle(in.run, words.front(), root, in.global.systemd_cgroup);
+  }
+  in.run.command = words;
+  in.startup->lap("flags");
+  const auto host = barco::real_host();
+  in.startup->lap("host facts");
+  const auto config = cli::config_from_flags(in.run, host);
+  in.startup->lap("config");
+  return cli::run_config(config, in.run, root, in.startup);
+}
+
+int run_gc(const std::string& root) {
+  for (const auto& id : barco::remove_stale_records(root)) {
+    std::printf("removed %s\n", id.c_str());
+  }
+  return 0;
+}
+
+int run_lab(Invocation& in) {
+  return in.compare != nullptr && in.compare->parsed() ? cli::run_lab_compare(in.lab, in.global.state_root) : 0;
+}
+
+// The subcommands: name, help, their flags, their handler. One row each.
+struct Command {
+  const char* name;
+  const char* help;
+  void (*define)(CLI::App&, Invocation&);
+  int (*run)(Invocation&);
+};
+
+constexpr Command kCommands[] = {
+    {"run", "Run a command in a new container (or: run --bundle DIR ID, OCI)",
+     [](CLI::App& app, Invocation& in) {
+       cli::add_run_flags(app, in.run);
+       // `barco -v run` is verbose, `barco run -v` a volume (docker's -v); --verbose works in both places.
+       app.add_flag("--verbose", in.run_verbosity, "Log every step as it runs");
+     },
+     run_command},
+    {"exec", "Run a command in a running container, with its isolation",
+     [](CLI::App& app, Invocation& in) { cli::add_exec_flags(app, in.exec); },
+     [](Invocation& in) { return cli::run_exec(in.exec, in.global.state_root); }},
+    {"ps", "List containers (-a: also exited); ps ID: the container's processes",
+     [](CLI::App& app, Invocation& in) { cli::add_ps_flags(app, in.ps); },
+     [](Invocation& in) { return cli::run_ps(in.ps, in.global.state_root); }},
+    {"logs", "Print a detached container's output (-f: follow)",
+     [](CLI::App& app, Invocation& in) { cli::add_logs_flags(app, in.logs); },
+     [](Invocation& in) { return cli::run_logs(in.logs, in.global.state_root); }},
+    {"stop", "SIGTERM, then SIGKILL after -t seconds",
+     [](CLI::App& app, Invocation& in) { cli::add_stop_flags(app, in.stop); },
+     [](Invocation& in) { return cli::run_stop(in.stop, in.global.state_root); }},
+    {"kill", "Send a signal: kill [-s SIG] ID, or kill ID SIG (OCI)",
+     [](CLI::App& app, Invocation& in) { cli::add_kill_flags(app, in.kill); },
+     [](Invocation& in) { return cli::run_kill(in.kill, in.global.state_root); }},
+    {"rm", "Remove containers: cgroups, copy-on-write layer, log, record",
+     [](CLI::App& app, Invocation& in) { cli::add_rm_flags(app, in.rm); },
+     [](Invocation& in) { return cli::run_rm(in.rm, in.global.state_root); }},
+    {"pause", "Freeze every process of a container (cgroup freezer)",
+     [](CLI::App& app, Invocation& in) { cli::add_pause_flags(app, in.pause); },
+     [](Invocation& in) { return cli::run_pause(in.pause, in.global.state_root, true); }},
+    {"resume", "Thaw a paused container", [](CLI::App& app, Invocation& in) { cli::add_pause_flags(app, in.pause); },
+     [](Invocation& in) { return cli::run_pause(in.pause, in.global.state_root, false); }},
+    {"doctor", "Check this host: cgroups, namespaces, seccomp, overlayfs",
+     [](CLI::App& app, Invocation& in) { cli::add_doctor_flags(app, in.doctor_json); },
+     [](Invocation& in) { return cli::run_doctor(in.doctor_json); }},
+    {"audit", "Show what a container can reach: every boundary blocked or possible",
+     [](CLI::App& app, Invocation& in) { cli::add_audit_flags(app, in.audit); },
+     [](Invocation& in) { return cli::run_audit(in.audit, in.global.state_root); }},
+    {"lab", "Security lab exercises",
+     [](CLI::App& app, Invocation& in) {
+       app.require_subcommand(1);
+       in.compare =
+           app.add_subcommand("compare", "Audit a default, a --privileged and a k3s-style container side by side");
+       cli::add_lab_flags(*in.compare, in.lab);
+     },
+     run_lab},
+    {"gc", "Remove the records and cgroups of containers whose barco died", [](CLI::App&, Invocation&) {},
+     [](Invocation& in) { return run_gc(in.global.state_root); }},
+    {"spec", "OCI: write a default config.json",
+     [](CLI::App& app, Invocation& in) { cli::add_spec_flags(app, in.spec); },
+     [](Invocation& in) { return cli::run_spec(in.spec); }},
+    {"create", "OCI: set a container up from a bundle; it waits for start",
+     [](CLI::App& app, Invocation& in) { cli::add_create_flags(app, in.create); },
+     [](Invocation& in) { return cli::run_create(in.create, in.global.state_root, in.global.systemd_cgroup); }},
+    {"start", "OCI: run the command of a created container",
+     [](CLI::App& app, Invocation& in) { cli::add_id_flags(app, in.id); },
+     [](Invocation& in) { return cli::run_start(in.id, in.global.state_root); }},
+    {"state", "OCI: print a container's state JSON",
+     [](CLI::App& app, Invocation& in) { cli::add_id_flags(app, in.id); },
+     [](Invocation& in) { return cli::run_state(in.id, in.global.state_root); }},
+    {"delete", "OCI: remove a container (--force kills it first)",
+     [](CLI::App& app, Invocation& in) { cli::add_delete_flags(app, in.remove); },
+     [](Invocation& in) { return cli::run_delete(in.remove, in.global.state_root); }},
+    {"features", "OCI: print what this runtime supports (features JSON)", [](CLI::App&, Invocation&) {},
+     [](Invocation&) { return cli::run_features(); }},
+};
+
+const Command* find_command(const std::string& name) {
+  const auto* it =
+      std::find_if(std::begin(kCommands), std::end(kCommands), [&](const Command& c) { return name == c.name; });
+  return it == std::end(kCommands) ? nullptr : it;
 }
 
 // Index of the subcommand word (skipping global flags and their values), or args.size().
@@ -152,10 +279,13 @@ int main(int argc, char** argv) {
       return barco::kExitBarcoError;
     }
   }
-  barco::cli::StartupLaps startup;
+  barco::StartupLaps startup;
+  Invocation in;
+  in.args = args;
+  in.startup = &startup;
+  GlobalFlags& g = in.global;
   CLI::App app{"barco: a small, fast, explainable Linux container runtime"};
   app.require_subcommand(1);
-  GlobalFlags g;
   app.add_flag("-v,--verbose", g.verbosity, "Log every step as it runs (same as --log-level debug)");
   app.add_option("--log-level", g.log_level, "trace, debug, info, warn (default), error, critical, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
@@ -175,150 +305,45 @@ int main(int argc, char** argv) {
   // and subcommand against the existing ones and gives every subcommand its own help flag,
   // which was most of a start's user-space work. Without a known subcommand (--help, a
   // typo) all are defined, so the help and the error list them.
-  static constexpr std::pair<const char*, const char*> kCommands[] = {
-      {"run", "Run a command in a new container (or: run --bundle DIR ID, OCI)"},
-      {"exec", "Run a command in a running container, with its isolation"},
-      {"ps", "List containers (-a: also exited); ps ID: the container's processes"},
-      {"logs", "Print a detached container's output (-f: follow)"},
-      {"stop", "SIGTERM, then SIGKILL after -t seconds"},
-      {"kill", "Send a signal: kill [-s SIG] ID, or kill ID SIG (OCI)"},
-      {"rm", "Remove containers: cgroups, copy-on-write layer, log, record"},
-      {"pause", "Freeze every process of a container (cgroup freezer)"},
-      {"resume", "Thaw a paused container"},
-      {"doctor", "Check this host: cgroups, namespaces, seccomp, overlayfs"},
-      {"audit", "Show what a container can reach: every boundary blocked or possible"},
-      {"lab", "Security lab exercises"},
-      {"gc", "Remove the records and cgroups of containers whose barco died"},
-      {"spec", "OCI: write a default config.json"},
-      {"create", "OCI: set a container up from a bundle; it waits for start"},
-      {"start", "OCI: run the command of a created container"},
-      {"state", "OCI: print a container's state JSON"},
-      {"delete", "OCI: remove a container (--force kills it first)"},
-      {"features", "OCI: print what this runtime supports (features JSON)"},
-  };
-  const bool known =
-      std::any_of(std::begin(kCommands), std::end(kCommands), [&](const auto& c) { return invoked == c.first; });
-  if (!known && !invoked.empty()) {
+  const Command* command = find_command(invoked);
+  if (command == nullptr && !invoked.empty()) {
     std::fprintf(stderr, "barco: unknown command '%s' — hint: barco --help lists them\n", invoked.c_str());
     return barco::kExitBarcoError;
   }
-  std::map<std::string, CLI::App*> commands;
-  for (const auto& [name, help] : kCommands) {
-    if (!known || invoked == name) {
-      commands[name] = app.add_subcommand(name, help);
+  CLI::App* sub = nullptr;
+  for (const auto& c : kCommands) {
+    if (command == nullptr || command == &c) {
+      sub = app.add_subcommand(c.name, c.help);
     }
   }
-  auto* const sub = known ? commands.at(invoked) : nullptr;
-  auto parsed = [&](const char* name) { return sub != nullptr && invoked == name && sub->parsed(); };
-
-  barco::cli::RunFlags run_flags;
-  barco::cli::AuditFlags audit_flags;
-  barco::cli::LabFlags lab_flags;
-  bool doctor_json = false;
-  barco::cli::PsFlags ps_flags;
-  barco::cli::LogsFlags logs_flags;
-  barco::cli::StopFlags stop_flags;
-  barco::cli::KillFlags kill_flags;
-  barco::cli::RmFlags rm_flags;
-  barco::cli::PauseFlags pause_flags;
-  barco::cli::ExecFlags exec_flags;
-  barco::cli::SpecFlags spec_flags;
-  barco::cli::CreateFlags create_flags;
-  barco::cli::IdFlags id_flags;
-  barco::cli::DeleteFlags delete_flags;
-  int run_verbosity = 0;
-  CLI::App* compare = nullptr;
-  if (sub != nullptr) {
-    const std::map<std::string, std::function<void()>> definitions = {
-        {"run",
-         [&] {
-           barco::cli::add_run_flags(*sub, run_flags);
-           // `barco -v run` is verbose, `barco run -v` a volume (docker's -v); --verbose works in both places.
-           sub->add_flag("--verbose", run_verbosity, "Log every step as it runs");
-         }},
-        {"exec", [&] { barco::cli::add_exec_flags(*sub, exec_flags); }},
-        {"ps", [&] { barco::cli::add_ps_flags(*sub, ps_flags); }},
-        {"logs", [&] { barco::cli::add_logs_flags(*sub, logs_flags); }},
-        {"stop", [&] { barco::cli::add_stop_flags(*sub, stop_flags); }},
-        {"kill", [&] { barco::cli::add_kill_flags(*sub, kill_flags); }},
-        {"rm", [&] { barco::cli::add_rm_flags(*sub, rm_flags); }},
-        {"pause", [&] { barco::cli::add_pause_flags(*sub, pause_flags); }},
-        {"resume", [&] { barco::cli::add_pause_flags(*sub, pause_flags); }},
-        {"doctor", [&] { barco::cli::add_doctor_flags(*sub, doctor_json); }},
-        {"audit", [&] { barco::cli::add_audit_flags(*sub, audit_flags); }},
-        {"lab",
-         [&] {
-           sub->require_subcommand(1);
-           compare =
-               sub->add_subcommand("compare", "Audit a default, a --privileged and a k3s-style container side by side");
-           barco::cli::add_lab_flags(*compare, lab_flags);
-         }},
-        {"spec", [&] { barco::cli::add_spec_flags(*sub, spec_flags); }},
-        {"create", [&] { barco::cli::add_create_flags(*sub, create_flags); }},
-        {"start", [&] { barco::cli::add_id_flags(*sub, id_flags); }},
-        {"state", [&] { barco::cli::add_id_flags(*sub, id_flags); }},
-        {"delete", [&] { barco::cli::add_delete_flags(*sub, delete_flags); }},
-    };
-    if (const auto it = definitions.find(invoked); it != definitions.end()) {
-      it->second();
-    }
+  if (command != nullptr) {
+    command->define(*sub, in);
   }
 
   // The words from the container's command on are not barco's: CLI11 sees only the rest.
   // For exec the command follows the container id.
-  size_t command_at = args.size();
+  in.command_at = args.size();
   if (invoked == "run") {
-    command_at = barco::cli::find_command_start(*sub, args, sub_at + 1);
+    in.command_at = cli::find_command_start(*sub, args, sub_at + 1);
   } else if (invoked == "exec") {
-    command_at = std::min(barco::cli::find_command_start(*sub, args, sub_at + 1) + 1, args.size());
-    exec_flags.command.assign(args.begin() + static_cast<std::ptrdiff_t>(command_at), args.end());
+    in.command_at = std::min(cli::find_command_start(*sub, args, sub_at + 1) + 1, args.size());
+    in.exec.command.assign(args.begin() + static_cast<std::ptrdiff_t>(in.command_at), args.end());
   }
-  std::vector<char*> barco_argv(argv, argv + command_at);
+  std::vector<char*> barco_argv(argv, argv + in.command_at);
   try {
     app.parse(static_cast<int>(barco_argv.size()), barco_argv.data());
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? 0 : barco::kExitBarcoError;
   }
-  setup_logging(g, run_verbosity);
-  const auto& root = g.state_root;
-  run_flags.data_root = g.data_root;
-  audit_flags.run.data_root = g.data_root;
+  setup_logging(g, in.run_verbosity);
+  in.run.data_root = g.data_root;
+  in.audit.run.data_root = g.data_root;
+  if (command == nullptr) {
+    return barco::kExitBarcoError;  // CLI11 has refused the command line already
+  }
   try {
-    if (parsed("doctor")) return barco::cli::run_doctor(doctor_json);
-    if (parsed("audit")) return barco::cli::run_audit(audit_flags, root);
-    if (compare != nullptr && compare->parsed()) return barco::cli::run_lab_compare(lab_flags, root);
-    if (parsed("gc")) {
-      for (const auto& id : barco::remove_stale_records(root)) {
-        std::printf("removed %s\n", id.c_str());
-      }
-      return 0;
-    }
-    if (parsed("ps")) return barco::cli::run_ps(ps_flags, root);
-    if (parsed("logs")) return barco::cli::run_logs(logs_flags, root);
-    if (parsed("stop")) return barco::cli::run_stop(stop_flags, root);
-    if (parsed("kill")) return barco::cli::run_kill(kill_flags, root);
-    if (parsed("rm")) return barco::cli::run_rm(rm_flags, root);
-    if (parsed("pause")) return barco::cli::run_pause(pause_flags, root, true);
-    if (parsed("resume")) return barco::cli::run_pause(pause_flags, root, false);
-    if (parsed("exec")) return barco::cli::run_exec(exec_flags, root);
-    if (parsed("spec")) return barco::cli::run_spec(spec_flags);
-    if (parsed("create")) return barco::cli::run_create(create_flags, root, g.systemd_cgroup);
-    if (parsed("start")) return barco::cli::run_start(id_flags, root);
-    if (parsed("state")) return barco::cli::run_state(id_flags, root);
-    if (parsed("delete")) return barco::cli::run_delete(delete_flags, root);
-    if (parsed("features")) return barco::cli::run_features();
-    const auto words = barco::cli::command_from_args(args, command_at);
-    if (!run_flags.bundle.empty()) {
-      if (words.size() != 1) {
-        throw barco::ConfigError("run --bundle DIR ID: expected exactly one container id after the flags",
-                                 "the command comes from the bundle's config.json");
-      }
-      return barco::cli::run_bundle(run_flags, words.front(), root, g.systemd_cgroup);
-    }
-    run_flags.command = words;
-    startup.lap("flags");
-    return run_command(run_flags, root, startup);
+    return command->run(in);
   } catch (const barco::ConfigError& e) {
     barco::report_error(e.error());
     return barco::kExitBarcoError;

@@ -1,10 +1,7 @@
 #include "cli/oci_command.hpp"
 
-#include "runtime/containers.hpp"
-#include "runtime/hooks.hpp"
-#include "sys/files.hpp"
-
 #include <barco/container_id.hpp>
+#include <barco/files.hpp>
 #include <barco/oci.hpp>
 #include <barco/parse.hpp>
 #include <barco/runtime.hpp>
@@ -22,6 +19,15 @@
 
 namespace barco::cli {
 namespace {
+
+// 0, or 1 with the error reported (runc's codes for the OCI verbs).
+int exit_status(const Result<void>& r) {
+  if (r) {
+    return 0;
+  }
+  report_error(r.error());
+  return 1;
+}
 
 std::string absolute_bundle(const std::string& bundle) {
   std::error_code ec;
@@ -53,50 +59,7 @@ ContainerConfig bundle_config(const std::string& bundle_arg, const std::string& 
   if (systemd_cgroup) {
     c.cgroups_path = systemd_cgroups_path(c.cgroups_path);
   }
-  c.freezer = true;
   return std::move(parsed.config);
-}
-
-Hooks stored_hooks(const ContainerView& v) {
-  auto text = read_file(v.dir + "/config.json");
-  if (!text) {
-    return {};
-  }
-  try {
-    return parse_oci_config(*text, OciContext{v.info.bundle, v.info.id}).config.hooks;
-  } catch (const ConfigError&) {
-    return {};
-  }
-}
-
-std::string state_text(const ContainerView& v, const std::string& status) {
-  return oci_state_json(
-             OciState{v.info.id, status, v.info.pid, v.info.bundle, v.info.created, nlohmann::json::object()})
-      .dump();
-}
-
-// Opens the exec FIFO for reading, which lets the waiting container go on; fails when the
-// container died meanwhile instead of blocking forever.
-Result<void> release_container(const ContainerView& v) {
-  const std::string fifo_path = v.dir + "/exec.fifo";
-  const UniqueFd fifo(::open(fifo_path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
-  if (!fifo.valid()) {
-    return Error{errno, "start", "open(\"" + fifo_path + "\")", "container '" + v.info.id + "' was started already"};
-  }
-  auto init = open_init(v);
-  if (!init) {
-    return init.error();
-  }
-  std::array<pollfd, 2> fds{{{fifo.get(), POLLIN, 0}, {init->get(), POLLIN, 0}}};
-  if (::poll(fds.data(), fds.size(), 10'000) <= 0 || (fds[0].revents & POLLIN) == 0) {
-    return plain_error("start " + v.info.id, "the container did not reach its start point (it exited, or is stuck)");
-  }
-  char byte = 0;
-  if (::read(fifo.get(), &byte, 1) != 1) {
-    return errno_error("read(\"" + fifo_path + "\")");
-  }
-  ::unlink(fifo_path.c_str());
-  return {};
 }
 
 }  // namespace
@@ -163,77 +126,32 @@ int run_create(const CreateFlags& f, const std::string& root, bool systemd_cgrou
     throw ConfigError("--preserve-fds " + std::to_string(f.preserve_fds) + ": not supported",
                       "barco closes every fd above 2 before the command (CVE-2024-21626)");
   }
-  if (::geteuid() != 0) {
-    throw ConfigError("barco create: not running as root", "creating namespaces and mounts needs root");
-  }
-  auto config = bundle_config(f.bundle, f.id, systemd_cgroup);
-  config.exec_fifo = root + "/" + f.id + "/exec.fifo";
-  const auto host = real_host();
-  const auto plan = build_plan(config, plan_host(host, root));
-  for (const auto& problem : plan.unenforced) {
-    spdlog::warn("{}", problem);
-  }
-  RunOptions options;
-  options.state_root = root;
-  options.log_steps = spdlog::should_log(spdlog::level::debug);
-  options.auto_remove = false;
-  options.handover = {true, f.pid_file, f.console_socket};
-  options.bundle = absolute_bundle(f.bundle);
-  return run_container(plan, options);
+  const auto config = bundle_config(f.bundle, f.id, systemd_cgroup);
+  LaunchRequest request;
+  request.state_root = root;
+  request.oci_create = true;
+  request.auto_remove = false;
+  request.handover = {true, f.pid_file, f.console_socket};
+  request.bundle = absolute_bundle(f.bundle);
+  return launch(config, request);
 }
 
 int run_start(const IdFlags& f, const std::string& root) {
-  auto v = find_container(root, f.id);
-  if (!v) {
-    report_error(v.error());
-    return 1;
-  }
-  if (v->status != "created") {
-    report_error(Error{0, "start", f.id, "the container is " + v->status + ", not created"});
-    return 1;
-  }
-  if (auto r = release_container(*v); !r) {
-    report_error(r.error());
-    return 1;
-  }
-  (void)update_state(v->dir, [](StateInfo& s) { s.status = "running"; });
-  const auto hooks = stored_hooks(*v);
-  if (auto r = run_hooks(hooks.poststart, "poststart", state_text(*v, "running")); !r) {
-    spdlog::warn("{}", r.error().message());
-  }
-  return 0;
+  return exit_status(start_container(root, f.id));
 }
 
 int run_state(const IdFlags& f, const std::string& root) {
-  auto v = find_container(root, f.id);
-  if (!v) {
-    report_error(v.error());
+  auto state = container_state_json(root, f.id);
+  if (!state) {
+    report_error(state.error());
     return 1;
   }
-  auto state = nlohmann::json::parse(state_text(*v, oci_status(*v)));
-  std::printf("%s\n", state.dump(2).c_str());
+  std::printf("%s\n", nlohmann::json::parse(*state).dump(2).c_str());
   return 0;
 }
 
 int run_delete(const DeleteFlags& f, const std::string& root) {
-  auto v = find_container(root, f.id);
-  if (!v) {
-    report_error(v.error());
-    return 1;
-  }
-  if (v->status == "running" && !f.force) {
-    report_error(Error{EBUSY, "delete", f.id, "the container is running: kill it first, or use delete --force"});
-    return 1;
-  }
-  const auto hooks = stored_hooks(*v);
-  if (auto r = remove_container(root, f.id, true); !r) {
-    report_error(r.error());
-    return 1;
-  }
-  if (auto r = run_hooks(hooks.poststop, "poststop", state_text(*v, "stopped")); !r) {
-    spdlog::warn("{}", r.error().message());
-  }
-  return 0;
+  return exit_status(delete_container(root, f.id, f.force));
 }
 
 int run_features() {
@@ -247,26 +165,14 @@ int run_bundle(const RunFlags& flags, const std::string& id, const std::string& 
     throw ConfigError("run --bundle --console-socket: not supported",
                       "barco run relays the pty itself; use create --console-socket, then start");
   }
-  auto config = bundle_config(flags.bundle, id, systemd_cgroup);
-  const auto host = real_host();
-  const auto plan = build_plan(config, plan_host(host, root));
-  if (flags.dry_run) {
-    std::fputs(format_plan(plan).c_str(), stdout);
-    return 0;
-  }
-  if (::geteuid() != 0) {
-    throw ConfigError("barco run: not running as root", "creating namespaces and mounts needs root");
-  }
-  for (const auto& problem : plan.unenforced) {
-    spdlog::warn("{}", problem);
-  }
-  RunOptions options;
-  options.state_root = root;
-  options.log_steps = spdlog::should_log(spdlog::level::debug);
-  options.timings = flags.timings;
-  options.bundle = absolute_bundle(flags.bundle);
-  options.handover.pid_file = flags.pid_file;
-  return run_container(plan, options);
+  const auto config = bundle_config(flags.bundle, id, systemd_cgroup);
+  LaunchRequest request;
+  request.state_root = root;
+  request.dry_run = flags.dry_run;
+  request.timings = flags.timings;
+  request.bundle = absolute_bundle(flags.bundle);
+  request.handover.pid_file = flags.pid_file;
+  return launch(config, request);
 }
 
 }  // namespace barco::cli

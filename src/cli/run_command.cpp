@@ -1,11 +1,8 @@
 #include "cli/run_command.hpp"
 
-#include "linux/seccomp.hpp"
-#include "sys/clock.hpp"
-#include "sys/files.hpp"
-
 #include <barco/container_id.hpp>
 #include <barco/defaults.hpp>
+#include <barco/files.hpp>
 #include <barco/privileged.hpp>
 #include <barco/runtime.hpp>
 #include <barco/user_db.hpp>
@@ -191,127 +188,7 @@ void apply_security(ContainerConfig& c, const RunFlags& flags, const HostView& h
   }
 }
 
-// "0-1" or "0,2-3" (a kernel list file): the highest number + 1, or `fallback`.
-int highest_listed_plus_one(const char* path, long fallback) {
-  const auto text = read_file(path);
-  const auto last = text ? text->find_last_of("0123456789") : std::string::npos;
-  if (last == std::string::npos) {
-    return static_cast<int>(fallback);
-  }
-  const auto before = text->find_last_not_of("0123456789", last);
-  return std::atoi(text->c_str() + (before == std::string::npos ? 0 : before + 1)) + 1;
-}
-
-// Highest online CPU + 1 (a hole in the online list still counts as a CPU number).
-int online_cpu_count() {
-  return highest_listed_plus_one("/sys/devices/system/cpu/online", ::sysconf(_SC_NPROCESSORS_ONLN));
-}
-
 }  // namespace
-
-std::optional<std::string> read_image_file(const std::string& root, const std::string& path) {
-  auto r = read_file_in_root(root, path);
-  if (!r && r.error().err != ENOENT) {
-    throw ConfigError(r.error());  // a FIFO, a device, a huge file: refused, not read
-  }
-  return r ? std::optional<std::string>(std::move(r.value())) : std::nullopt;
-}
-
-HostView real_host() {
-  HostView h;
-  h.env = [](const std::string& key) -> std::optional<std::string> {
-    const char* v = std::getenv(key.c_str());
-    return v != nullptr ? std::optional<std::string>(v) : std::nullopt;
-  };
-  h.stdin_is_tty = [] { return ::isatty(STDIN_FILENO) != 0; };
-  h.read_host_file = [](const std::string& path) -> std::optional<std::string> {
-    auto r = read_file(path);
-    return r ? std::optional<std::string>(std::move(r.value())) : std::nullopt;
-  };
-  h.read_rootfs_file = [](const std::string& root, const std::string& path) -> std::optional<std::string> {
-    return read_image_file(root, path);
-  };
-  h.check_directory = [](const std::string& path) -> std::string {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) < 0) {
-      return std::strerror(errno);
-    }
-    return S_ISDIR(st.st_mode) ? "" : "not a directory";
-  };
-  h.exists = [](const std::string& path) {
-    struct stat st {};
-    return ::stat(path.c_str(), &st) == 0;
-  };
-  h.absolute = [](const std::string& path) {
-    char buf[PATH_MAX];
-    return ::realpath(path.c_str(), buf) != nullptr ? std::string(buf) : path;
-  };
-  h.new_id = [] { return random_container_id(); };
-  h.kernel_release = [] {
-    utsname u{};
-    return ::uname(&u) == 0 ? std::string(u.release) : std::string();
-  };
-  h.cap_last_cap = [] {
-    auto text = read_file("/proc/sys/kernel/cap_last_cap");
-    return text ? std::atoi(text->c_str()) : 40;
-  };
-  h.caller_bounding = [] {
-    CapMask bounding = 0;
-    for (int cap = 0; cap < 64; ++cap) {
-      if (::prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1) {
-        bounding |= cap_bit(cap);
-      }
-    }
-    return bounding;
-  };
-  h.device_at = [](const std::string& path) -> std::optional<Device> {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) < 0 || !(S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))) {
-      return std::nullopt;
-    }
-    return Device{path, S_ISBLK(st.st_mode) ? 'b' : 'c', major(st.st_rdev), minor(st.st_rdev), st.st_mode & 07777};
-  };
-  h.host_devices = [device_at = h.device_at] {
-    // docker's HostDevices: every node under /dev, except the container's own pts, shm and
-    // mqueue instances.
-    std::vector<Device> out;
-    std::error_code ec;
-    for (auto it = std::filesystem::recursive_directory_iterator("/dev", ec);
-         it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-      const auto path = it->path().string();
-      if (path == "/dev/pts" || path == "/dev/shm" || path == "/dev/mqueue") {
-        it.disable_recursion_pending();
-        continue;
-      }
-      // /dev/ptmx is the container devpts's (a link), /dev/console its pty (runc skips both).
-      if (!it->is_symlink(ec) && path != "/dev/ptmx" && path != "/dev/console") {
-        if (auto d = device_at(path)) {
-          out.push_back(*d);
-        }
-      }
-    }
-    return out;
-  };
-  h.cgroups = [] {
-    const auto mountinfo = read_file("/proc/self/mountinfo");
-    const auto own = read_file("/proc/self/cgroup");
-    return parse_cgroup_host(mountinfo ? *mountinfo : "", own ? *own : "");
-  };
-  h.online_cpus = online_cpu_count;
-  h.memory_nodes = [] { return highest_listed_plus_one("/sys/devices/system/node/online", 1); };
-  // One path per online CPU, named rather than listed from /sys (a directory scan and a
-  // stat per entry on every start): mask_paths skips the ones that do not exist.
-  h.thermal_throttle_paths = [] {
-    const int cpus = online_cpu_count();
-    std::vector<std::string> out;
-    out.reserve(static_cast<size_t>(std::max(cpus, 0)));
-    for (int cpu = 0; cpu < cpus; ++cpu) {
-      out.push_back("/sys/devices/system/cpu/cpu" + std::to_string(cpu) + "/thermal_throttle");
-    }
-    return out;
-  };
-  return h;
-}
 
 void add_run_flags(CLI::App& run, RunFlags& f) {
   run.footer(
@@ -531,7 +408,6 @@ ContainerConfig config_from_flags(const RunFlags& flags, const HostView& host) {
     throw ConfigError("--cgroup-parent '" + c.cgroup_parent + "': must be a relative path without ..",
                       "it is created below barco's own cgroup, e.g. --cgroup-parent ci/jobs");
   }
-  c.strict_cgroups = flags.strict_cgroups;
   if (flags.privileged) {
     if (c.has_private(Namespace::user)) {
       throw ConfigError("--privileged with --userns private",
@@ -542,19 +418,6 @@ ContainerConfig config_from_flags(const RunFlags& flags, const HostView& host) {
   return c;
 }
 
-PlanHost plan_host(const HostView& host, const std::string& state_root) {
-  return PlanHost{state_root, native_seccomp_arch(), KernelVersion::parse(host.kernel_release()), host.cap_last_cap(),
-                  host.cgroups()};
-}
-
-PlanHost plan_host(const HostView& host, const std::string& state_root, const RunFlags& flags) {
-  auto h = plan_host(host, state_root);
-  if (flags.cgroups_mode == "disabled") {
-    h.cgroups = CgroupHost{};  // as if the host had no cgroup filesystem: nothing is created
-  }
-  return h;
-}
-
 bool wants_overlay(const RunFlags& flags) {
   // With a private user namespace the layer would have to be reachable by the mapped root
   // through barco's root-only state directory, and upper/ needs user xattrs (tmpfs has them
@@ -562,86 +425,34 @@ bool wants_overlay(const RunFlags& flags) {
   return flags.overlay || (flags.detach && !flags.no_overlay && flags.userns != "private");
 }
 
-StartupLaps::StartupLaps() : last_ns_(monotonic_ns()) {}
-
-void StartupLaps::lap(const char* what) {
-  const int64_t now = monotonic_ns();
-  laps_.emplace_back(what, now - last_ns_);
-  last_ns_ = now;
-}
-
-int run_config(ContainerConfig config, const RunFlags& flags, const HostView& host, const std::string& state_root,
+int run_config(const ContainerConfig& config, const RunFlags& flags, const std::string& state_root,
                StartupLaps* startup) {
   if (!flags.console_socket.empty()) {
     throw ConfigError("run --console-socket: not supported",
                       "barco run relays the pty itself; an OCI caller uses create --console-socket, then start");
   }
-  // The writable layer and the log live on disk under the data root, not in the state
-  // root (/run: a tmpfs, so memory, on most hosts).
-  const std::string data_dir =
-      (flags.data_root.empty() ? std::string(kDefaultDataRoot) : flags.data_root) + "/" + config.id;
-  const int64_t log_limit =
-      flags.log_max_size.empty() ? kDefaultLogLimit : parse_size(flags.log_max_size, "--log-max-size");
   if (flags.overlay && config.has_private(Namespace::user)) {
     throw ConfigError("--overlay with --userns private is not supported",
                       "drop --overlay (the container then writes to the rootfs directory), or --userns private");
   }
-  if (wants_overlay(flags)) {
-    if (config.root.path.find_first_of(",:\\") != std::string::npos) {
-      throw ConfigError("--overlay: the rootfs path '" + config.root.path + "' contains ',', ':' or '\\'",
-                        "overlayfs options cannot carry them; move or link the rootfs to a plain path");
-    }
-    config.root.overlay_dir = data_dir + "/overlay";
+  LaunchRequest request;
+  request.state_root = state_root;
+  request.data_root = flags.data_root.empty() ? std::string(kDefaultDataRoot) : flags.data_root;
+  request.overlay = wants_overlay(flags);
+  if (request.overlay && config.root.path.find_first_of(",:\\") != std::string::npos) {
+    throw ConfigError("--overlay: the rootfs path '" + config.root.path + "' contains ',', ':' or '\\'",
+                      "overlayfs options cannot carry them; move or link the rootfs to a plain path");
   }
-  if (flags.detach) {
-    config.process.output_file = data_dir + "/container.log";
-    config.freezer = true;
-  }
-  if (config.seccomp_explicit && config.seccomp) {
-    for (const auto& name : unknown_syscall_names(*config.seccomp)) {
-      spdlog::warn("seccomp profile {}: '{}' is not a syscall on any architecture libseccomp knows (a typo?)",
-                   config.seccomp->source, name);
-    }
-  }
-  const auto where = plan_host(host, state_root, flags);
-  if (!config.device_rules.empty() && where.cgroups.mode == CgroupMode::none && !flags.dry_run) {
-    spdlog::warn("device access is not restricted: {}", flags.cgroups_mode == "disabled"
-                                                            ? "--cgroups disabled"
-                                                            : "this host has no cgroup filesystem mounted");
-  }
-  const auto plan = build_plan(config, where);
-  if (startup != nullptr) {
-    startup->lap("plan");
-  }
-  for (const auto& problem : plan.unenforced) {
-    if (config.strict_cgroups) {
-      throw ConfigError(problem, "--strict-cgroups makes a limit that cannot be enforced an error");
-    }
-    spdlog::warn("{}", problem);
-  }
-  if (flags.dry_run) {
-    std::fputs(format_plan(plan).c_str(), stdout);
-    return 0;
-  }
-  if (::geteuid() != 0) {
-    throw ConfigError("barco run: not running as root",
-                      "creating namespaces and mounts needs root: run it with sudo (--dry-run works without)");
-  }
-  RunOptions options;
-  options.log_steps = spdlog::should_log(spdlog::level::debug);
-  options.timings = flags.timings;
-  if (startup != nullptr) {
-    options.startup_ns = startup->laps();
-  }
-  options.state_root = state_root;
-  options.detach = flags.detach;
-  options.auto_remove = !flags.detach || flags.auto_remove;
-  options.handover.pid_file = flags.pid_file;
-  if (!config.root.overlay_dir.empty() || !config.process.output_file.empty()) {
-    options.data_dir = data_dir;
-  }
-  options.log_limit = log_limit;
-  return run_container(plan, options);
+  request.detach = flags.detach;
+  request.auto_remove = !flags.detach || flags.auto_remove;
+  request.strict_cgroups = flags.strict_cgroups;
+  request.cgroups_disabled = flags.cgroups_mode == "disabled";
+  request.dry_run = flags.dry_run;
+  request.timings = flags.timings;
+  request.log_limit = flags.log_max_size.empty() ? kDefaultLogLimit : parse_size(flags.log_max_size, "--log-max-size");
+  request.handover.pid_file = flags.pid_file;
+  request.startup = startup;
+  return launch(config, request);
 }
 
 }  // namespace barco::cli

@@ -4,9 +4,11 @@
 #pragma once
 
 #include <barco/config.hpp>
+#include <barco/host.hpp>
 #include <barco/parse.hpp>
 #include <barco/plan.hpp>
 #include <barco/result.hpp>
+#include <barco/runtime.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -18,18 +20,6 @@
 #include <vector>
 
 namespace barco::cli {
-
-// --timings: laps of barco's own start-up, from main() to the plan.
-class StartupLaps {
- public:
-  StartupLaps();  // the clock starts here: construct it first thing in main()
-  void lap(const char* what);
-  [[nodiscard]] const std::vector<std::pair<std::string, int64_t>>& laps() const { return laps_; }
-
- private:
-  int64_t last_ns_;
-  std::vector<std::pair<std::string, int64_t>> laps_;
-};
 
 struct RunFlags {
   std::string rootfs;
@@ -77,38 +67,6 @@ struct RunFlags {
   std::vector<std::string> command;
 };
 
-// A file of the image (/etc/passwd, /etc/group): nullopt when absent, ConfigError when it is
-// a FIFO, a device or too large.
-[[nodiscard]] std::optional<std::string> read_image_file(const std::string& root, const std::string& path);
-
-// What the mapping needs to know about the machine it runs on.
-struct HostView {
-  EnvLookup env;
-  std::function<bool()> stdin_is_tty;
-  // Contents of a host file (--env-file, /etc/subuid); nullopt when it cannot be read.
-  std::function<std::optional<std::string>(const std::string&)> read_host_file;
-  // Contents of a file inside the rootfs, resolved inside it; nullopt when absent. Throws
-  // ConfigError for a file barco refuses to read (not regular, larger than 4 MiB).
-  std::function<std::optional<std::string>(const std::string& rootfs, const std::string&)> read_rootfs_file;
-  // "" when `path` is an existing directory, else the reason (strerror or "not a directory").
-  std::function<std::string(const std::string&)> check_directory;
-  std::function<bool(const std::string&)> exists;
-  std::function<std::string(const std::string&)> absolute;  // realpath-like, no failure
-  std::function<std::string()> new_id;
-  std::function<std::string()> kernel_release;  // uname -r
-  std::function<int()> cap_last_cap;            // /proc/sys/kernel/cap_last_cap
-  std::function<CapMask()> caller_bounding;     // barco's own CapBnd
-  std::function<std::vector<Device>()> host_devices;
-  // The node at `path` as a Device, or nullopt when it is not a char/block device.
-  std::function<std::optional<Device>(const std::string&)> device_at;
-  std::function<std::vector<std::string>()> thermal_throttle_paths;  // docker masks these too
-  std::function<CgroupHost()> cgroups;                               // this machine's cgroup layout
-  std::function<int()> online_cpus;                                  // highest online CPU + 1
-  std::function<int()> memory_nodes;                                 // NUMA nodes
-};
-
-[[nodiscard]] HostView real_host();
-
 void add_run_flags(CLI::App& run, RunFlags& flags);
 
 // docker's rule: the command starts at the first word that is neither a flag nor a flag's
@@ -122,15 +80,11 @@ void add_run_flags(CLI::App& run, RunFlags& flags);
 // Throws ConfigError on bad values.
 [[nodiscard]] ContainerConfig config_from_flags(const RunFlags& flags, const HostView& host);
 
-[[nodiscard]] PlanHost plan_host(const HostView& host, const std::string& state_root);
-// With --cgroups disabled the plan sees no cgroups at all.
-[[nodiscard]] PlanHost plan_host(const HostView& host, const std::string& state_root, const RunFlags& flags);
-
 // Builds the plan for `config` and prints it (--dry-run) or runs it; returns barco's exit
 // status. Throws ConfigError for what the flags got wrong. `startup` (for --timings) gets
 // the plan's lap and is handed to the runtime.
-[[nodiscard]] int run_config(ContainerConfig config, const RunFlags& flags, const HostView& host,
-                             const std::string& state_root, StartupLaps* startup = nullptr);
+[[nodiscard]] int run_config(const ContainerConfig& config, const RunFlags& flags, const std::string& state_root,
+                             StartupLaps* startup = nullptr);
 
 // --overlay, or -d without --no-overlay.
 [[nodiscard]] bool wants_overlay(const RunFlags& flags);

@@ -1,21 +1,13 @@
 #include <barco/container_id.hpp>
 #include <barco/result.hpp>
 
-#include <sys/random.h>
-
 #include <array>
 #include <cctype>
 #include <cstdio>
 
 namespace barco {
 
-std::string random_container_id() {
-  std::array<unsigned char, 6> bytes{};
-  // getrandom never fails for 6 bytes once the pool is initialised; a short read still
-  // leaves a usable (if less random) id, so its result only needs no handling.
-  if (getrandom(bytes.data(), bytes.size(), 0) != static_cast<ssize_t>(bytes.size())) {
-    bytes.fill(0);
-  }
+std::string container_id_from_bytes(const std::array<unsigned char, kContainerIdBytes>& bytes) {
   std::string out;
   for (const auto b : bytes) {
     static constexpr char kHex[] = "0123456789abcdef";

@@ -77,7 +77,7 @@ std::string find_env(const std::vector<std::string>& env, const std::string& key
 
 class PlanBuilder {
  public:
-  explicit PlanBuilder(const ContainerConfig& c) : c_(c) {}
+  PlanBuilder(const ContainerConfig& c, const Placement& p) : c_(c), p_(p) {}
 
   Plan build(const PlanHost& host) {
     const std::string& state_root = host.state_root;
@@ -90,19 +90,19 @@ class PlanBuilder {
     const bool userns = c_.has_private(Namespace::user);
     parent(Where::parent_before_clone, op::ReserveId{state_root + "/" + c_.id, c_.root.path, c_.process.args},
            "mkdir is atomic: a second container with the same name is refused before any work");
-    if (!c_.root.overlay_dir.empty()) {
+    if (!p_.overlay_dir.empty()) {
       const uint32_t uid = userns && !c_.uid_mappings.empty() ? c_.uid_mappings.front().host_id : 0;
       const uint32_t gid = userns && !c_.gid_mappings.empty() ? c_.gid_mappings.front().host_id : 0;
-      parent(Where::parent_before_clone, op::PrepareOverlay{c_.root.overlay_dir, uid, gid},
+      parent(Where::parent_before_clone, op::PrepareOverlay{p_.overlay_dir, uid, gid},
              "inside the state record, so removing the container removes its writable layer");
     }
-    if (!c_.process.output_file.empty()) {
-      parent(Where::parent_before_clone, op::OpenLog{c_.process.output_file, !c_.process.terminal},
+    if (!p_.log_file.empty()) {
+      parent(Where::parent_before_clone, op::OpenLog{p_.log_file, !c_.process.terminal},
              "by the parent, on the host, before the container's mount namespace exists");
     }
     add_cgroup_steps(host);
-    if (!c_.exec_fifo.empty()) {
-      parent(Where::parent_before_clone, op::MakeExecFifo{c_.exec_fifo},
+    if (!p_.exec_fifo.empty()) {
+      parent(Where::parent_before_clone, op::MakeExecFifo{p_.exec_fifo},
              "in the record, before clone: the child keeps only an O_PATH fd of it across pivot_root");
     }
     if (c_.seccomp) {
@@ -117,7 +117,7 @@ class PlanBuilder {
            "namespaces are created with the process, so it never runs in the host's");
     // run -d and OCI create leave no barco behind to relay: their output goes to the log
     // or to the caller's own pipes.
-    add_isolation_from_host("the container's own processes", c_.process.output_file.empty() && c_.exec_fifo.empty());
+    add_isolation_from_host("the container's own processes", p_.log_file.empty() && p_.exec_fifo.empty());
     if (join_) {
       child(*join_,
             "first, so every later step and the command are confined; the child moves itself, which skips the "
@@ -159,8 +159,8 @@ class PlanBuilder {
           "as root, so a missing workdir can be created; the cwd is then verified to be inside the rootfs");
     add_close_fds("no host fd may reach the command (CVE-2024-21626)");
     add_privilege_steps(host);
-    if (!c_.exec_fifo.empty()) {
-      child(op::WaitForStart{c_.exec_fifo},
+    if (!p_.exec_fifo.empty()) {
+      child(op::WaitForStart{p_.exec_fifo},
             "barco create returns here; the container is set up and blocks on the FIFO until barco start reads it");
     }
     if (!c_.hooks.start_container.empty()) {
@@ -171,7 +171,7 @@ class PlanBuilder {
       child(op::StartInit{}, "barco's PID 1 forks the command, then reaps zombies and forwards signals");
     }
     add_exec_step();
-    if (!c_.exec_fifo.empty()) {
+    if (!p_.exec_fifo.empty()) {
       parent(Where::parent_after_clone, op::AwaitSetup{true},
              "relays the child's log lines and errors until it waits on the FIFO");
       parent(Where::parent_after_clone, op::HandOver{},
@@ -319,12 +319,12 @@ class PlanBuilder {
   }
 
   void add_filesystem_steps(bool userns, const PlanHost& host) {
-    const auto root = c_.root.mount_point();
+    const auto root = p_.mount_point(c_.root.path);
     child(op::MakeRootPrivate{}, "no mount made for the container may propagate back to the host");
-    if (c_.root.overlay_dir.empty()) {
+    if (p_.overlay_dir.empty()) {
       child(op::BindRootfs{root}, "pivot_root needs the new root to be a mount point");
     } else {
-      child(op::MountOverlay{c_.root.path, c_.root.overlay_dir, userns},
+      child(op::MountOverlay{c_.root.path, p_.overlay_dir, userns},
             "in the container's mount namespace, so the mount disappears with it and the image stays untouched");
     }
     // /dev first, so its nodes and submounts land in the tmpfs; user volumes last, so they
@@ -342,8 +342,8 @@ class PlanBuilder {
     }
     add_cgroup_mounts(host.cgroups);
     add_create_hooks();
-    if (!c_.process.output_file.empty() && !c_.process.terminal) {
-      child(op::RedirectOutput{c_.process.output_file},
+    if (!p_.log_file.empty() && !c_.process.terminal) {
+      child(op::RedirectOutput{p_.log_file},
             "the monitor opened the log before clone; stdout and stderr both go to it");
     }
     child(op::PivotRoot{root}, "after the mounts, then the old root is detached: no path to the host remains");
@@ -403,10 +403,10 @@ class PlanBuilder {
         create.bpf_devices_dir = unified_dir(cg);
       }
     }
-    if (c_.freezer && cg.mode != CgroupMode::unified) {
+    if (p_.freezer && cg.mode != CgroupMode::unified) {
       (void)dir_for("freezer");
     }
-    if (cg.mode == CgroupMode::unified && (r.any() || !create.bpf_devices_dir.empty() || c_.freezer)) {
+    if (cg.mode == CgroupMode::unified && (r.any() || !create.bpf_devices_dir.empty() || p_.freezer)) {
       add_v2_cgroup(r, cg, create, join);
     } else {
       if (!create.bpf_devices_dir.empty()) {
@@ -414,7 +414,7 @@ class PlanBuilder {
         join.tasks_files.push_back(create.bpf_devices_dir + "/cgroup.procs");
       }
       if (r.any()) {
-        add_v1_limits(r, c_.strict_cgroups, limit);
+        add_v1_limits(r, p_.strict_cgroups, limit);
       }
     }
     if (create.dirs.empty()) {
@@ -453,7 +453,7 @@ class PlanBuilder {
       // memory.swap.max is swap alone; docker's --memory-swap is memory plus swap.
       const int64_t swap = r.memory_swap ? (*r.memory_swap < 0 ? -1 : *r.memory_swap - *r.memory) : *r.memory;
       create.writes.push_back({dir + "/memory.swap.max", swap < 0 ? "max" : std::to_string(swap), "--memory-swap",
-                               !r.memory_swap || !c_.strict_cgroups});
+                               !r.memory_swap || !p_.strict_cgroups});
     }
     if (r.memory_reservation) {
       write("memory", "memory.low", std::to_string(*r.memory_reservation), "--memory-reservation");
@@ -541,7 +541,7 @@ class PlanBuilder {
     const bool writable = c_.cgroupfs == CgroupFs::automatic ? c_.privileged : c_.cgroupfs == CgroupFs::read_write;
     const unsigned long ro = writable ? 0 : MS_RDONLY;
     constexpr unsigned long kSafe = MS_NOSUID | MS_NODEV | MS_NOEXEC;
-    const auto root = c_.root.mount_point();
+    const auto root = p_.mount_point(c_.root.path);
     auto mount = [&](Mount m, const char* why) { child(op::MountFs{std::move(m), root}, why); };
     if (cg.mode == CgroupMode::unified) {
       mount({"/sys/fs/cgroup", "cgroup2", "cgroup2", kSafe | ro, {}, false},
@@ -608,7 +608,7 @@ class PlanBuilder {
   }
 
   void add_mount(const Mount& m) {
-    child(op::MountFs{m, c_.root.mount_point()},
+    child(op::MountFs{m, p_.mount_point(c_.root.path)},
           is_under_dev(m) ? "inside the container's /dev tmpfs" : "before pivot_root, while host paths are reachable");
   }
 
@@ -619,7 +619,7 @@ class PlanBuilder {
       devices.push_back({"/dev/console", 'f', 0, 0, 0600});
     }
     for (const auto& d : devices) {
-      child(op::MakeDevice{d, c_.root.mount_point(), userns && d.type != 'f'},
+      child(op::MakeDevice{d, p_.mount_point(c_.root.path), userns && d.type != 'f'},
             userns ? "a user namespace cannot mknod: the host node is bound instead" : "mknod in the /dev tmpfs");
     }
     static const std::pair<const char*, const char*> kLinks[] = {
@@ -627,7 +627,7 @@ class PlanBuilder {
         {"/proc/self/fd/1", "/dev/stdout"}, {"/proc/self/fd/2", "/dev/stderr"},
     };
     for (const auto& [target, link] : kLinks) {
-      child(op::MakeSymlink{target, link, c_.root.mount_point()}, "the links every libc expects in /dev");
+      child(op::MakeSymlink{target, link, p_.mount_point(c_.root.path)}, "the links every libc expects in /dev");
     }
   }
 
@@ -638,6 +638,7 @@ class PlanBuilder {
   void child(Operation o, std::string why) { parent(Where::child, std::move(o), std::move(why)); }
 
   const ContainerConfig& c_;
+  const Placement& p_;
   Plan plan_;
   std::optional<op::JoinCgroups> join_;
   std::optional<op::ReportOom> oom_;
@@ -681,12 +682,17 @@ std::vector<const Step*> Plan::steps_at(Where w) const {
   return out;
 }
 
+Plan build_plan(const ContainerConfig& config, const Placement& placement, const PlanHost& host) {
+  return PlanBuilder(config, placement).build(host);
+}
+
 Plan build_plan(const ContainerConfig& config, const PlanHost& host) {
-  return PlanBuilder(config).build(host);
+  return build_plan(config, Placement{}, host);
 }
 
 Plan build_exec_plan(const ContainerConfig& config, const ExecTarget& target, const PlanHost& host) {
-  return PlanBuilder(config).build_exec(target, host);
+  const Placement none;
+  return PlanBuilder(config, none).build_exec(target, host);
 }
 
 }  // namespace barco

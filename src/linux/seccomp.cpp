@@ -1,7 +1,7 @@
 #include "linux/seccomp.hpp"
 
-#include "sys/files.hpp"
-#include "sys/unique_fd.hpp"
+#include <barco/files.hpp>
+#include <barco/unique_fd.hpp>
 
 #include <seccomp.h>
 

@@ -15,8 +15,8 @@
 #include "runtime/hooks.hpp"
 #include "runtime/init.hpp"
 #include "runtime/signals.hpp"
-#include "sys/clock.hpp"
 
+#include <barco/clock.hpp>
 #include <barco/runtime.hpp>
 
 #include <spdlog/spdlog.h>

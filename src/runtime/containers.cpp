@@ -1,10 +1,10 @@
 #include "runtime/containers.hpp"
 
 #include "linux/cgroups.hpp"
-#include "sys/files.hpp"
 #include "sys/sys.hpp"
 
 #include <barco/container_id.hpp>
+#include <barco/files.hpp>
 
 #include <poll.h>
 #include <sys/syscall.h>
@@ -37,7 +37,7 @@ UniqueFd pidfd_open(pid_t pid) {
 ContainerView view_of(StateInfo info, const std::string& root, const std::string& id) {
   const bool monitor = alive(info.barco_pid, info.barco_start_time);
   const bool init = alive(info.pid, info.pid_start_time);
-  if (!monitor && info.status != "exited") {
+  if (!monitor && info.status != ContainerStatus::exited) {
     // The monitor records the exit before it exits, so the record read before this check
     // may be older than the monitor's death: read it again rather than call it killed.
     if (auto again = read_state(root, id)) {
@@ -49,22 +49,45 @@ ContainerView view_of(StateInfo info, const std::string& root, const std::string
 
 }  // namespace
 
+const char* status_name(ContainerStatus s) {
+  switch (s) {
+    case ContainerStatus::creating: return "creating";
+    case ContainerStatus::created: return "created";
+    case ContainerStatus::running: return "running";
+    case ContainerStatus::paused: return "paused";
+    case ContainerStatus::exited: return "exited";
+  }
+  return "exited";
+}
+
+ContainerStatus parse_status(const std::string& name) {
+  for (const auto s :
+       {ContainerStatus::creating, ContainerStatus::created, ContainerStatus::running, ContainerStatus::paused}) {
+    if (name == status_name(s)) {
+      return s;
+    }
+  }
+  return ContainerStatus::exited;
+}
+
 ContainerView derive_view(StateInfo info, std::string dir, bool monitor_alive, bool init_alive) {
-  ContainerView v{std::move(info), std::move(dir), {}, {}};
+  ContainerView v{std::move(info), std::move(dir), ContainerStatus::exited, {}};
   const auto& s = v.info;
-  if (s.status == "exited") {
-    v.status = "exited";
+  if (s.status == ContainerStatus::exited) {
+    v.status = ContainerStatus::exited;
   } else if (s.oci) {
     // No monitor: the OCI caller (conmon) reaps the init; barco create has long exited.
-    v.status = (s.status == "creating" && !monitor_alive) || (s.pid > 0 && !init_alive) ? "exited" : s.status;
+    v.status = (s.status == ContainerStatus::creating && !monitor_alive) || (s.pid > 0 && !init_alive)
+                   ? ContainerStatus::exited
+                   : s.status;
   } else if (monitor_alive) {
     v.status = s.status;
   } else if (init_alive) {
-    v.status = "running";
+    v.status = ContainerStatus::running;
     v.note = "the monitor is gone; nobody will record the exit";
   } else {
     // The init had PR_SET_PDEATHSIG(SIGKILL) towards its monitor: it died with it.
-    v.status = "exited";
+    v.status = ContainerStatus::exited;
     v.info.exit_code = 128 + SIGKILL;
     v.note = "the monitor was killed, and the container with it (PDEATHSIG)";
   }
@@ -72,7 +95,14 @@ ContainerView derive_view(StateInfo info, std::string dir, bool monitor_alive, b
 }
 
 std::string oci_status(const ContainerView& v) {
-  return v.status == "exited" ? "stopped" : v.status;
+  switch (v.status) {
+    case ContainerStatus::creating: return "creating";
+    case ContainerStatus::created: return "created";
+    case ContainerStatus::running: return "running";
+    case ContainerStatus::paused: return "paused";  // runc's word too
+    case ContainerStatus::exited: return "stopped";
+  }
+  return "stopped";
 }
 
 std::vector<ContainerView> list_containers(const std::string& root) {
@@ -110,7 +140,7 @@ Result<UniqueFd> open_init(const ContainerView& v) {
     return Error{ESRCH,
                  {},
                  "pidfd_open(" + std::to_string(v.info.pid) + ")",
-                 "container '" + v.info.id + "' is not running (" + v.status + ")"};
+                 "container '" + v.info.id + "' is not running (" + status_name(v.status) + ")"};
   }
   return fd;
 }
@@ -143,7 +173,7 @@ bool wait_for_exit(const std::string& root, const std::string& id, int timeout_m
   // The monitor writes the exit status right after it reaped the init.
   while (std::chrono::steady_clock::now() < deadline) {
     v = find_container(root, id);
-    if (!v || v->status == "exited") {
+    if (!v || v->status == ContainerStatus::exited) {
       return true;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -156,7 +186,7 @@ Result<void> stop_container(const std::string& root, const std::string& id, int 
   if (!v) {
     return v.error();
   }
-  if (v->status == "exited") {
+  if (v->status == ContainerStatus::exited) {
     return {};
   }
   if (auto r = signal_container(*v, SIGTERM); !r) {
@@ -165,7 +195,7 @@ Result<void> stop_container(const std::string& root, const std::string& id, int 
   if (wait_for_exit(root, id, timeout_s * 1000)) {
     return {};
   }
-  if (auto again = find_container(root, id); again && again->status != "exited") {
+  if (auto again = find_container(root, id); again && again->status != ContainerStatus::exited) {
     (void)signal_container(*again, SIGKILL);
   }
   if (!wait_for_exit(root, id, 10'000)) {
@@ -188,11 +218,13 @@ Result<void> remove_container(const std::string& root, const std::string& id, bo
     }
     return v.error();
   }
-  if (v->status != "exited" && v->status != "created" && !force) {
-    return Error{
-        EBUSY, {}, "rm " + id, "container '" + id + "' is " + v->status + ": barco stop it first, or use rm -f"};
+  if (v->status != ContainerStatus::exited && v->status != ContainerStatus::created && !force) {
+    return Error{EBUSY,
+                 {},
+                 "rm " + id,
+                 "container '" + id + "' is " + status_name(v->status) + ": barco stop it first, or use rm -f"};
   }
-  if (v->status != "exited") {
+  if (v->status != ContainerStatus::exited) {
     (void)signal_container(*v, SIGKILL);
     (void)wait_for_exit(root, id, 10'000);
   }

@@ -1,11 +1,13 @@
 // run, create and exec: a ParentRun walks the plan's parent steps (before clone, after
 // clone, after the exit); errors come back as values and are reported once, here.
+#include "runtime/executor.hpp"
+
 #include "runtime/parent.hpp"
 #include "runtime/supervisor.hpp"
-#include "sys/clock.hpp"
 #include "sys/exec.hpp"
 #include "sys/sys.hpp"
 
+#include <barco/clock.hpp>
 #include <barco/runtime.hpp>
 
 #include <fcntl.h>

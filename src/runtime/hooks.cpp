@@ -3,7 +3,8 @@
 #include "runtime/signals.hpp"
 #include "runtime/supervisor.hpp"
 #include "sys/exec.hpp"
-#include "sys/unique_fd.hpp"
+
+#include <barco/unique_fd.hpp>
 
 #include <fcntl.h>
 #include <poll.h>

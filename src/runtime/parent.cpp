@@ -6,11 +6,11 @@
 #include "linux/userns.hpp"
 #include "runtime/child.hpp"
 #include "runtime/hooks.hpp"
-#include "sys/clock.hpp"
 #include "sys/clone.hpp"
 #include "sys/exec.hpp"
-#include "sys/files.hpp"
 
+#include <barco/clock.hpp>
+#include <barco/files.hpp>
 #include <barco/oci.hpp>
 
 #include <spdlog/spdlog.h>

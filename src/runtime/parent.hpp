@@ -5,15 +5,16 @@
 #pragma once
 
 #include "linux/cgroups.hpp"
+#include "runtime/executor.hpp"
 #include "runtime/signals.hpp"
 #include "runtime/state.hpp"
 #include "runtime/supervisor.hpp"
 #include "runtime/sync.hpp"
 #include "sys/sys.hpp"
-#include "sys/unique_fd.hpp"
 
 #include <barco/plan.hpp>
 #include <barco/runtime.hpp>
+#include <barco/unique_fd.hpp>
 
 #include <linux/filter.h>
 

@@ -1,10 +1,11 @@
 #include "runtime/state.hpp"
 
 #include "linux/cgroups.hpp"
-#include "sys/files.hpp"
 #include "sys/sys.hpp"
 
 #include <barco/container_id.hpp>
+#include <barco/files.hpp>
+#include <barco/runtime.hpp>
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -83,7 +84,7 @@ nlohmann::json to_json(const StateInfo& s) {
   nlohmann::json j = {{"id", s.id},
                       {"rootfs", s.rootfs},
                       {"command", s.command},
-                      {"status", s.status},
+                      {"status", status_name(s.status)},
                       {"pid", s.pid},
                       {"pid_start_time", s.pid_start_time},
                       {"barco_pid", s.barco_pid},
@@ -111,7 +112,7 @@ StateInfo state_from_json(const nlohmann::json& j) {
   StateInfo s;
   s.id = j.value("id", "");
   s.rootfs = j.value("rootfs", "");
-  s.status = j.value("status", "");
+  s.status = parse_status(j.value("status", ""));
   s.pid = j.value("pid", 0);
   s.barco_pid = j.value("barco_pid", 0);
   s.barco_start_time = j.value("barco_start_time", 0ULL);
@@ -333,21 +334,21 @@ void remove_data_dir(const StateInfo& info) {
 }
 
 Result<void> StateRecord::mark_running(pid_t pid) {
-  info_.status = "running";
+  info_.status = ContainerStatus::running;
   info_.pid = pid;
   info_.pid_start_time = process_start_time(pid);
   return write();
 }
 
 Result<void> StateRecord::mark_created(pid_t pid) {
-  info_.status = "created";
+  info_.status = ContainerStatus::created;
   info_.pid = pid;
   info_.pid_start_time = process_start_time(pid);
   return write();
 }
 
 Result<void> StateRecord::mark_exited(int exit_code, bool oom_killed) {
-  info_.status = "exited";
+  info_.status = ContainerStatus::exited;
   info_.exit_code = exit_code;
   info_.oom_killed = oom_killed;
   info_.finished = now_rfc3339();

@@ -7,6 +7,7 @@
 // records (run -d, OCI create) stay until `rm`/`delete`.
 #pragma once
 
+#include <barco/container.hpp>
 #include <barco/result.hpp>
 
 #include <nlohmann/json.hpp>
@@ -20,41 +21,14 @@
 
 namespace barco {
 
-struct StateInfo {
-  std::string id;
-  std::string rootfs;
-  std::vector<std::string> command;
-  std::string status = "creating";  // creating | created (OCI) | running | exited
-  pid_t pid = 0;                    // the container's init, as seen from the host
-  unsigned long long pid_start_time = 0;
-  pid_t barco_pid = 0;                      // the foreground barco, or the detached container's monitor
-  unsigned long long barco_start_time = 0;  // /proc/<pid>/stat field 22, to detect pid reuse
-  std::string created;                      // RFC 3339, UTC
-  std::vector<std::string> cgroups;         // removed when the record is found stale
-  bool detached = false;                    // kept after the exit, until rm
-  bool auto_remove = true;                  // run --rm: the monitor removes the record at the exit
-  std::optional<int> exit_code;             // docker's: the code, or 128+N
-  bool oom_killed = false;
-  std::string finished;  // RFC 3339, set with exit_code
-  std::string bundle;    // OCI bundle directory
-  bool oci = false;      // created by `barco create`: no monitor; the OCI caller reaps the init
-  std::string data_dir;  // the writable layer and the log (<data root>/<id>), removed with the record
-};
-
 [[nodiscard]] nlohmann::json to_json(const StateInfo& s);
 [[nodiscard]] StateInfo state_from_json(const nlohmann::json& j);
 
 // Removes the container's writable layer and log (its data_dir), if it has one.
 void remove_data_dir(const StateInfo& info);
 
-// Removes the records (and cgroups) of containers whose barco is gone; returns their ids.
-// Every reservation does this first; `barco gc` does only this.
-std::vector<std::string> remove_stale_records(const std::string& root);
-
 // Start time of a process in clock ticks since boot, 0 if it does not exist.
 [[nodiscard]] unsigned long long process_start_time(pid_t pid);
-
-[[nodiscard]] std::string now_rfc3339();
 
 // Reads <root>/<id>/state.json.
 Result<StateInfo> read_state(const std::string& root, const std::string& id);

@@ -3,9 +3,8 @@
 // exit status (the code, or 128+N for signal N).
 #pragma once
 
-#include "sys/unique_fd.hpp"
-
 #include <barco/result.hpp>
+#include <barco/unique_fd.hpp>
 
 #include <sys/types.h>
 

@@ -3,9 +3,8 @@
 // because the child's end is close-on-exec (nsjail's trick).
 #pragma once
 
-#include "sys/unique_fd.hpp"
-
 #include <barco/result.hpp>
+#include <barco/unique_fd.hpp>
 
 #include <optional>
 #include <string>

@@ -1,6 +1,5 @@
-#include "sys/files.hpp"
-
-#include "sys/unique_fd.hpp"
+#include <barco/files.hpp>
+#include <barco/unique_fd.hpp>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -130,6 +129,14 @@ Result<std::string> read_file_in_root(const std::string& root, const std::string
     return text.error();
   }
   return text;
+}
+
+std::optional<std::string> read_image_file(const std::string& root, const std::string& path) {
+  auto r = read_file_in_root(root, path);
+  if (!r && r.error().err != ENOENT) {
+    throw ConfigError(r.error());  // a FIFO, a device, a huge file: refused, not read
+  }
+  return r ? std::optional<std::string>(std::move(r.value())) : std::nullopt;
 }
 
 }  // namespace barco

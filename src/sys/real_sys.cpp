@@ -1,6 +1,6 @@
-#include "sys/files.hpp"
 #include "sys/sys.hpp"
 
+#include <barco/files.hpp>
 #include <barco/plan.hpp>
 
 #include <climits>

@@ -1,7 +1,8 @@
 // RealSys: the calls of the parent's host-side work (cgroups, overlay directories, the exec
 // FIFO, the log, the record's files, the cgroup v2 device filter).
-#include "sys/files.hpp"
 #include "sys/sys.hpp"
+
+#include <barco/files.hpp>
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -3,9 +3,8 @@
 // anything on the host through /proc/<pid>/exe.
 #pragma once
 
-#include "sys/unique_fd.hpp"
-
 #include <barco/result.hpp>
+#include <barco/unique_fd.hpp>
 
 #include <cstddef>
 

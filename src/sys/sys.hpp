@@ -6,9 +6,8 @@
 // names the syscall and its arguments.
 #pragma once
 
-#include "sys/unique_fd.hpp"
-
 #include <barco/result.hpp>
+#include <barco/unique_fd.hpp>
 
 #include <linux/bpf.h>
 #include <linux/filter.h>

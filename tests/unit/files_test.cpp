@@ -1,8 +1,8 @@
 // The parent's file helpers against a hostile directory: a planted link under a temporary
 // name, and the ELF prefix the sealed copy takes.
-#include "sys/files.hpp"
-
 #include "sys/sealed_exe.hpp"
+
+#include <barco/files.hpp>
 
 #include <gtest/gtest.h>
 

@@ -49,13 +49,14 @@ class ParentSteps : public ::testing::Test {
     auto c = config_from_words(
         {"--rootfs", "/r", "--name", "c1", "--userns", "private", "--memory", "64m", "--pids-limit", "10", "sh"});
     c.process.oom_score_adj = 100;
-    c.root.overlay_dir = root_ + "/c1/overlay";
-    c.process.output_file = root_ + "/c1.log";
-    c.exec_fifo = root_ + "/c1/exec.fifo";
+    Placement placement;
+    placement.overlay_dir = root_ + "/c1/overlay";
+    placement.log_file = root_ + "/c1.log";
+    placement.exec_fifo = root_ + "/c1/exec.fifo";
     PlanHost host;
     host.state_root = root_;
     host.cgroups = parse_cgroup_host(kPureV2, "0::/user.slice\n");
-    return build_plan(c, host);
+    return build_plan(c, placement, host);
   }
 
   // Walks the parent steps that need no child, in order; `owner` (if given) gets, per

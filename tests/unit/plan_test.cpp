@@ -229,8 +229,9 @@ TEST(Timings, ListEveryStepOfThePlanInOrder) {
 
 TEST(Plan, OverlayMountsTheCopyOnWriteRootInsteadOfTheBind) {
   auto c = config_from_words({"--rootfs", "/r", "sh"});
-  c.root.overlay_dir = "/run/barco/x/overlay";
-  const auto p = build_plan(c);
+  Placement placement;
+  placement.overlay_dir = "/run/barco/x/overlay";
+  const auto p = build_plan(c, placement, {});
   EXPECT_EQ(index_of(p, "bind_rootfs"), -1);
   expect_before(p, "prepare_overlay", "clone");
   expect_before(p, "make_root_private", "mount_overlay");
@@ -246,11 +247,13 @@ TEST(Plan, OverlayMountsTheCopyOnWriteRootInsteadOfTheBind) {
 
 TEST(Plan, DetachedOutputIsRedirectedBeforePivotRoot) {
   auto c = config_from_words({"--rootfs", "/r", "sh"});
-  c.process.output_file = "/run/barco/x/container.log";
-  const auto p = build_plan(c);
+  Placement placement;
+  placement.log_file = "/run/barco/x/container.log";
+  const auto p = build_plan(c, placement, {});
+  expect_before(p, "open_log", "clone");
   expect_before(p, "redirect_output", "pivot_root");
   c.process.terminal = true;  // the monitor relays the pty into the log instead
-  EXPECT_EQ(index_of(build_plan(c), "redirect_output"), -1);
+  EXPECT_EQ(index_of(build_plan(c, placement, {}), "redirect_output"), -1);
 }
 
 TEST(Plan, NamespacePathsAreJoinedNotCreated) {
@@ -269,13 +272,14 @@ TEST(Plan, NamespacePathsAreJoinedNotCreated) {
 
 TEST(Plan, OciCreateWaitsAfterThePrivilegeStepsAndHooksSitAtTheirPoints) {
   auto c = config_from_words({"--rootfs", "/r", "sh"});
-  c.exec_fifo = "/run/barco/x/exec.fifo";
+  Placement placement;
+  placement.exec_fifo = "/run/barco/x/exec.fifo";
   const Hook hook{"/bin/true", {}, {}, std::nullopt};
   c.hooks.create_runtime = {hook};
   c.hooks.create_container = {hook};
   c.hooks.start_container = {hook};
   c.hooks.poststart = {hook};
-  const auto p = build_plan(c);
+  const auto p = build_plan(c, placement, {});
   expect_before(p, "hook_pause", "create_runtime_hooks");
   expect_before(p, "create_runtime_hooks", "create_container_hooks");
   expect_before(p, "create_container_hooks", "pivot_root");
@@ -304,13 +308,14 @@ TEST(Plan, ExecJoinsTheContainerAndKeepsItsPrivilegeSteps) {
 
 TEST(Plan, FreezerCgroupForPause) {
   auto c = config_from_words({"--rootfs", "/r", "sh"});
-  c.freezer = true;
+  Placement placement;
+  placement.freezer = true;
   PlanHost host;
   host.cgroups = parse_cgroup_host(
       "30 25 0:26 / /sys/fs/cgroup/freezer rw - cgroup cgroup rw,freezer\n"
       "31 25 0:27 / /sys/fs/cgroup/devices rw - cgroup cgroup rw,devices\n",
       "5:freezer:/\n4:devices:/\n");
-  const auto plan = build_plan(c, host);
+  const auto plan = build_plan(c, placement, host);
   const auto& create = (*plan.find<op::CreateCgroups>());
   EXPECT_NE(std::find(create.dirs.begin(), create.dirs.end(), "/sys/fs/cgroup/freezer/barco/" + c.id),
             create.dirs.end());

@@ -149,9 +149,9 @@ TEST(ResourcePlan, StrictMakesOptionalFilesRequired) {
   host.cgroups = parse_cgroup_host(
       std::string(kMountinfo) + "38 31 0:35 / /sys/fs/cgroup/blkio rw - cgroup cgroup rw,blkio\n", kOwn);
   for (const bool strict : {false, true}) {
-    std::vector<std::string> words{"--rootfs", "/r", "--blkio-weight", "500", "sh"};
-    if (strict) words.insert(words.begin(), "--strict-cgroups");
-    const auto p = build_plan(config_from_words(words), host);
+    Placement placement;
+    placement.strict_cgroups = strict;
+    const auto p = build_plan(config_from_words({"--rootfs", "/r", "--blkio-weight", "500", "sh"}), placement, host);
     const auto& writes = (*p.find<op::CreateCgroups>()).writes;
     ASSERT_EQ(writes.size(), 1U);
     EXPECT_EQ(writes[0].optional, !strict);

@@ -19,8 +19,8 @@ struct FakeHost {
   CapMask bounding = 0x1ffffffffffULL & ~cap_bit(24);  // like this host: all but CAP_SYS_RESOURCE
   std::vector<Device> devices{{"/dev/fuse", 'c', 10, 229, 0666}, {"/dev/vda", 'b', 254, 0, 0660}};
 
-  [[nodiscard]] cli::HostView view() const {
-    cli::HostView h;
+  [[nodiscard]] HostView view() const {
+    HostView h;
     h.env = [this](const std::string& k) -> std::optional<std::string> {
       auto it = env.find(k);
       return it == env.end() ? std::nullopt : std::optional<std::string>(it->second);

@@ -4,6 +4,7 @@
 #include <barco/result.hpp>
 
 #include <cstddef>
+#include <optional>
 #include <string>
 
 namespace barco {
@@ -22,5 +23,9 @@ Result<void> write_file_atomic(const std::string& path, const std::string& conte
 // error, never a hang or an exhausted memory.
 inline constexpr size_t kMaxImageFileBytes = size_t{4} << 20;
 Result<std::string> read_file_in_root(const std::string& root, const std::string& path);
+
+// A file of the image (/etc/passwd, /etc/group): nullopt when absent, ConfigError when it is
+// a FIFO, a device or too large.
+[[nodiscard]] std::optional<std::string> read_image_file(const std::string& root, const std::string& path);
 
 }  // namespace barco

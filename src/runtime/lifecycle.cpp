@@ -1,0 +1,206 @@
+// The lifecycle verbs on containers that exist: kill, pause and resume, the process list,
+// and the OCI start, state and delete (with their hooks).
+#include "runtime/containers.hpp"
+#include "runtime/hooks.hpp"
+#include "runtime/state.hpp"
+
+#include <barco/files.hpp>
+#include <barco/oci.hpp>
+#include <barco/parse.hpp>
+#include <barco/runtime.hpp>
+#include <barco/unique_fd.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+
+namespace barco {
+namespace {
+
+bool exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+// The freezer of a container: v1 freezer.state, or v2 cgroup.freeze.
+Result<void> set_frozen(const ContainerView& v, bool freeze) {
+  for (const auto& dir : v.info.cgroups) {
+    if (exists(dir + "/freezer.state")) {
+      return write_file(dir + "/freezer.state", freeze ? "FROZEN" : "THAWED");
+    }
+    if (exists(dir + "/cgroup.freeze")) {
+      return write_file(dir + "/cgroup.freeze", freeze ? "1" : "0");
+    }
+  }
+  return Error{ENOTSUP,
+               {},
+               "pause " + v.info.id,
+               "the container has no freezer cgroup (run with -d, or created by barco create, on a host with one)"};
+}
+
+Result<void> freeze(const std::string& root, const std::string& id, bool frozen) {
+  auto v = find_container(root, id);
+  if (!v) {
+    return v.error();
+  }
+  if (v->status != ContainerStatus::running && v->status != ContainerStatus::paused) {
+    return Error{
+        EINVAL, {}, (frozen ? "pause " : "resume ") + id, "container '" + id + "' is " + status_name(v->status)};
+  }
+  if (auto r = set_frozen(*v, frozen); !r) {
+    return r;
+  }
+  return update_state(v->dir,
+                      [&](StateInfo& s) { s.status = frozen ? ContainerStatus::paused : ContainerStatus::running; });
+}
+
+Hooks stored_hooks(const ContainerView& v) {
+  auto text = read_file(v.dir + "/config.json");
+  if (!text) {
+    return {};
+  }
+  try {
+    return parse_oci_config(*text, OciContext{v.info.bundle, v.info.id}).config.hooks;
+  } catch (const ConfigError&) {
+    return {};
+  }
+}
+
+std::string state_text(const ContainerView& v, const std::string& status) {
+  return oci_state_json(
+             OciState{v.info.id, status, v.info.pid, v.info.bundle, v.info.created, nlohmann::json::object()})
+      .dump();
+}
+
+// Opens the exec FIFO for reading, which lets the waiting container go on; fails when the
+// container died meanwhile instead of blocking forever.
+Result<void> release_container(const ContainerView& v) {
+  const std::string fifo_path = v.dir + "/exec.fifo";
+  const UniqueFd fifo(::open(fifo_path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  if (!fifo.valid()) {
+    return Error{errno, "start", "open(\"" + fifo_path + "\")", "container '" + v.info.id + "' was started already"};
+  }
+  auto init = open_init(v);
+  if (!init) {
+    return init.error();
+  }
+  std::array<pollfd, 2> fds{{{fifo.get(), POLLIN, 0}, {init->get(), POLLIN, 0}}};
+  if (::poll(fds.data(), fds.size(), 10'000) <= 0 || (fds[0].revents & POLLIN) == 0) {
+    return plain_error("start " + v.info.id, "the container did not reach its start point (it exited, or is stuck)");
+  }
+  char byte = 0;
+  if (::read(fifo.get(), &byte, 1) != 1) {
+    return errno_error("read(\"" + fifo_path + "\")");
+  }
+  ::unlink(fifo_path.c_str());
+  return {};
+}
+
+std::string command_line(pid_t pid) {
+  auto text = read_file("/proc/" + std::to_string(pid) + "/cmdline");
+  std::string cmdline = text ? *text : "";
+  std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+  return cmdline;
+}
+
+}  // namespace
+
+Result<void> kill_container(const std::string& root, const std::string& id, int signal) {
+  auto v = find_container(root, id);
+  if (!v) {
+    return v.error();
+  }
+  return signal_container(*v, signal);
+}
+
+Result<void> pause_container(const std::string& root, const std::string& id) {
+  return freeze(root, id, true);
+}
+
+Result<void> resume_container(const std::string& root, const std::string& id) {
+  return freeze(root, id, false);
+}
+
+Result<std::vector<ContainerProcess>> container_processes(const std::string& root, const std::string& id) {
+  auto v = find_container(root, id);
+  if (!v) {
+    return v.error();
+  }
+  std::vector<pid_t> pids;
+  for (const auto& dir : v->info.cgroups) {
+    if (auto procs = read_file(dir + "/cgroup.procs")) {
+      for (const auto& line : split(*procs, '\n')) {
+        if (!line.empty()) {
+          pids.push_back(std::stoi(line));
+        }
+      }
+      break;
+    }
+  }
+  if (pids.empty() && v->status == ContainerStatus::running) {
+    pids.push_back(v->info.pid);
+  }
+  std::vector<ContainerProcess> out;
+  out.reserve(pids.size());
+  for (const pid_t pid : pids) {
+    out.push_back({pid, command_line(pid)});
+  }
+  return out;
+}
+
+std::string log_path(const ContainerView& v) {
+  return (v.info.data_dir.empty() ? v.dir : v.info.data_dir) + "/container.log";
+}
+
+Result<void> start_container(const std::string& root, const std::string& id) {
+  auto v = find_container(root, id);
+  if (!v) {
+    return v.error();
+  }
+  if (v->status != ContainerStatus::created) {
+    return Error{0, "start", id, std::string("the container is ") + status_name(v->status) + ", not created"};
+  }
+  if (auto r = release_container(*v); !r) {
+    return r;
+  }
+  (void)update_state(v->dir, [](StateInfo& s) { s.status = ContainerStatus::running; });
+  const auto hooks = stored_hooks(*v);
+  if (auto r = run_hooks(hooks.poststart, "poststart", state_text(*v, "running")); !r) {
+    spdlog::warn("{}", r.error().message());
+  }
+  return {};
+}
+
+Result<std::string> container_state_json(const std::string& root, const std::string& id) {
+  auto v = find_container(root, id);
+  if (!v) {
+    return v.error();
+  }
+  return state_text(*v, oci_status(*v));
+}
+
+Result<void> delete_container(const std::string& root, const std::string& id, bool force) {
+  auto v = find_container(root, id);
+  if (!v) {
+    return v.error();
+  }
+  if (v->status == ContainerStatus::running && !force) {
+    return Error{EBUSY, "delete", id, "the container is running: kill it first, or use delete --force"};
+  }
+  const auto hooks = stored_hooks(*v);
+  if (auto r = remove_container(root, id, true); !r) {
+    return r;
+  }
+  if (auto r = run_hooks(hooks.poststop, "poststop", state_text(*v, "stopped")); !r) {
+    spdlog::warn("{}", r.error().message());
+  }
+  return {};
+}
+
+}  // namespace barco
