@@ -169,70 +169,76 @@ struct Command {
   int (*run)(Invocation&);
 };
 
+// A verb whose handler takes its flags and the state root, and one that takes only its flags.
+template <auto Flags, auto Add>
+void define(CLI::App& app, Invocation& in) {
+  Add(app, in.*Flags);
+}
+template <auto Flags, auto Run>
+int on_root(Invocation& in) {
+  return Run(in.*Flags, in.global.state_root);
+}
+void no_flags(CLI::App& /*app*/, Invocation& /*in*/) {}
+
+void define_run(CLI::App& app, Invocation& in) {
+  cli::add_run_flags(app, in.run);
+  // `barco -v run` is verbose, `barco run -v` a volume (docker's -v); --verbose works in both places.
+  app.add_flag("--verbose", in.run_verbosity, "Log every step as it runs");
+}
+
+void define_lab(CLI::App& app, Invocation& in) {
+  app.require_subcommand(1);
+  in.compare = app.add_subcommand("compare", "Audit a default, a --privileged and a k3s-style container side by side");
+  cli::add_lab_flags(*in.compare, in.lab);
+}
+
+int run_pause(Invocation& in) {
+  return cli::run_pause(in.pause, in.global.state_root, true);
+}
+int run_resume(Invocation& in) {
+  return cli::run_pause(in.pause, in.global.state_root, false);
+}
+int run_create(Invocation& in) {
+  return cli::run_create(in.create, in.global.state_root, in.global.systemd_cgroup);
+}
+
+using I = Invocation;
 constexpr Command kCommands[] = {
-    {"run", "Run a command in a new container (or: run --bundle DIR ID, OCI)",
-     [](CLI::App& app, Invocation& in) {
-       cli::add_run_flags(app, in.run);
-       // `barco -v run` is verbose, `barco run -v` a volume (docker's -v); --verbose works in both places.
-       app.add_flag("--verbose", in.run_verbosity, "Log every step as it runs");
-     },
-     run_command},
-    {"exec", "Run a command in a running container, with its isolation",
-     [](CLI::App& app, Invocation& in) { cli::add_exec_flags(app, in.exec); },
-     [](Invocation& in) { return cli::run_exec(in.exec, in.global.state_root); }},
-    {"ps", "List containers (-a: also exited); ps ID: the container's processes",
-     [](CLI::App& app, Invocation& in) { cli::add_ps_flags(app, in.ps); },
-     [](Invocation& in) { return cli::run_ps(in.ps, in.global.state_root); }},
-    {"logs", "Print a detached container's output (-f: follow)",
-     [](CLI::App& app, Invocation& in) { cli::add_logs_flags(app, in.logs); },
-     [](Invocation& in) { return cli::run_logs(in.logs, in.global.state_root); }},
-    {"stop", "SIGTERM, then SIGKILL after -t seconds",
-     [](CLI::App& app, Invocation& in) { cli::add_stop_flags(app, in.stop); },
-     [](Invocation& in) { return cli::run_stop(in.stop, in.global.state_root); }},
-    {"kill", "Send a signal: kill [-s SIG] ID, or kill ID SIG (OCI)",
-     [](CLI::App& app, Invocation& in) { cli::add_kill_flags(app, in.kill); },
-     [](Invocation& in) { return cli::run_kill(in.kill, in.global.state_root); }},
-    {"rm", "Remove containers: cgroups, copy-on-write layer, log, record",
-     [](CLI::App& app, Invocation& in) { cli::add_rm_flags(app, in.rm); },
-     [](Invocation& in) { return cli::run_rm(in.rm, in.global.state_root); }},
-    {"pause", "Freeze every process of a container (cgroup freezer)",
-     [](CLI::App& app, Invocation& in) { cli::add_pause_flags(app, in.pause); },
-     [](Invocation& in) { return cli::run_pause(in.pause, in.global.state_root, true); }},
-    {"resume", "Thaw a paused container", [](CLI::App& app, Invocation& in) { cli::add_pause_flags(app, in.pause); },
-     [](Invocation& in) { return cli::run_pause(in.pause, in.global.state_root, false); }},
+    {"run", "Run a command in a new container (or: run --bundle DIR ID, OCI)", define_run, run_command},
+    {"exec", "Run a command in a running container, with its isolation", define<&I::exec, cli::add_exec_flags>,
+     on_root<&I::exec, cli::run_exec>},
+    {"ps", "List containers (-a: also exited); ps ID: the container's processes", define<&I::ps, cli::add_ps_flags>,
+     on_root<&I::ps, cli::run_ps>},
+    {"logs", "Print a detached container's output (-f: follow)", define<&I::logs, cli::add_logs_flags>,
+     on_root<&I::logs, cli::run_logs>},
+    {"stop", "SIGTERM, then SIGKILL after -t seconds", define<&I::stop, cli::add_stop_flags>,
+     on_root<&I::stop, cli::run_stop>},
+    {"kill", "Send a signal: kill [-s SIG] ID, or kill ID SIG (OCI)", define<&I::kill, cli::add_kill_flags>,
+     on_root<&I::kill, cli::run_kill>},
+    {"rm", "Remove containers: cgroups, copy-on-write layer, log, record", define<&I::rm, cli::add_rm_flags>,
+     on_root<&I::rm, cli::run_rm>},
+    {"pause", "Freeze every process of a container (cgroup freezer)", define<&I::pause, cli::add_pause_flags>,
+     run_pause},
+    {"resume", "Thaw a paused container", define<&I::pause, cli::add_pause_flags>, run_resume},
     {"doctor", "Check this host: cgroups, namespaces, seccomp, overlayfs",
-     [](CLI::App& app, Invocation& in) { cli::add_doctor_flags(app, in.doctor_json); },
-     [](Invocation& in) { return cli::run_doctor(in.doctor_json); }},
+     define<&I::doctor_json, cli::add_doctor_flags>, [](I& in) { return cli::run_doctor(in.doctor_json); }},
     {"audit", "Show what a container can reach: every boundary blocked or possible",
-     [](CLI::App& app, Invocation& in) { cli::add_audit_flags(app, in.audit); },
-     [](Invocation& in) { return cli::run_audit(in.audit, in.global.state_root); }},
-    {"lab", "Security lab exercises",
-     [](CLI::App& app, Invocation& in) {
-       app.require_subcommand(1);
-       in.compare =
-           app.add_subcommand("compare", "Audit a default, a --privileged and a k3s-style container side by side");
-       cli::add_lab_flags(*in.compare, in.lab);
-     },
-     run_lab},
-    {"gc", "Remove the records and cgroups of containers whose barco died", [](CLI::App&, Invocation&) {},
-     [](Invocation& in) { return run_gc(in.global.state_root); }},
-    {"spec", "OCI: write a default config.json",
-     [](CLI::App& app, Invocation& in) { cli::add_spec_flags(app, in.spec); },
-     [](Invocation& in) { return cli::run_spec(in.spec); }},
-    {"create", "OCI: set a container up from a bundle; it waits for start",
-     [](CLI::App& app, Invocation& in) { cli::add_create_flags(app, in.create); },
-     [](Invocation& in) { return cli::run_create(in.create, in.global.state_root, in.global.systemd_cgroup); }},
-    {"start", "OCI: run the command of a created container",
-     [](CLI::App& app, Invocation& in) { cli::add_id_flags(app, in.id); },
-     [](Invocation& in) { return cli::run_start(in.id, in.global.state_root); }},
-    {"state", "OCI: print a container's state JSON",
-     [](CLI::App& app, Invocation& in) { cli::add_id_flags(app, in.id); },
-     [](Invocation& in) { return cli::run_state(in.id, in.global.state_root); }},
-    {"delete", "OCI: remove a container (--force kills it first)",
-     [](CLI::App& app, Invocation& in) { cli::add_delete_flags(app, in.remove); },
-     [](Invocation& in) { return cli::run_delete(in.remove, in.global.state_root); }},
-    {"features", "OCI: print what this runtime supports (features JSON)", [](CLI::App&, Invocation&) {},
-     [](Invocation&) { return cli::run_features(); }},
+     define<&I::audit, cli::add_audit_flags>, on_root<&I::audit, cli::run_audit>},
+    {"lab", "Security lab exercises", define_lab, run_lab},
+    {"gc", "Remove the records and cgroups of containers whose barco died", no_flags,
+     [](I& in) { return run_gc(in.global.state_root); }},
+    {"spec", "OCI: write a default config.json", define<&I::spec, cli::add_spec_flags>,
+     [](I& in) { return cli::run_spec(in.spec); }},
+    {"create", "OCI: set a container up from a bundle; it waits for start", define<&I::create, cli::add_create_flags>,
+     run_create},
+    {"start", "OCI: run the command of a created container", define<&I::id, cli::add_id_flags>,
+     on_root<&I::id, cli::run_start>},
+    {"state", "OCI: print a container's state JSON", define<&I::id, cli::add_id_flags>,
+     on_root<&I::id, cli::run_state>},
+    {"delete", "OCI: remove a container (--force kills it first)", define<&I::remove, cli::add_delete_flags>,
+     on_root<&I::remove, cli::run_delete>},
+    {"features", "OCI: print what this runtime supports (features JSON)", no_flags,
+     [](I& /*in*/) { return cli::run_features(); }},
 };
 
 const Command* find_command(const std::string& name) {

@@ -1,3 +1,4 @@
+#include <barco/overloaded.hpp>
 #include <barco/plan.hpp>
 
 #include <sched.h>
@@ -11,13 +12,6 @@
 
 namespace barco {
 namespace {
-
-template <class... Ts>
-struct overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-overloaded(Ts...) -> overloaded<Ts...>;
 
 template <size_t N>
 std::string flags_to_string(unsigned long flags, const std::array<std::pair<unsigned long, const char*>, N>& names) {

@@ -17,6 +17,7 @@
 #include "runtime/signals.hpp"
 
 #include <barco/clock.hpp>
+#include <barco/overloaded.hpp>
 #include <barco/runtime.hpp>
 
 #include <spdlog/spdlog.h>
@@ -31,13 +32,6 @@
 
 namespace barco {
 namespace {
-
-template <class... Ts>
-struct overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-overloaded(Ts...) -> overloaded<Ts...>;
 
 Result<void> wait_for_id_maps(const SyncChannel& channel) {
   auto m = channel.receive();

@@ -12,6 +12,7 @@
 #include <barco/clock.hpp>
 #include <barco/files.hpp>
 #include <barco/oci.hpp>
+#include <barco/overloaded.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -107,13 +108,6 @@ std::string hook_state_json(const ParentRun& run, const std::string& status) {
 }
 
 namespace {
-
-template <class... Ts>
-struct overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-overloaded(Ts...) -> overloaded<Ts...>;
 
 // ---- before clone: host-side work -------------------------------------------------------
 

@@ -1,3 +1,4 @@
+#include "sys/checked.hpp"
 #include "sys/sys.hpp"
 
 #include <barco/files.hpp>
@@ -35,24 +36,13 @@
 namespace barco {
 namespace {
 
-std::string q(const std::string& s) {
-  return "\"" + s + "\"";
-}
-
-Result<void> check(int rc, const std::string& call) {
-  if (rc < 0) {
-    return errno_error(call);
-  }
-  return {};
-}
-
 Result<UniqueFd> open_in_root(int root_fd, const std::string& path, uint64_t flags, const std::string& root) {
   open_how how{};
   how.flags = flags | O_CLOEXEC;
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
   const int fd = static_cast<int>(::syscall(SYS_openat2, root_fd, path.c_str(), &how, sizeof how));
   if (fd < 0) {
-    return errno_error("openat2(" + q(root) + ", " + q(path) + ", RESOLVE_IN_ROOT)");
+    return errno_error("openat2(" + quoted(root) + ", " + quoted(path) + ", RESOLVE_IN_ROOT)");
   }
   return UniqueFd(fd);
 }
@@ -62,7 +52,7 @@ Result<std::string> proc_fd_path(int fd) {
   const std::string link = "/proc/self/fd/" + std::to_string(fd);
   const ssize_t n = ::readlink(link.c_str(), buf.data(), buf.size() - 1);
   if (n < 0) {
-    return errno_error("readlink(" + q(link) + ")");
+    return errno_error("readlink(" + quoted(link) + ")");
   }
   return std::string(buf.data(), static_cast<size_t>(n));
 }
@@ -101,7 +91,7 @@ Result<std::string> walk_in_root(int root_fd, const std::string& root, const std
     const ssize_t n = ::readlinkat(parent_fd->get(), name.c_str(), link.data(), link.size() - 1);
     if (n > 0) {
       if (links_left == 0) {
-        return Error{ELOOP, {}, "readlink(" + q(root + prefix) + ")", "too many symlinks in the image's path"};
+        return Error{ELOOP, {}, "readlink(" + quoted(root + prefix) + ")", "too many symlinks in the image's path"};
       }
       const std::string target(link.data(), static_cast<size_t>(n));
       std::string rewritten = target.front() == '/' ? target : parent;
@@ -117,11 +107,11 @@ Result<std::string> walk_in_root(int root_fd, const std::string& root, const std
       const int fd =
           ::openat(parent_fd->get(), name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
       if (fd < 0) {
-        return errno_error("create(" + q(root + prefix) + ")");
+        return errno_error("create(" + quoted(root + prefix) + ")");
       }
       ::close(fd);
     } else if (::mkdirat(parent_fd->get(), name.c_str(), 0755) < 0 && errno != EEXIST) {
-      return errno_error("mkdir(" + q(root + prefix) + ")");
+      return errno_error("mkdir(" + quoted(root + prefix) + ")");
     }
     auto created = open_in_root(root_fd, prefix, O_PATH, root);
     if (!created) {
@@ -171,18 +161,18 @@ Result<void> RealSys::mount(const std::string& source, const std::string& target
                             unsigned long flags, const std::string& data) {
   const int rc = ::mount(source.empty() ? nullptr : source.c_str(), target.c_str(),
                          fstype.empty() ? nullptr : fstype.c_str(), flags, data.empty() ? nullptr : data.c_str());
-  std::string call = "mount(" + q(source) + " -> " + q(target);
+  std::string call = "mount(" + quoted(source) + " -> " + quoted(target);
   if (!fstype.empty()) {
     call += ", type=" + fstype;
   }
   if (!data.empty()) {
-    call += ", " + q(data);
+    call += ", " + quoted(data);
   }
   return check(rc, call + ")");
 }
 
 Result<void> RealSys::umount2(const std::string& target, int flags) {
-  return check(::umount2(target.c_str(), flags), "umount2(" + q(target) + ")");
+  return check(::umount2(target.c_str(), flags), "umount2(" + quoted(target) + ")");
 }
 
 Result<void> RealSys::mount_setattr(const std::string& path, uint64_t set, uint64_t clear, bool recursive) {
@@ -193,22 +183,23 @@ Result<void> RealSys::mount_setattr(const std::string& path, uint64_t set, uint6
   std::snprintf(what, sizeof what, ", set=%#llx, clear=%#llx%s)", static_cast<unsigned long long>(set),
                 static_cast<unsigned long long>(clear), recursive ? ", AT_RECURSIVE" : "");
   const unsigned flags = AT_SYMLINK_NOFOLLOW | (recursive ? AT_RECURSIVE : 0U);
-  return check(::mount_setattr(AT_FDCWD, path.c_str(), flags, &attr, sizeof attr), "mount_setattr(" + q(path) + what);
+  return check(::mount_setattr(AT_FDCWD, path.c_str(), flags, &attr, sizeof attr),
+               "mount_setattr(" + quoted(path) + what);
 }
 
 Result<void> RealSys::pivot_root(const std::string& new_root, const std::string& put_old) {
   return check(static_cast<int>(::syscall(SYS_pivot_root, new_root.c_str(), put_old.c_str())),
-               "pivot_root(" + q(new_root) + ", " + q(put_old) + ")");
+               "pivot_root(" + quoted(new_root) + ", " + quoted(put_old) + ")");
 }
 
 Result<void> RealSys::chdir(const std::string& path) {
-  return check(::chdir(path.c_str()), "chdir(" + q(path) + ")");
+  return check(::chdir(path.c_str()), "chdir(" + quoted(path) + ")");
 }
 
 Result<std::string> RealSys::make_path_in_root(const std::string& root, const std::string& path, bool file) {
   const int root_fd = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root_fd < 0) {
-    return errno_error("open(" + q(root) + ", O_PATH|O_DIRECTORY)");
+    return errno_error("open(" + quoted(root) + ", O_PATH|O_DIRECTORY)");
   }
   const UniqueFd root_owner(root_fd);
   // Most targets exist and contain no symlink: then one openat2 proves that the textual
@@ -229,7 +220,7 @@ Result<std::string> RealSys::mount_in_root(const std::string& source, const std:
   }
   const UniqueFd root_fd(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!root_fd.valid()) {
-    return errno_error("open(" + q(root) + ", O_PATH|O_DIRECTORY)");
+    return errno_error("open(" + quoted(root) + ", O_PATH|O_DIRECTORY)");
   }
   // The resolved path again, now with no symlink allowed anywhere: a component swapped for
   // one since the walk fails here (ELOOP) instead of redirecting the mount.
@@ -239,19 +230,19 @@ Result<std::string> RealSys::mount_in_root(const std::string& source, const std:
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
   const UniqueFd node(static_cast<int>(::syscall(SYS_openat2, root_fd.get(), relative.c_str(), &how, sizeof how)));
   if (!node.valid()) {
-    auto e = errno_error("openat2(" + q(root) + ", " + q(relative) + ", RESOLVE_NO_SYMLINKS)");
+    auto e = errno_error("openat2(" + quoted(root) + ", " + quoted(relative) + ", RESOLVE_NO_SYMLINKS)");
     e.hint = "the mount target changed while barco resolved it (a symlink swapped in?)";
     return e;
   }
   const std::string via = "/proc/self/fd/" + std::to_string(node.get());
   const int rc = ::mount(source.empty() ? nullptr : source.c_str(), via.c_str(),
                          fstype.empty() ? nullptr : fstype.c_str(), flags, data.empty() ? nullptr : data.c_str());
-  std::string call = "mount(" + q(source) + " -> " + q(*target);
+  std::string call = "mount(" + quoted(source) + " -> " + quoted(*target);
   if (!fstype.empty()) {
     call += ", type=" + fstype;
   }
   if (!data.empty()) {
-    call += ", " + q(data);
+    call += ", " + quoted(data);
   }
   if (auto r = check(rc, call + ")"); !r) {
     return r.error();
@@ -261,11 +252,11 @@ Result<std::string> RealSys::mount_in_root(const std::string& source, const std:
 
 Result<void> RealSys::mknod(const std::string& path, mode_t mode, dev_t dev) {
   return check(::mknod(path.c_str(), mode, dev),
-               "mknod(" + q(path) + ", " + std::to_string(major(dev)) + ":" + std::to_string(minor(dev)) + ")");
+               "mknod(" + quoted(path) + ", " + std::to_string(major(dev)) + ":" + std::to_string(minor(dev)) + ")");
 }
 
 Result<void> RealSys::symlink(const std::string& target, const std::string& link) {
-  return check(::symlink(target.c_str(), link.c_str()), "symlink(" + q(target) + " <- " + q(link) + ")");
+  return check(::symlink(target.c_str(), link.c_str()), "symlink(" + quoted(target) + " <- " + quoted(link) + ")");
 }
 
 Result<std::string> RealSys::getcwd() {
@@ -279,7 +270,7 @@ Result<std::string> RealSys::getcwd() {
 Result<bool> RealSys::is_directory(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) < 0) {
-    return errno_error("stat(" + q(path) + ")");
+    return errno_error("stat(" + quoted(path) + ")");
   }
   return S_ISDIR(st.st_mode);
 }
@@ -289,7 +280,7 @@ mode_t RealSys::umask(mode_t mask) {
 }
 
 Result<void> RealSys::sethostname(const std::string& name) {
-  return check(::sethostname(name.data(), name.size()), "sethostname(" + q(name) + ")");
+  return check(::sethostname(name.data(), name.size()), "sethostname(" + quoted(name) + ")");
 }
 
 Result<void> RealSys::unshare(int flags) {
@@ -332,10 +323,10 @@ Result<void> RealSys::set_interface_up(const std::string& name) {
   ifreq req{};
   std::strncpy(req.ifr_name, name.c_str(), IFNAMSIZ - 1);
   if (::ioctl(sock.get(), SIOCGIFFLAGS, &req) < 0) {
-    return errno_error("ioctl(SIOCGIFFLAGS, " + q(name) + ")");
+    return errno_error("ioctl(SIOCGIFFLAGS, " + quoted(name) + ")");
   }
   req.ifr_flags = static_cast<short>(req.ifr_flags | IFF_UP);
-  return check(::ioctl(sock.get(), SIOCSIFFLAGS, &req), "ioctl(SIOCSIFFLAGS, " + q(name) + ", IFF_UP)");
+  return check(::ioctl(sock.get(), SIOCSIFFLAGS, &req), "ioctl(SIOCSIFFLAGS, " + quoted(name) + ", IFF_UP)");
 }
 
 Result<void> RealSys::write_file(const std::string& path, const std::string& content) {
@@ -361,17 +352,17 @@ Result<void> RealSys::write_proc_file(const std::string& relative, const std::st
   how.resolve = RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
   const UniqueFd fd(static_cast<int>(::syscall(SYS_openat2, proc->get(), relative.c_str(), &how, sizeof how)));
   if (!fd.valid()) {
-    auto e = errno_error("openat2(\"/proc\", " + q(relative) + ", RESOLVE_NO_XDEV|RESOLVE_NO_SYMLINKS)");
+    auto e = errno_error("openat2(\"/proc\", " + quoted(relative) + ", RESOLVE_NO_XDEV|RESOLVE_NO_SYMLINKS)");
     if (e.err == EXDEV || e.err == ELOOP) {
       e.hint = path + " is covered by a mount or a symlink: refusing to write through it";
     }
     return e;
   }
   if (::fstatfs(fd.get(), &fs) < 0 || fs.f_type != PROC_SUPER_MAGIC) {
-    return Error{EXDEV, {}, "fstatfs(" + q(path) + ")", "not a procfs file: refusing to write it"};
+    return Error{EXDEV, {}, "fstatfs(" + quoted(path) + ")", "not a procfs file: refusing to write it"};
   }
   if (::write(fd.get(), content.data(), content.size()) != static_cast<ssize_t>(content.size())) {
-    return errno_error("write(" + q(path) + ", " + q(content) + ")");
+    return errno_error("write(" + quoted(path) + ", " + quoted(content) + ")");
   }
   return {};
 }
@@ -379,7 +370,7 @@ Result<void> RealSys::write_proc_file(const std::string& relative, const std::st
 Result<struct stat> RealSys::stat(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) < 0) {
-    return errno_error("stat(" + q(path) + ")");
+    return errno_error("stat(" + quoted(path) + ")");
   }
   return st;
 }
@@ -461,7 +452,7 @@ Result<void> RealSys::close_fds_except(const std::vector<int>& keep) {
 Result<UniqueFd> RealSys::open_file(const std::string& path, int flags) {
   const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
   if (fd < 0) {
-    return errno_error("open(" + q(path) + ")");
+    return errno_error("open(" + quoted(path) + ")");
   }
   return UniqueFd(fd);
 }
@@ -479,16 +470,17 @@ Result<UniqueFd> RealSys::open_device(const std::string& path, dev_t dev, int fl
   }
   struct stat st {};
   if (::fstat(fd->get(), &st) < 0) {
-    return errno_error("fstat(" + q(path) + ")");
+    return errno_error("fstat(" + quoted(path) + ")");
   }
   if (!S_ISCHR(st.st_mode) || st.st_rdev != dev) {
-    return Error{ENODEV,
-                 {},
-                 "fstat(" + q(path) + ") is not char " + std::to_string(major(dev)) + ":" + std::to_string(minor(dev)),
-                 {}};
+    return Error{
+        ENODEV,
+        {},
+        "fstat(" + quoted(path) + ") is not char " + std::to_string(major(dev)) + ":" + std::to_string(minor(dev)),
+        {}};
   }
   if ((flags & (O_NONBLOCK | O_PATH)) == 0 && ::fcntl(fd->get(), F_SETFL, flags & ~O_NONBLOCK & ~O_ACCMODE) < 0) {
-    return errno_error("fcntl(" + q(path) + ", F_SETFL)");
+    return errno_error("fcntl(" + quoted(path) + ", F_SETFL)");
   }
   return std::move(fd.value());
 }

@@ -1,5 +1,6 @@
 // RealSys: the calls of the parent's host-side work (cgroups, overlay directories, the exec
 // FIFO, the log, the record's files, the cgroup v2 device filter).
+#include "sys/checked.hpp"
 #include "sys/sys.hpp"
 
 #include <barco/files.hpp>
@@ -11,17 +12,6 @@
 
 namespace barco {
 namespace {
-
-std::string q(const std::string& s) {
-  return "\"" + s + "\"";
-}
-
-Result<void> check(int rc, const std::string& call) {
-  if (rc < 0) {
-    return errno_error(call);
-  }
-  return {};
-}
 
 std::string octal(mode_t mode) {
   char buf[16];
@@ -51,24 +41,24 @@ int load_device_program(const std::vector<bpf_insn>& program, std::vector<char>*
 }  // namespace
 
 Result<void> RealSys::mkdir(const std::string& path, mode_t mode) {
-  return check(::mkdir(path.c_str(), mode), "mkdir(" + q(path) + ", " + octal(mode) + ")");
+  return check(::mkdir(path.c_str(), mode), "mkdir(" + quoted(path) + ", " + octal(mode) + ")");
 }
 
 Result<void> RealSys::rmdir(const std::string& path) {
-  return check(::rmdir(path.c_str()), "rmdir(" + q(path) + ")");
+  return check(::rmdir(path.c_str()), "rmdir(" + quoted(path) + ")");
 }
 
 Result<void> RealSys::chown(const std::string& path, uid_t uid, gid_t gid) {
   return check(::chown(path.c_str(), uid, gid),
-               "chown(" + q(path) + ", " + std::to_string(uid) + ", " + std::to_string(gid) + ")");
+               "chown(" + quoted(path) + ", " + std::to_string(uid) + ", " + std::to_string(gid) + ")");
 }
 
 Result<void> RealSys::chmod(const std::string& path, mode_t mode) {
-  return check(::chmod(path.c_str(), mode), "chmod(" + q(path) + ", " + octal(mode) + ")");
+  return check(::chmod(path.c_str(), mode), "chmod(" + quoted(path) + ", " + octal(mode) + ")");
 }
 
 Result<void> RealSys::mkfifo(const std::string& path, mode_t mode) {
-  return check(::mkfifo(path.c_str(), mode), "mkfifo(" + q(path) + ", " + octal(mode) + ")");
+  return check(::mkfifo(path.c_str(), mode), "mkfifo(" + quoted(path) + ", " + octal(mode) + ")");
 }
 
 Result<std::string> RealSys::read_file(const std::string& path) {
@@ -82,7 +72,7 @@ Result<void> RealSys::create_file(const std::string& path, const std::string& co
 Result<UniqueFd> RealSys::open_or_create(const std::string& path, int flags, mode_t mode) {
   const int fd = ::open(path.c_str(), flags | O_CREAT | O_CLOEXEC, mode);
   if (fd < 0) {
-    return errno_error("open(" + q(path) + ", O_CREAT, " + octal(mode) + ")");
+    return errno_error("open(" + quoted(path) + ", O_CREAT, " + octal(mode) + ")");
   }
   return UniqueFd(fd);
 }
@@ -100,14 +90,14 @@ Result<void> RealSys::attach_device_filter(const std::string& cgroup_dir, const 
   }
   const UniqueFd dir(::open(cgroup_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dir.valid()) {
-    return errno_error("open(" + q(cgroup_dir) + ")");
+    return errno_error("open(" + quoted(cgroup_dir) + ")");
   }
   bpf_attr attach{};
   attach.target_fd = static_cast<uint32_t>(dir.get());
   attach.attach_bpf_fd = static_cast<uint32_t>(prog.get());
   attach.attach_type = BPF_CGROUP_DEVICE;
   if (bpf(BPF_PROG_ATTACH, attach) < 0) {
-    return errno_error("bpf(BPF_PROG_ATTACH, " + q(cgroup_dir) + ", BPF_CGROUP_DEVICE)");
+    return errno_error("bpf(BPF_PROG_ATTACH, " + quoted(cgroup_dir) + ", BPF_CGROUP_DEVICE)");
   }
   return {};
 }
