@@ -3,6 +3,8 @@
 // processes it names are still alive.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <sys/types.h>
 
 #include <optional>
@@ -50,5 +52,10 @@ struct ContainerView {
 [[nodiscard]] ContainerView derive_view(StateInfo info, std::string dir, bool monitor_alive, bool init_alive);
 // OCI's words: creating | created | running | stopped, and runc's paused.
 [[nodiscard]] std::string oci_status(const ContainerView& v);
+
+// state.json. Reading keeps only what is safe to act on: cgroups under /sys/fs/cgroup/, a
+// data directory that is absolute, without "..", and ends in the id.
+[[nodiscard]] nlohmann::json to_json(const StateInfo& s);
+[[nodiscard]] StateInfo state_from_json(const nlohmann::json& j);
 
 }  // namespace barco

@@ -387,6 +387,7 @@ struct ExecTarget {
   int namespace_flags = 0;                // CLONE_NEW* of its own namespaces, except the pid namespace
   bool pid_namespace = false;             // it has a private pid namespace: the parent enters it before clone
   std::vector<std::string> cgroup_files;  // a tasks (v1) or cgroup.procs (v2) file of each of its cgroups
+  std::string unified_cgroup;             // its cgroup v2 directory, which the process is born in; or empty
   std::string seccomp;                    // describes the container's compiled filter; empty: none
   bool detach = false;                    // exec -d: handed over to the caller instead of supervised
 };

@@ -17,16 +17,6 @@ unsigned long clone_flag(Namespace ns) {
   return ns == Namespace::cgroup ? 0 : static_cast<unsigned long>(namespace_clone_flag(ns));
 }
 
-// cgroup v2: the directory of the container's cgroup.procs, which exec is born in.
-std::string unified_dir_of(const std::vector<std::string>& tasks_files) {
-  for (const auto& file : tasks_files) {
-    if (file.ends_with("/cgroup.procs")) {
-      return file.substr(0, file.rfind('/'));
-    }
-  }
-  return {};
-}
-
 std::optional<op::ReportOom> oom_report(const op::CreateCgroups& create) {
   for (const auto& w : create.writes) {
     if (w.file.ends_with("/memory.limit_in_bytes") || w.file.ends_with("/memory.max")) {
@@ -206,7 +196,7 @@ class PlanBuilder {
     add_isolation_from_host("the container's processes (it is born in their pid namespace)", !t.detach);
     if (!t.cgroup_files.empty()) {
       child(
-          op::JoinCgroups{t.cgroup_files, unified_dir_of(t.cgroup_files)},
+          op::JoinCgroups{t.cgroup_files, t.unified_cgroup},
           "first, while the host's /sys/fs/cgroup is still visible: the process counts against the container's limits");
     }
     child(op::JoinContainer{t.namespace_flags, t.pid},
@@ -420,7 +410,7 @@ class PlanBuilder {
     if (create.dirs.empty()) {
       return;  // --privileged without limits, or no cgroup filesystem at all
     }
-    join.unified_dir = unified_dir_of(join.tasks_files);
+    join.unified_dir = !create.v2_dir.empty() ? create.v2_dir : create.bpf_devices_dir;
     oom_ = oom_report(create);
     parent(Where::parent_before_clone, std::move(create),
            "before clone, below barco's own cgroup, so the container can never escape limits its caller is under");

@@ -49,62 +49,6 @@ ContainerView view_of(StateInfo info, const std::string& root, const std::string
 
 }  // namespace
 
-const char* status_name(ContainerStatus s) {
-  switch (s) {
-    case ContainerStatus::creating: return "creating";
-    case ContainerStatus::created: return "created";
-    case ContainerStatus::running: return "running";
-    case ContainerStatus::paused: return "paused";
-    case ContainerStatus::exited: return "exited";
-  }
-  return "exited";
-}
-
-ContainerStatus parse_status(const std::string& name) {
-  for (const auto s :
-       {ContainerStatus::creating, ContainerStatus::created, ContainerStatus::running, ContainerStatus::paused}) {
-    if (name == status_name(s)) {
-      return s;
-    }
-  }
-  return ContainerStatus::exited;
-}
-
-ContainerView derive_view(StateInfo info, std::string dir, bool monitor_alive, bool init_alive) {
-  ContainerView v{std::move(info), std::move(dir), ContainerStatus::exited, {}};
-  const auto& s = v.info;
-  if (s.status == ContainerStatus::exited) {
-    v.status = ContainerStatus::exited;
-  } else if (s.oci) {
-    // No monitor: the OCI caller (conmon) reaps the init; barco create has long exited.
-    v.status = (s.status == ContainerStatus::creating && !monitor_alive) || (s.pid > 0 && !init_alive)
-                   ? ContainerStatus::exited
-                   : s.status;
-  } else if (monitor_alive) {
-    v.status = s.status;
-  } else if (init_alive) {
-    v.status = ContainerStatus::running;
-    v.note = "the monitor is gone; nobody will record the exit";
-  } else {
-    // The init had PR_SET_PDEATHSIG(SIGKILL) towards its monitor: it died with it.
-    v.status = ContainerStatus::exited;
-    v.info.exit_code = 128 + SIGKILL;
-    v.note = "the monitor was killed, and the container with it (PDEATHSIG)";
-  }
-  return v;
-}
-
-std::string oci_status(const ContainerView& v) {
-  switch (v.status) {
-    case ContainerStatus::creating: return "creating";
-    case ContainerStatus::created: return "created";
-    case ContainerStatus::running: return "running";
-    case ContainerStatus::paused: return "paused";  // runc's word too
-    case ContainerStatus::exited: return "stopped";
-  }
-  return "stopped";
-}
-
 std::vector<ContainerView> list_containers(const std::string& root) {
   std::vector<ContainerView> out;
   std::error_code ec;

@@ -82,17 +82,19 @@ int report(const Error& e) {
   return kExitBarcoError;
 }
 
-// exec: the tasks (v1) or cgroup.procs (v2) file of each of the container's cgroups.
-std::vector<std::string> exec_cgroup_files(const std::vector<std::string>& dirs) {
-  std::vector<std::string> files;
-  files.reserve(dirs.size());
+// exec: the tasks (v1) or cgroup.procs (v2) file of each of the container's cgroups, and
+// the v2 one, which the process is born in.
+void add_exec_cgroups(ExecTarget& target, const std::vector<std::string>& dirs) {
   for (const auto& dir : dirs) {
     struct stat st {};
     // cgroup.controllers exists only on cgroup v2, where the file to write is cgroup.procs.
-    const bool v2 = ::stat((dir + "/cgroup.controllers").c_str(), &st) == 0;
-    files.push_back(dir + (v2 ? "/cgroup.procs" : "/tasks"));
+    if (::stat((dir + "/cgroup.controllers").c_str(), &st) == 0) {
+      target.cgroup_files.push_back(dir + "/cgroup.procs");
+      target.unified_cgroup = dir;
+    } else {
+      target.cgroup_files.push_back(dir + "/tasks");
+    }
   }
-  return files;
 }
 
 ExecTarget exec_target(const ContainerView& v, const ContainerConfig& stored, const std::string& seccomp, bool detach) {
@@ -104,7 +106,7 @@ ExecTarget exec_target(const ContainerView& v, const ContainerConfig& stored, co
     }
     target.pid_namespace = target.pid_namespace || (ns.private_ns && ns.type == Namespace::pid);
   }
-  target.cgroup_files = exec_cgroup_files(v.info.cgroups);
+  add_exec_cgroups(target, v.info.cgroups);
   if (!seccomp.empty()) {
     target.seccomp = "the container's own filter (" + std::to_string(seccomp.size() / 8) + " BPF instructions)";
   }

@@ -399,8 +399,8 @@ Result<void> await_child(ParentRun& run, Until until) {
       return m.error();
     }
     if (!m->has_value()) {
-      if (until == Until::exec) {
-        return {};
+      if (until == Until::exec && run.child_ready) {
+        return {};  // the close-on-exec socket closed: execve succeeded
       }
       return Error{0, "clone", "the process exited during setup", "run with -v to see the steps it completed"};
     }
@@ -416,6 +416,7 @@ Result<void> await_child(ParentRun& run, Until until) {
         }
         return plain_error("the child's hook point", "the plan has no create_runtime_hooks step to answer it");
       case MessageType::ready:
+        run.child_ready = true;
         run.clock.restart();  // from here to EOF: start_init and execve
         if (until == Until::ready) {
           return {};

@@ -107,8 +107,9 @@ struct ParentRun {
   pid_t pid = 0;
   std::optional<ChildGuard> guard;
   UniqueFd pty_master;
-  std::string hook_state;  // the state JSON the createRuntime hooks saw
-  int status = 0;          // the command's exit status, once supervised
+  bool child_ready = false;  // its setup is done: EOF from here on means execve succeeded
+  std::string hook_state;    // the state JSON the createRuntime hooks saw
+  int status = 0;            // the command's exit status, once supervised
   bool oom_killed = false;
 };
 

@@ -21,9 +21,6 @@
 
 namespace barco {
 
-[[nodiscard]] nlohmann::json to_json(const StateInfo& s);
-[[nodiscard]] StateInfo state_from_json(const nlohmann::json& j);
-
 // Removes the container's writable layer and log (its data_dir), if it has one.
 void remove_data_dir(const StateInfo& info);
 

@@ -1,5 +1,5 @@
 // state.json records under /run/barco: another barco (or a person) may have left anything.
-#include "runtime/state.hpp"
+#include <barco/container.hpp>
 
 #include <cstddef>
 #include <cstdint>

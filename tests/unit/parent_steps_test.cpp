@@ -171,5 +171,47 @@ TEST_F(ParentSteps, TheLastControllerOfTheListIsFound) {
   EXPECT_GE(sys.index_of("write /sys/fs/cgroup/cgroup.subtree_control +memory +pids"), 0);
 }
 
+// await_setup reads the child's side of the socket: here a test plays the child.
+class AwaitSetup : public ParentSteps {
+ protected:
+  Result<void> await_with(const std::vector<Message>& from_child, bool until_ready = false) {
+    for (const auto& m : from_child) {
+      EXPECT_TRUE(child_end_.send(m));
+    }
+    child_end_.close();  // the child exits (or execs: its end is close-on-exec)
+    const auto plan = build_plan(config_from_words({"--rootfs", "/r", "sh"}));
+    FakeSys sys;
+    ParentRun run(sys, plan, options_, nullptr);
+    run.channel = std::move(parent_end_);
+    const Step step{"await_setup", Where::parent_after_clone, op::AwaitSetup{until_ready}, ""};
+    return run_parent_step(step, run);
+  }
+};
+
+TEST_F(AwaitSetup, EofAfterReadyIsTheExec) {
+  EXPECT_TRUE(await_with({Message{MessageType::ready, 0, {}, {}, {}}}));
+}
+
+TEST_F(AwaitSetup, EofBeforeReadyIsAChildThatDiedDuringSetup) {
+  auto r = await_with({Message{MessageType::log, 1, {}, "mount_proc: ...", {}}});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("exited during setup"), std::string::npos) << r.error().message();
+}
+
+TEST_F(AwaitSetup, TheChildsErrorKeepsItsStep) {
+  auto r = await_with({Message::from_error(Error{EACCES, "mount_proc", "mount(\"proc\")", "a hint"})});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().step, "mount_proc");
+  EXPECT_EQ(r.error().err, EACCES);
+}
+
+TEST_F(AwaitSetup, OciCreateStopsAtReady) {
+  EXPECT_TRUE(await_with({Message{MessageType::ready, 0, {}, {}, {}}}, true));
+}
+
+TEST_F(AwaitSetup, OciCreateWithoutReadyFails) {
+  EXPECT_FALSE(await_with({}, true)) << "EOF before ready: the container died before it could wait for start";
+}
+
 }  // namespace
 }  // namespace barco

@@ -294,7 +294,7 @@ TEST(Plan, OciCreateWaitsAfterThePrivilegeStepsAndHooksSitAtTheirPoints) {
 
 TEST(Plan, ExecJoinsTheContainerAndKeepsItsPrivilegeSteps) {
   auto c = config_from_words({"--rootfs", "/r", "--security-opt", "no-new-privileges", "sh"});
-  ExecTarget t{42, CLONE_NEWNS | CLONE_NEWNET, true, {"/sys/fs/cgroup/pids/barco/x/tasks"}, "the filter"};
+  ExecTarget t{42, CLONE_NEWNS | CLONE_NEWNET, true, {"/sys/fs/cgroup/pids/barco/x/tasks"}, "", "the filter"};
   const auto p = build_exec_plan(c, t);
   EXPECT_EQ(names(p), (std::vector<std::string>{
                           "join_pid_namespace", "clone", "make_non_dumpable", "relay_caller_terminal", "close_host_fds",
