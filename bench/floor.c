@@ -2,7 +2,7 @@
 // against. usage: floor [--seccomp BARCO_CACHE_ENTRY] ROOTFS CGROUP_PARENT_DIR...
 // For each CGROUP_PARENT_DIR (a v1 hierarchy directory such as /sys/fs/cgroup/memory) it
 // creates <dir>/floor-<pid> (memory.limit_in_bytes 64M, pids.max 64, docker's device
-// allow-list, where the files exist),
+// allow-list, the parent's cpuset, where the files exist),
 // clones a child with new mount, pid, uts, ipc and network namespaces; the child moves itself
 // into those cgroups (writing 0 to tasks while single-threaded), unshares its cgroup namespace,
 // sets up docker's mount set (rprivate /, bind rootfs, tmpfs /dev with the six nodes and the
@@ -54,6 +54,20 @@ static void write_file(const char* dir, const char* file, const char* value) {
   if (fd < 0) return;  // the hierarchy has no such file
   if (write(fd, value, strlen(value)) < 0) die(path);
   close(fd);
+}
+
+// A new v1 cpuset cgroup has no CPUs and no memory nodes, and no task can join it until
+// they are copied from its parent (as barco, crun and runc do).
+static void inherit_from_parent(const char* parent, const char* dir, const char* file) {
+  char path[600], value[4096];
+  snprintf(path, sizeof path, "%s/%s", parent, file);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;  // not a cpuset hierarchy
+  const ssize_t n = read(fd, value, sizeof value - 1);
+  close(fd);
+  if (n <= 0) return;
+  value[n] = 0;
+  write_file(dir, file, value);
 }
 
 static void must(int rc, const char* what) {
@@ -228,6 +242,8 @@ int main(int argc, char** argv) {
     if (mkdir(cgroups[ncgroups], 0755) < 0) die(cgroups[ncgroups]);
     write_file(cgroups[ncgroups], "memory.limit_in_bytes", "67108864");
     write_file(cgroups[ncgroups], "pids.max", "64");
+    inherit_from_parent(argv[i], cgroups[ncgroups], "cpuset.cpus");
+    inherit_from_parent(argv[i], cgroups[ncgroups], "cpuset.mems");
     if (strstr(argv[i], "devices") != NULL) {  // docker's allow-list
       write_file(cgroups[ncgroups], "devices.deny", "a");
       static const char* allow[] = {"c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm",

@@ -59,10 +59,9 @@ EOF
 make_bundle crun "$work/crun"
 make_bundle runc "$work/runc"
 
-hierarchies=()
-for h in memory pids devices; do
-    [[ -d /sys/fs/cgroup/$h ]] && hierarchies+=("/sys/fs/cgroup/$h")
-done
+# Every v1 controller hierarchy (named ones, such as systemd's, carry no controller), as
+# barco, crun and runc each join them all; a pure v2 host has the one.
+mapfile -t hierarchies < <(awk '$9 == "cgroup" && $NF !~ /name=/ {print $5}' /proc/self/mountinfo)
 [[ ${#hierarchies[@]} -gt 0 ]] || hierarchies=(/sys/fs/cgroup)
 
 export barco rootfs state work runs spaced_runs here

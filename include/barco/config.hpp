@@ -9,6 +9,7 @@
 #include <barco/seccomp_profile.hpp>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -102,11 +103,18 @@ struct Root {
 };
 
 // linux.resources of the OCI spec, in docker's units.
+// CFS bandwidth, in microseconds per period: kept as given (runc writes both as they are).
+struct CpuQuota {
+  int64_t quota = 0;
+  int64_t period = 100000;
+  bool operator==(const CpuQuota&) const = default;
+};
+
 struct Resources {
   std::optional<int64_t> memory;              // bytes (memory.max / memory.limit_in_bytes)
   std::optional<int64_t> memory_swap;         // memory + swap, bytes; -1 unlimited
   std::optional<int64_t> memory_reservation;  // soft limit, bytes
-  std::optional<double> cpus;                 // CFS quota / period
+  std::optional<CpuQuota> cpu_quota;          // --cpus, or OCI cpu.quota and cpu.period
   std::optional<int64_t> cpu_shares;          // v1 cpu.shares (2-262144)
   std::optional<int64_t> cpu_weight;          // v2 cpu.weight (1-10000)
   std::optional<int64_t> pids_limit;          // -1 unlimited
@@ -114,7 +122,7 @@ struct Resources {
   std::string cpuset_mems;
   std::optional<int64_t> blkio_weight;  // 10-1000
   [[nodiscard]] bool any() const {
-    return memory || memory_swap || memory_reservation || cpus || cpu_shares || cpu_weight || pids_limit ||
+    return memory || memory_swap || memory_reservation || cpu_quota || cpu_shares || cpu_weight || pids_limit ||
            !cpuset_cpus.empty() || !cpuset_mems.empty() || blkio_weight;
   }
   bool operator==(const Resources&) const = default;
@@ -172,6 +180,7 @@ struct ContainerConfig {
   Hooks hooks;
   bool privileged = false;
   std::vector<std::pair<std::string, std::string>> sysctl;  // "net.ipv4.ip_forward" -> "1", written in /proc/sys
+  std::map<std::string, std::string> annotations;  // OCI annotations: in `state` and the hooks' state
 
   [[nodiscard]] bool has_private(Namespace ns) const;
 };

@@ -8,6 +8,7 @@
 
 #include <sys/types.h>
 
+#include <map>
 #include <string>
 #include <variant>
 #include <vector>
@@ -316,6 +317,7 @@ struct Step {
 
 struct Plan {
   std::string id;
+  std::map<std::string, std::string> annotations;  // the container's, for the hooks' state
   unsigned long clone_flags = 0;
   std::vector<Step> steps;
   // Limits this host cannot enforce ("--pids-limit ignored: no pids controller"): warnings,
@@ -362,7 +364,6 @@ struct Placement {
   std::string overlay_dir;
   std::string log_file;         // run -d: the command's stdout and stderr; empty: the caller's
   std::string exec_fifo;        // OCI create: waits before the command until `start` opens it
-  bool freezer = false;         // a cgroup that `pause` can freeze (detached and OCI containers)
   bool strict_cgroups = false;  // a limit the host cannot enforce is an error, not a warning
   [[nodiscard]] std::string mount_point(const std::string& rootfs) const {
     return overlay_dir.empty() ? rootfs : overlay_dir + "/merged";

@@ -16,6 +16,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -111,7 +112,8 @@ Resources resources_from_flags(const RunFlags& f, const HostView& host) {
     r.memory_reservation = parse_size(f.memory_reservation, "--memory-reservation");
   }
   if (!f.cpus.empty()) {
-    r.cpus = parse_cpus(f.cpus, host.online_cpus());
+    constexpr int64_t kPeriod = 100000;
+    r.cpu_quota = CpuQuota{std::llround(parse_cpus(f.cpus, host.online_cpus()) * kPeriod), kPeriod};
   }
   if (!f.cpu_shares.empty()) {
     r.cpu_shares = parse_int_in(f.cpu_shares, "--cpu-shares", 2, 262144);

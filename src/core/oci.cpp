@@ -317,7 +317,7 @@ void parse_resources(const Reader& r, ContainerConfig& c) {
       const int64_t period = cpu.has("period") && cpu.unsigned_integer("period") > 0
                                  ? static_cast<int64_t>(cpu.unsigned_integer("period"))
                                  : 100000;
-      res.cpus = static_cast<double>(cpu.integer("quota")) / static_cast<double>(period);
+      res.cpu_quota = CpuQuota{cpu.integer("quota"), period};
     }
     res.cpuset_cpus = cpu.str_or("cpus", "");
     res.cpuset_mems = cpu.str_or("mems", "");
@@ -753,6 +753,15 @@ OciConfig parse_oci_config(std::string_view json_text, const OciContext& context
     c.root.path = context.bundle + "/" + c.root.path;
   }
   c.root.readonly = root.boolean("readonly");
+  if (r.has("annotations")) {
+    const auto annotations = r.object("annotations");
+    for (const auto& [key, value] : annotations.node().items()) {
+      if (!value.is_string()) {
+        annotations.at(key.c_str()).fail("expected a string");
+      }
+      c.annotations[key] = value.get<std::string>();
+    }
+  }
   c.hostname = r.str_or("hostname", "");
   if (c.hostname.size() > 64) {
     r.at("hostname").fail("longer than 64 characters");
@@ -896,9 +905,9 @@ json oci_config_json(const ContainerConfig& c, OciDetail detail) {
     if (r.memory_reservation) res["memory"]["reservation"] = *r.memory_reservation;
     if (r.memory_swap) res["memory"]["swap"] = *r.memory_swap;
     if (r.cpu_shares) res["cpu"]["shares"] = *r.cpu_shares;
-    if (r.cpus) {
-      res["cpu"]["quota"] = static_cast<int64_t>(*r.cpus * 100000);
-      res["cpu"]["period"] = 100000;
+    if (r.cpu_quota) {
+      res["cpu"]["quota"] = r.cpu_quota->quota;
+      res["cpu"]["period"] = r.cpu_quota->period;
     }
     if (!r.cpuset_cpus.empty()) res["cpu"]["cpus"] = r.cpuset_cpus;
     if (!r.cpuset_mems.empty()) res["cpu"]["mems"] = r.cpuset_mems;
@@ -919,6 +928,9 @@ json oci_config_json(const ContainerConfig& c, OciDetail detail) {
               {"root", {{"path", c.root.path}, {"readonly", c.root.readonly}}},
               {"mounts", mounts},
               {"linux", linux}};
+  if (!c.annotations.empty()) {
+    out["annotations"] = c.annotations;
+  }
   if (!c.hostname.empty()) {
     out["hostname"] = c.hostname;
   }

@@ -72,6 +72,7 @@ class PlanBuilder {
   Plan build(const PlanHost& host) {
     const std::string& state_root = host.state_root;
     plan_.id = c_.id;
+    plan_.annotations = c_.annotations;
     for (const auto& ns : c_.namespaces) {
       if (ns.private_ns && ns.path.empty()) {
         plan_.clone_flags |= clone_flag(ns.type);
@@ -393,24 +394,30 @@ class PlanBuilder {
         create.bpf_devices_dir = unified_dir(cg);
       }
     }
-    if (p_.freezer && cg.mode != CgroupMode::unified) {
-      (void)dir_for("freezer");
-    }
-    if (cg.mode == CgroupMode::unified && (r.any() || !create.bpf_devices_dir.empty() || p_.freezer)) {
+    if (cg.mode == CgroupMode::unified) {
       add_v2_cgroup(r, cg, create, join);
     } else {
-      if (!create.bpf_devices_dir.empty()) {
-        create.dirs.push_back(create.bpf_devices_dir);
-        join.tasks_files.push_back(create.bpf_devices_dir + "/cgroup.procs");
-      }
       if (r.any()) {
         add_v1_limits(r, p_.strict_cgroups, limit);
       }
+      // Every hierarchy, as runc and crun: what a caller measures (docker stats, containerd's
+      // metrics, the cgroup namespace's view inside) must be the container's own cgroup, not
+      // the one barco was started in.
+      for (const auto& entry : cg.v1_mounts) {
+        (void)dir_for(entry.first);
+      }
+      if (!cg.unified_mount.empty()) {
+        join.unified_dir = unified_dir(cg);
+        create.dirs.push_back(join.unified_dir);
+        join.tasks_files.push_back(join.unified_dir + "/cgroup.procs");
+      }
     }
     if (create.dirs.empty()) {
-      return;  // --privileged without limits, or no cgroup filesystem at all
+      return;  // no cgroup filesystem at all
     }
-    join.unified_dir = !create.v2_dir.empty() ? create.v2_dir : create.bpf_devices_dir;
+    if (!create.v2_dir.empty()) {
+      join.unified_dir = create.v2_dir;
+    }
     oom_ = oom_report(create);
     parent(Where::parent_before_clone, std::move(create),
            "before clone, below barco's own cgroup, so the container can never escape limits its caller is under");
@@ -448,10 +455,8 @@ class PlanBuilder {
     if (r.memory_reservation) {
       write("memory", "memory.low", std::to_string(*r.memory_reservation), "--memory-reservation");
     }
-    if (r.cpus) {
-      constexpr int64_t kPeriod = 100000;
-      write("cpu", "cpu.max", std::to_string(static_cast<int64_t>(*r.cpus * kPeriod)) + " " + std::to_string(kPeriod),
-            "--cpus");
+    if (r.cpu_quota) {
+      write("cpu", "cpu.max", std::to_string(r.cpu_quota->quota) + " " + std::to_string(r.cpu_quota->period), "--cpus");
     }
     if (r.cpu_weight || r.cpu_shares) {
       write("cpu", "cpu.weight", std::to_string(r.cpu_weight ? *r.cpu_weight : cpu_shares_to_weight(*r.cpu_shares)),
@@ -484,10 +489,9 @@ class PlanBuilder {
     if (r.memory_reservation) {
       limit("memory", "memory.soft_limit_in_bytes", std::to_string(*r.memory_reservation), "--memory-reservation");
     }
-    if (r.cpus) {
-      constexpr int64_t kPeriod = 100000;
-      limit("cpu", "cpu.cfs_period_us", std::to_string(kPeriod), "--cpus");
-      limit("cpu", "cpu.cfs_quota_us", std::to_string(static_cast<int64_t>(*r.cpus * kPeriod)), "--cpus");
+    if (r.cpu_quota) {
+      limit("cpu", "cpu.cfs_period_us", std::to_string(r.cpu_quota->period), "--cpus");
+      limit("cpu", "cpu.cfs_quota_us", std::to_string(r.cpu_quota->quota), "--cpus");
     }
     if (r.cpu_shares) {
       limit("cpu", "cpu.shares", std::to_string(*r.cpu_shares), "--cpu-shares");
@@ -602,12 +606,28 @@ class PlanBuilder {
           is_under_dev(m) ? "inside the container's /dev tmpfs" : "before pivot_root, while host paths are reachable");
   }
 
-  void add_device_steps(bool userns) {
-    auto devices = c_.devices;
+  // docker, containerd and podman list every host device for --privileged, /dev/ptmx and
+  // /dev/console included. /dev/ptmx stays the link to the container's own devpts (the
+  // host's node would open the host's pty instance, and runc replaces it the same way), a
+  // terminal's /dev/console is its pty, and a path listed twice is made once.
+  [[nodiscard]] std::vector<Device> devices_to_make() const {
+    std::vector<Device> out;
+    for (const auto& d : c_.devices) {
+      const bool replaced = d.path == "/dev/ptmx" || (c_.process.terminal && d.path == "/dev/console");
+      const bool repeated = std::any_of(out.begin(), out.end(), [&](const Device& o) { return o.path == d.path; });
+      if (!replaced && !repeated) {
+        out.push_back(d);
+      }
+    }
     if (c_.process.terminal) {
       // A file for the pty slave to be bound onto, as runc does for /dev/console.
-      devices.push_back({"/dev/console", 'f', 0, 0, 0600});
+      out.push_back({"/dev/console", 'f', 0, 0, 0600});
     }
+    return out;
+  }
+
+  void add_device_steps(bool userns) {
+    const auto devices = devices_to_make();
     for (const auto& d : devices) {
       child(op::MakeDevice{d, p_.mount_point(c_.root.path), userns && d.type != 'f'},
             userns ? "a user namespace cannot mknod: the host node is bound instead" : "mknod in the /dev tmpfs");
@@ -616,8 +636,12 @@ class PlanBuilder {
         {"pts/ptmx", "/dev/ptmx"},          {"/proc/self/fd", "/dev/fd"},       {"/proc/self/fd/0", "/dev/stdin"},
         {"/proc/self/fd/1", "/dev/stdout"}, {"/proc/self/fd/2", "/dev/stderr"},
     };
-    for (const auto& [target, link] : kLinks) {
-      child(op::MakeSymlink{target, link, p_.mount_point(c_.root.path)}, "the links every libc expects in /dev");
+    for (const auto& link : kLinks) {
+      // A device the config lists at a link's path wins, as in runc.
+      if (std::none_of(devices.begin(), devices.end(), [&](const Device& d) { return d.path == link.second; })) {
+        child(op::MakeSymlink{link.first, link.second, p_.mount_point(c_.root.path)},
+              "the links every libc expects in /dev");
+      }
     }
   }
 

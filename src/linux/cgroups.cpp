@@ -54,6 +54,16 @@ void inherit_cpuset(Sys& sys, const std::filesystem::path& dir) {
   }
 }
 
+// A cgroup someone froze (v1 freezer.state, v2 cgroup.freeze) would stop the container at
+// its first step, and the start would hang: runc refuses it too.
+bool is_frozen(Sys& sys, const std::string& dir) {
+  if (auto state = sys.read_file(dir + "/freezer.state")) {
+    return state->rfind("FROZEN", 0) == 0 || state->rfind("FREEZING", 0) == 0;
+  }
+  auto freeze = sys.read_file(dir + "/cgroup.freeze");
+  return freeze && freeze->rfind('1', 0) == 0;
+}
+
 bool is_empty_cgroup(Sys& sys, const std::string& dir) {
   auto procs = sys.read_file(dir + "/cgroup.procs");
   return procs && procs->empty();
@@ -101,11 +111,18 @@ Result<CgroupDirs> CgroupDirs::create(Sys& sys, const std::vector<std::string>& 
     }
     // An empty cgroup of this name is debris of a barco that died with another state
     // directory (--root): it is reused. One with processes belongs to a live container.
-    if (auto r = sys.mkdir(dir, 0755); !r && !(r.error().err == EEXIST && is_empty_cgroup(sys, dir))) {
-      if (r.error().err == EEXIST) {
-        r.error().hint = "a running container already uses this cgroup; choose another --name";
+    if (auto r = sys.mkdir(dir, 0755); !r) {
+      if (r.error().err != EEXIST || !is_empty_cgroup(sys, dir)) {
+        if (r.error().err == EEXIST) {
+          r.error().hint = "a running container already uses this cgroup; choose another --name";
+        }
+        return r.error();
       }
-      return r.error();
+      if (is_frozen(sys, dir)) {
+        // Not ours to remove: the error leaves it as it was found.
+        return plain_error(dir + ": container's cgroup unexpectedly frozen",
+                           "thaw it (THAWED into freezer.state, or 0 into cgroup.freeze) or use another cgroup");
+      }
     }
     out.dirs_.push_back(dir);
     inherit_cpuset(sys, dir);

@@ -18,25 +18,49 @@ Result<std::string> place_in_root(Sys& sys, const std::string& rootfs, const std
   return *dir + path.substr(slash);
 }
 
+// The host's node at the same path, bound over an empty file: used where mknod is not
+// allowed. It must be the device the config names, or the container would get another one.
+Result<void> bind_host_node(Sys& sys, const Device& d, const std::string& rootfs) {
+  auto host = sys.stat(d.path);
+  if (!host) {
+    return host.error();
+  }
+  const mode_t kind = d.type == 'b' ? S_IFBLK : S_IFCHR;
+  if ((host->st_mode & S_IFMT) != kind || host->st_rdev != makedev(d.major, d.minor)) {
+    return plain_error("bind " + d.path + " from the host",
+                       "the host's " + d.path + " is not device " + std::to_string(d.major) + ":" +
+                           std::to_string(d.minor) + ", and mknod is not allowed here");
+  }
+  auto target = sys.make_path_in_root(rootfs, d.path, true);
+  if (!target) {
+    return target.error();
+  }
+  return sys.mount(d.path, *target, "", MS_BIND, "");
+}
+
 }  // namespace
 
 Result<void> make_device(Sys& sys, const Device& d, const std::string& rootfs, bool bind_from_host) {
-  if (d.type == 'f' || bind_from_host) {
+  if (d.type == 'f') {
     auto target = sys.make_path_in_root(rootfs, d.path, true);
-    if (!target) {
-      return target.error();
-    }
-    if (d.type == 'f') {
-      return {};
-    }
-    return sys.mount(d.path, *target, "", MS_BIND, "");
+    return target ? Result<void>{} : Result<void>(target.error());
+  }
+  if (bind_from_host) {
+    return bind_host_node(sys, d, rootfs);
   }
   auto node = place_in_root(sys, rootfs, d.path);
   if (!node) {
     return node.error();
   }
   const mode_t kind = d.type == 'b' ? S_IFBLK : S_IFCHR;
-  return sys.mknod(*node, kind | d.mode, makedev(d.major, d.minor));
+  auto made = sys.mknod(*node, kind | d.mode, makedev(d.major, d.minor));
+  if (!made && made.error().err == EPERM) {
+    // The devices cgroup refuses mknod of a node the config lists but does not allow (as
+    // docker's --privileged device lists can): bind the host's node, as runc does. Opening
+    // it is still subject to the same cgroup rules.
+    return bind_host_node(sys, d, rootfs);
+  }
+  return made;
 }
 
 Result<void> make_symlink(Sys& sys, const std::string& target, const std::string& link, const std::string& rootfs) {

@@ -7,6 +7,7 @@
 #include <barco/files.hpp>
 
 #include <poll.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -100,6 +101,30 @@ Result<void> signal_container(const ContainerView& v, int signal) {
   return {};
 }
 
+namespace {
+
+bool exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+}  // namespace
+
+Result<void> set_frozen(const ContainerView& v, bool freeze) {
+  for (const auto& dir : v.info.cgroups) {
+    if (exists(dir + "/freezer.state")) {
+      return write_file(dir + "/freezer.state", freeze ? "FROZEN" : "THAWED");
+    }
+    if (exists(dir + "/cgroup.freeze")) {
+      return write_file(dir + "/cgroup.freeze", freeze ? "1" : "0");
+    }
+  }
+  return Error{ENOTSUP,
+               {},
+               "pause " + v.info.id,
+               "the container has no freezer cgroup: this host has neither the v1 freezer nor cgroup v2"};
+}
+
 bool wait_for_exit(const std::string& root, const std::string& id, int timeout_ms) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   auto v = find_container(root, id);
@@ -170,6 +195,9 @@ Result<void> remove_container(const std::string& root, const std::string& id, bo
   }
   if (v->status != ContainerStatus::exited) {
     (void)signal_container(*v, SIGKILL);
+    if (v->status == ContainerStatus::paused) {
+      (void)set_frozen(*v, false);  // a frozen process dies of SIGKILL only once thawed
+    }
     (void)wait_for_exit(root, id, 10'000);
   }
   // The monitor (if any) is done with the record now; leftovers in the cgroups are killed.

@@ -19,6 +19,8 @@ namespace barco {
 // A pidfd of the container's init, checked against the recorded start time.
 Result<UniqueFd> open_init(const ContainerView& v);
 Result<void> signal_container(const ContainerView& v, int signal);
+// The container's freezer: v1 freezer.state, or v2 cgroup.freeze.
+Result<void> set_frozen(const ContainerView& v, bool freeze);
 // Waits until the init is gone (and, for a detached container, the monitor has recorded the
 // exit); false on timeout.
 bool wait_for_exit(const std::string& root, const std::string& id, int timeout_ms);

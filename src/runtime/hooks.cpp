@@ -74,4 +74,15 @@ Result<void> run_hooks(const std::vector<Hook>& hooks, const std::string& phase,
   return {};
 }
 
+std::vector<Error> run_hooks_to_the_end(const std::vector<Hook>& hooks, const std::string& phase,
+                                        const std::string& state_json) {
+  std::vector<Error> failures;
+  for (const auto& hook : hooks) {
+    if (auto r = run_hook(hook, phase, state_json); !r) {
+      failures.push_back(std::move(r.error()));
+    }
+  }
+  return failures;
+}
+
 }  // namespace barco

@@ -138,7 +138,6 @@ Placement placement_for(const std::string& id, const LaunchRequest& request) {
   if (request.oci_create) {
     p.exec_fifo = request.state_root + "/" + id + "/exec.fifo";
   }
-  p.freezer = request.detach || !request.bundle.empty();
   p.strict_cgroups = request.strict_cgroups;
   return p;
 }

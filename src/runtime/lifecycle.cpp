@@ -23,27 +23,6 @@
 namespace barco {
 namespace {
 
-bool exists(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0;
-}
-
-// The freezer of a container: v1 freezer.state, or v2 cgroup.freeze.
-Result<void> set_frozen(const ContainerView& v, bool freeze) {
-  for (const auto& dir : v.info.cgroups) {
-    if (exists(dir + "/freezer.state")) {
-      return write_file(dir + "/freezer.state", freeze ? "FROZEN" : "THAWED");
-    }
-    if (exists(dir + "/cgroup.freeze")) {
-      return write_file(dir + "/cgroup.freeze", freeze ? "1" : "0");
-    }
-  }
-  return Error{ENOTSUP,
-               {},
-               "pause " + v.info.id,
-               "the container has no freezer cgroup (run with -d, or created by barco create, on a host with one)"};
-}
-
 Result<void> freeze(const std::string& root, const std::string& id, bool frozen) {
   auto v = find_container(root, id);
   if (!v) {
@@ -60,22 +39,30 @@ Result<void> freeze(const std::string& root, const std::string& id, bool frozen)
                       [&](StateInfo& s) { s.status = frozen ? ContainerStatus::paused : ContainerStatus::running; });
 }
 
-Hooks stored_hooks(const ContainerView& v) {
+// The OCI config the container was created from (hooks, annotations); empty for a
+// `barco run` container, which has none.
+ContainerConfig stored_config(const ContainerView& v) {
   auto text = read_file(v.dir + "/config.json");
   if (!text) {
     return {};
   }
   try {
-    return parse_oci_config(*text, OciContext{v.info.bundle, v.info.id}).config.hooks;
+    return parse_oci_config(*text, OciContext{v.info.bundle, v.info.id}).config;
   } catch (const ConfigError&) {
     return {};
   }
 }
 
-std::string state_text(const ContainerView& v, const std::string& status) {
-  return oci_state_json(
-             OciState{v.info.id, status, v.info.pid, v.info.bundle, v.info.created, nlohmann::json::object()})
+std::string state_text(const ContainerView& v, const ContainerConfig& config, const std::string& status) {
+  return oci_state_json(OciState{v.info.id, status, v.info.pid, v.info.bundle, v.info.created,
+                                 nlohmann::json(config.annotations)})
       .dump();
+}
+
+void warn_on_failures(std::vector<Error> failures) {
+  for (const auto& e : failures) {
+    spdlog::warn("{}", e.message());
+  }
 }
 
 // Opens the exec FIFO for reading, which lets the waiting container go on; fails when the
@@ -115,6 +102,10 @@ Result<void> kill_container(const std::string& root, const std::string& id, int 
   auto v = find_container(root, id);
   if (!v) {
     return v.error();
+  }
+  if (v->status == ContainerStatus::exited) {
+    // As runc: signalling a container that has stopped is an error, not a silent success.
+    return Error{ESRCH, "kill", id, "container '" + id + "' is not running (stopped)"};
   }
   return signal_container(*v, signal);
 }
@@ -170,10 +161,8 @@ Result<void> start_container(const std::string& root, const std::string& id) {
     return r;
   }
   (void)update_state(v->dir, [](StateInfo& s) { s.status = ContainerStatus::running; });
-  const auto hooks = stored_hooks(*v);
-  if (auto r = run_hooks(hooks.poststart, "poststart", state_text(*v, "running")); !r) {
-    spdlog::warn("{}", r.error().message());
-  }
+  const auto config = stored_config(*v);
+  warn_on_failures(run_hooks_to_the_end(config.hooks.poststart, "poststart", state_text(*v, config, "running")));
   return {};
 }
 
@@ -182,7 +171,7 @@ Result<std::string> container_state_json(const std::string& root, const std::str
   if (!v) {
     return v.error();
   }
-  return state_text(*v, oci_status(*v));
+  return state_text(*v, stored_config(*v), oci_status(*v));
 }
 
 Result<void> delete_container(const std::string& root, const std::string& id, bool force) {
@@ -190,16 +179,15 @@ Result<void> delete_container(const std::string& root, const std::string& id, bo
   if (!v) {
     return v.error();
   }
-  if (v->status == ContainerStatus::running && !force) {
-    return Error{EBUSY, "delete", id, "the container is running: kill it first, or use delete --force"};
+  if ((v->status == ContainerStatus::running || v->status == ContainerStatus::paused) && !force) {
+    return Error{EBUSY, "delete", id,
+                 std::string("the container is ") + status_name(v->status) + ": kill it first, or use delete --force"};
   }
-  const auto hooks = stored_hooks(*v);
+  const auto config = stored_config(*v);
   if (auto r = remove_container(root, id, true); !r) {
     return r;
   }
-  if (auto r = run_hooks(hooks.poststop, "poststop", state_text(*v, "stopped")); !r) {
-    spdlog::warn("{}", r.error().message());
-  }
+  warn_on_failures(run_hooks_to_the_end(config.hooks.poststop, "poststop", state_text(*v, config, "stopped")));
   return {};
 }
 

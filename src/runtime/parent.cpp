@@ -102,8 +102,8 @@ void PidNamespaceForChildren::restore() {
 }
 
 std::string hook_state_json(const ParentRun& run, const std::string& status) {
-  return oci_state_json(
-             OciState{run.plan.id, status, run.pid, run.options.bundle, now_rfc3339(), nlohmann::json::object()})
+  return oci_state_json(OciState{run.plan.id, status, run.pid, run.options.bundle, now_rfc3339(),
+                                 nlohmann::json(run.plan.annotations)})
       .dump();
 }
 
@@ -448,8 +448,11 @@ Result<void> run_create_runtime_hooks(const op::RunHooks& o, ParentRun& run) {
 
 // The spec: a failing poststart or poststop hook is a warning, and the start goes on.
 void run_hooks_warning_only(const op::RunHooks& o, ParentRun& run, const std::string& status) {
-  if (auto r = run_hooks(o.hooks, o.phase, hook_state_json(run, status)); !r) {
-    spdlog::warn("{}", in_step(std::move(r), step_name(o)).error().message());
+  for (auto& failure : run_hooks_to_the_end(o.hooks, o.phase, hook_state_json(run, status))) {
+    if (failure.step.empty()) {
+      failure.step = step_name(o);
+    }
+    spdlog::warn("{}", failure.message());
   }
 }
 

@@ -156,6 +156,28 @@ TEST_F(Limits, UnenforceableLimitWarnsOrFailsWhenStrict) {
   EXPECT_NE(strict.err.find("barco: create_cgroups: --blkio-weight:"), std::string::npos) << strict.err;
 }
 
+// docker stats, containerd's metrics and `kubectl top` read the container's own cgroup in
+// each hierarchy: a container with no limit at all is still in its own cgroup everywhere
+// (runc and crun do the same), not in the one barco was started from.
+TEST_F(Limits, EveryHierarchyHoldsTheContainerEvenWithoutLimits) {
+  const auto r = barco({"--root", state_root(), "run", "-d", "--name", "allh", "--rootfs", test_rootfs(), "sleep", "30"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto state = barco({"--root", state_root(), "state", "allh"});
+  const auto at = state.out.find("\"pid\": ");
+  ASSERT_NE(at, std::string::npos) << state.out;
+  const auto cgroups = read("/proc/" + std::to_string(std::stoi(state.out.substr(at + 7))) + "/cgroup");
+  int joined = 0;
+  for (const auto& line : lines(cgroups)) {
+    if (line.find(":name=") != std::string::npos) {
+      continue;  // named hierarchies (systemd's) carry no controller
+    }
+    EXPECT_TRUE(line.ends_with("/barco/allh")) << line;
+    ++joined;
+  }
+  EXPECT_GE(joined, 1);
+  EXPECT_EQ(barco({"--root", state_root(), "rm", "-f", "allh"}).exit_code, 0);
+}
+
 TEST_F(Limits, BadValuesAreClearErrors) {
   const auto r = run({"--memory", "-5", "true"});
   EXPECT_EQ(r.exit_code, 125);

@@ -147,6 +147,84 @@ TEST_F(Oci, HooksRunInOrderWithTheStateOnStdin) {
   EXPECT_EQ(phases().back(), "poststop");
 }
 
+// The spec: a failing poststart or poststop hook is a warning and the hooks after it still
+// run; the annotations are in `state` and in every hook's state.
+TEST_F(Oci, FailingPoststartAndPoststopHooksDoNotStopTheNextOnesAndTheStateHasTheAnnotations) {
+  const auto log = scratch_dir() + "/hooks.log";
+  const nlohmann::json failing = {{"path", "/bin/sh"}, {"args", {"sh", "-c", "exit 7"}}};
+  auto recording = [&](const std::string& phase) {
+    return nlohmann::json{{"path", "/bin/sh"}, {"args", {"sh", "-c", "echo " + phase + " $(cat) >> " + log}}};
+  };
+  const auto dir = bundle([&](nlohmann::json& c) {
+    c["process"]["args"] = {"sleep", "30"};
+    c["annotations"] = {{"org.example.lab", "hooks"}};
+    c["hooks"] = {{"poststart", {failing, recording("poststart")}}, {"poststop", {failing, recording("poststop")}}};
+  });
+  ASSERT_EQ(create(dir, "annot").exit_code, 0);
+  EXPECT_EQ(state("annot")["annotations"], (nlohmann::json{{"org.example.lab", "hooks"}}));
+  const auto started = b({"start", "annot"});
+  EXPECT_EQ(started.exit_code, 0) << started.err;
+  EXPECT_NE(started.err.find("poststart hook /bin/sh exited with 7"), std::string::npos) << started.err;
+  const auto deleted = b({"delete", "--force", "annot"});
+  EXPECT_EQ(deleted.exit_code, 0) << deleted.err;
+  EXPECT_NE(deleted.err.find("poststop hook /bin/sh exited with 7"), std::string::npos) << deleted.err;
+  const auto recorded = lines(slurp(log));
+  ASSERT_EQ(recorded.size(), 2U) << slurp(log);
+  for (const auto& line : recorded) {
+    const auto hook_state = nlohmann::json::parse(line.substr(line.find(' ') + 1));
+    EXPECT_EQ(hook_state["annotations"], (nlohmann::json{{"org.example.lab", "hooks"}})) << line;
+  }
+  EXPECT_EQ(recorded[0].rfind("poststart ", 0), 0U);
+  EXPECT_EQ(recorded[1].rfind("poststop ", 0), 0U);
+}
+
+// runc's rules: kill of a stopped container fails; delete of a paused one needs --force,
+// which thaws it (a frozen process dies of SIGKILL only once thawed) and removes its cgroups
+// (the harness checks none is left).
+TEST_F(Oci, KillOfAStoppedContainerFailsAndDeleteForceRemovesAPausedOne) {
+  const auto dir = bundle([](nlohmann::json& c) { c["process"]["args"] = {"true"}; });
+  ASSERT_EQ(create(dir, "done").exit_code, 0);
+  ASSERT_EQ(b({"start", "done"}).exit_code, 0);
+  wait_for_status("done", "stopped");
+  const auto killed = b({"kill", "done", "KILL"});
+  EXPECT_NE(killed.exit_code, 0);
+  EXPECT_NE(killed.err.find("not running"), std::string::npos) << killed.err;
+  EXPECT_EQ(b({"delete", "done"}).exit_code, 0);
+
+  const auto sleeper = bundle([](nlohmann::json& c) { c["process"]["args"] = {"sleep", "30"}; });
+  ASSERT_EQ(create(sleeper, "frozen").exit_code, 0);
+  ASSERT_EQ(b({"start", "frozen"}).exit_code, 0);
+  ASSERT_EQ(b({"pause", "frozen"}).exit_code, 0);
+  EXPECT_NE(b({"delete", "frozen"}).exit_code, 0) << "a paused container was deleted without --force";
+  const auto forced = b({"delete", "--force", "frozen"});
+  EXPECT_EQ(forced.exit_code, 0) << forced.err;
+  EXPECT_NE(b({"state", "frozen"}).exit_code, 0);
+}
+
+// A cgroup someone froze before create would stop the container at its first step: refused
+// (as runc does), and the cgroup is left as it was found.
+TEST_F(Oci, CreateIntoAFrozenCgroupIsRefusedAndTheCgroupKept) {
+  const std::string freezer = "/sys/fs/cgroup/freezer";
+  const bool v1 = fs::exists(freezer + "/freezer.state") || fs::exists(freezer + "/tasks");
+  const bool v2 = fs::exists("/sys/fs/cgroup/cgroup.subtree_control");
+  if (!v1 && !v2) {
+    GTEST_SKIP() << "no freezer";
+  }
+  const std::string dir = v1 ? freezer + "/barco-frozen-test" : "/sys/fs/cgroup/barco-frozen-test";
+  ASSERT_TRUE(fs::create_directory(dir));
+  std::ofstream(dir + (v1 ? "/freezer.state" : "/cgroup.freeze")) << (v1 ? "FROZEN" : "1");
+  const auto b_dir = bundle([](nlohmann::json& c) {
+    c["process"]["args"] = {"true"};
+    c["linux"]["cgroupsPath"] = "/barco-frozen-test";
+  });
+  const auto r = create(b_dir, "iced");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("container's cgroup unexpectedly frozen"), std::string::npos) << r.err;
+  EXPECT_TRUE(fs::exists(dir)) << "the frozen cgroup was not barco's to remove";
+  std::ofstream(dir + (v1 ? "/freezer.state" : "/cgroup.freeze")) << (v1 ? "THAWED" : "0");
+  ::rmdir(dir.c_str());
+}
+
 TEST_F(Oci, AFailingCreateRuntimeHookFailsCreateAndLeavesNothing) {
   const auto dir = bundle([](nlohmann::json& c) {
     c["hooks"] = {{"createRuntime", {{{"path", "/bin/sh"}, {"args", {"sh", "-c", "exit 3"}}}}}};
@@ -194,6 +272,23 @@ TEST_F(Oci, RunBundleRunsInTheForegroundWithTheCommandsStatus) {
   const auto r = b({"run", "--bundle", dir, "fg"});
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_EQ(lines(r.out), (std::vector<std::string>{"from-bundle", "Seccomp:\t2"}));
+}
+
+// docker, ctr and podman list every host device for --privileged, /dev/ptmx and
+// /dev/console included (and some paths twice): the container starts, /dev/ptmx stays the
+// link to its own devpts, and every listed node exists.
+TEST_F(Oci, PrivilegedDeviceListsWithPtmxAndConsoleStart) {
+  const auto dir = bundle([](nlohmann::json& c) {
+    c["process"]["args"] = {"sh", "-c", "readlink /dev/ptmx; ls /dev/console /dev/tty0 /dev/null >/dev/null && echo nodes"};
+    auto dev = [](const char* path, int major, int minor) {
+      return nlohmann::json{{"path", path}, {"type", "c"}, {"major", major}, {"minor", minor}, {"fileMode", 0666}};
+    };
+    c["linux"]["devices"] = {dev("/dev/ptmx", 5, 2), dev("/dev/console", 5, 1), dev("/dev/tty0", 4, 0),
+                             dev("/dev/null", 1, 3), dev("/dev/null", 1, 3)};
+  });
+  const auto r = b({"run", "--bundle", dir, "priv"});
+  EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_EQ(lines(r.out), (std::vector<std::string>{"pts/ptmx", "nodes"})) << r.err;
 }
 
 TEST_F(Oci, ExecWithAProcessFile) {

@@ -81,22 +81,27 @@ TEST(CgroupPlan, DevicesCgroupBelowBarcosOwnAndJoinedFirst) {
   ASSERT_NE(create, nullptr);
   EXPECT_EQ(create->where, Where::parent_before_clone);
   const auto& op = std::get<op::CreateCgroups>(create->op);
-  EXPECT_EQ(op.dirs, std::vector<std::string>{"/sys/fs/cgroup/devices/ci/job/barco/web"});
+  ASSERT_FALSE(op.dirs.empty());
+  EXPECT_EQ(op.dirs.front(), "/sys/fs/cgroup/devices/ci/job/barco/web") << "devices first: the filter before any other";
   EXPECT_EQ(op.device_rules, default_device_rules());
   EXPECT_EQ(p.steps_at(Where::child).at(3)->name, "join_cgroups")
       << "after make_non_dumpable, relay_caller_terminal and close_host_fds";
-  EXPECT_EQ(std::get<op::JoinCgroups>(p.steps_at(Where::child).at(3)->op).tasks_files,
-            std::vector<std::string>{"/sys/fs/cgroup/devices/ci/job/barco/web/tasks"});
+  EXPECT_EQ(std::get<op::JoinCgroups>(p.steps_at(Where::child).at(3)->op).tasks_files.front(),
+            "/sys/fs/cgroup/devices/ci/job/barco/web/tasks");
 }
 
-TEST(CgroupPlan, DeviceFlagAddsARuleAndPrivilegedNeedsNoCgroup) {
+// --privileged drops the device filter but not the cgroups: docker stats and pause need
+// them, as under runc.
+TEST(CgroupPlan, DeviceFlagAddsARuleAndPrivilegedHasNoFilter) {
   PlanHost host;
   host.cgroups = parse_cgroup_host(kHybridMountinfo, kHybridCgroup);
   const auto c = testing::config_from_words({"--rootfs", "/r", "--device", "/dev/fuse:rw", "sh"});
   EXPECT_EQ(c.device_rules.back(), (DeviceRule{true, 'c', 10, 229, "rw"}));
   const auto priv = testing::config_from_words({"--rootfs", "/r", "--privileged", "sh"});
   EXPECT_TRUE(priv.device_rules.empty());
-  EXPECT_EQ(build_plan(priv, host).find_step<op::CreateCgroups>(), nullptr);
+  const auto* create = build_plan(priv, host).find<op::CreateCgroups>();
+  ASSERT_NE(create, nullptr);
+  EXPECT_TRUE(create->device_rules.empty());
   PlanHost none;
   EXPECT_EQ(build_plan(c, none).find_step<op::CreateCgroups>(), nullptr) << "no cgroup filesystem: nothing to create";
 }

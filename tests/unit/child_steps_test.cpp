@@ -234,5 +234,28 @@ TEST_F(ChildSteps, UserNamespaceBindsHostDevicesInsteadOfMknod) {
   EXPECT_GE(sys.index_of("mount /dev/null -> /r/dev/null type= flags=" + std::to_string(MS_BIND)), 0);
 }
 
+// A devices cgroup that does not allow a listed node refuses its mknod (docker's
+// --privileged lists can): the host's node is bound instead, as runc does, but only when it
+// is the device the config names.
+TEST_F(ChildSteps, RefusedMknodBindsTheSameHostNodeAndRefusesAnother) {
+  auto config = config_from_words({"--rootfs", "/r", "sh"});
+  config.devices.push_back({"/dev/fuse", 'c', 10, 229, 0666});
+  const auto plan = build_plan(config, test_host());
+  FakeSys sys;
+  sys.mknod_refused = {"/r/dev/fuse"};
+  sys.host_devices["/dev/fuse"] = makedev(10, 229);
+  ASSERT_TRUE(run(plan, sys));
+  EXPECT_GE(sys.index_of("mount /dev/fuse -> /r/dev/fuse type= flags=" + std::to_string(MS_BIND)), 0);
+
+  FakeSys other;
+  other.mknod_refused = {"/r/dev/fuse"};
+  other.host_devices["/dev/fuse"] = makedev(10, 230);
+  const auto refused = run(plan, other);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().step, "make_device");
+  EXPECT_NE(refused.error().message().find("is not device 10:229"), std::string::npos) << refused.error().message();
+  EXPECT_EQ(other.index_of("mount /dev/fuse"), -1);
+}
+
 }  // namespace
 }  // namespace barco

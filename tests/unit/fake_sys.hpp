@@ -7,6 +7,7 @@
 
 #include <sys/sysmacros.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -55,7 +56,13 @@ class FakeSys final : public Sys {
     return target;
   }
   Result<void> mknod(const std::string& path, mode_t mode, dev_t dev) override {
-    return record("mknod " + path + " " + std::to_string(mode) + " " + std::to_string(dev));
+    if (auto r = record("mknod " + path + " " + std::to_string(mode) + " " + std::to_string(dev)); !r) {
+      return r;
+    }
+    if (std::find(mknod_refused.begin(), mknod_refused.end(), path) != mknod_refused.end()) {
+      return Error{EPERM, {}, "mknod(" + path + ")", {}};
+    }
+    return {};
   }
   Result<void> symlink(const std::string& target, const std::string& link) override {
     return record("symlink " + target + " <- " + link);
@@ -117,6 +124,10 @@ class FakeSys final : public Sys {
     st.st_mode = path.find('.') == std::string::npos && path.rfind("/proc/sys", 0) == 0 ? S_IFDIR : S_IFREG;
     for (const auto& d : directories) {
       if (d == path) st.st_mode = S_IFDIR;
+    }
+    if (const auto node = host_devices.find(path); node != host_devices.end()) {
+      st.st_mode = S_IFCHR | 0666;
+      st.st_rdev = node->second;
     }
     return st;
   }
@@ -208,6 +219,12 @@ class FakeSys final : public Sys {
   std::string cwd = "/";
   std::map<std::string, std::string> files;  // read_file's answers
   std::vector<std::string> missing;          // paths stat() reports as ENOENT
+  std::vector<std::string> mknod_refused;    // paths mknod() fails with EPERM (a devices cgroup)
+  // Character devices stat() reports on the host.
+  std::map<std::string, dev_t> host_devices = {
+      {"/dev/null", makedev(1, 3)},    {"/dev/zero", makedev(1, 5)}, {"/dev/full", makedev(1, 7)},
+      {"/dev/random", makedev(1, 8)},  {"/dev/urandom", makedev(1, 9)}, {"/dev/tty", makedev(5, 0)},
+  };
   struct stat null_device = [] {
     struct stat st {};
     st.st_mode = S_IFCHR | 0666;

@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 
 #include <csignal>
+#include <map>
 
 namespace barco {
 namespace {
@@ -97,7 +98,7 @@ TEST(OciConfig, LinuxFields) {
                                 [](const NamespaceSetting& n) { return n.type == Namespace::net; });
   EXPECT_EQ(net->path, "/proc/42/ns/net");
   EXPECT_EQ(c.resources.memory, 67108864);
-  EXPECT_DOUBLE_EQ(*c.resources.cpus, 0.5);
+  EXPECT_EQ(*c.resources.cpu_quota, (CpuQuota{50000, 100000}));
   EXPECT_EQ(c.resources.cpu_shares, 512);
   EXPECT_EQ(c.resources.pids_limit, 64);
   EXPECT_EQ(c.cgroups_path, "/machine/c1");
@@ -290,6 +291,23 @@ TEST(OciMountOptions, FlagsDataAndPropagation) {
 
 // runc's recursive options become mount_setattr(AT_RECURSIVE) attributes; a bind option
 // barco does not know (idmap, a typo) is refused instead of passed on as ignored data.
+// runc writes quota and period as the config gives them; converting through a CPU count
+// once rewrote the period to 100000 and rounded the quota.
+TEST(OciConfig, CpuQuotaAndPeriodAndAnnotationsAreKeptAsGiven) {
+  auto j = minimal();
+  j["linux"]["resources"] = {{"cpu", {{"quota", 12345}, {"period", 54321}}}};
+  j["annotations"] = {{"org.example.key", "value"}};
+  const auto c = parse(j).config;
+  EXPECT_EQ(*c.resources.cpu_quota, (CpuQuota{12345, 54321}));
+  EXPECT_EQ(c.annotations, (std::map<std::string, std::string>{{"org.example.key", "value"}}));
+  const auto back = parse_oci_config(oci_config_json(c).dump(), OciContext{"/state/c1", "c1"}).config;
+  EXPECT_EQ(back.resources.cpu_quota, c.resources.cpu_quota);
+  EXPECT_EQ(back.annotations, c.annotations) << "the stored config keeps them for state and the hooks";
+  j["annotations"]["org.example.key"] = 3;
+  EXPECT_NE(parse_error(j).find("$.annotations.org.example.key: expected a string"), std::string::npos)
+      << parse_error(j);
+}
+
 TEST(OciMountOptions, RecursiveOptionsAndUnknownBindOptions) {
   const auto o = parse_mount_options({"rbind", "rro", "rnosuid", "rnodev", "rnoexec", "nosymfollow"}, true);
   EXPECT_EQ(o.recursive_attr_set, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);

@@ -96,6 +96,30 @@ TEST(Plan, EveryDefaultDeviceAndLinkIsCreatedAfterDevIsMounted) {
   EXPECT_EQ(links, 5);
 }
 
+// docker/ctr/podman --privileged list every host device, /dev/ptmx and /dev/console too:
+// once they made the link step fail with EEXIST.
+TEST(Plan, PrivilegedDeviceListsKeepTheDevptsLinkAndMakeEachPathOnce) {
+  auto c = config_from_words({"--rootfs", "/r", "-t", "sh"});
+  c.devices = {{"/dev/ptmx", 'c', 5, 2, 0666},
+               {"/dev/console", 'c', 5, 1, 0600},
+               {"/dev/fuse", 'c', 10, 229, 0666},
+               {"/dev/fuse", 'c', 10, 229, 0666},
+               {"/dev/stdin", 'c', 1, 3, 0666}};
+  const auto p = build_plan(c);
+  std::vector<std::string> made;
+  std::vector<std::string> links;
+  for (const auto& s : p.steps) {
+    if (const auto* d = std::get_if<op::MakeDevice>(&s.op)) {
+      made.push_back(d->device.path + ":" + d->device.type);
+    }
+    if (const auto* l = std::get_if<op::MakeSymlink>(&s.op)) {
+      links.push_back(l->link);
+    }
+  }
+  EXPECT_EQ(made, (std::vector<std::string>{"/dev/fuse:c", "/dev/stdin:c", "/dev/console:f"}));
+  EXPECT_EQ(links, (std::vector<std::string>{"/dev/ptmx", "/dev/fd", "/dev/stdout", "/dev/stderr"}));
+}
+
 TEST(Plan, SharedNamespacesDropTheirSteps) {
   const auto p = plan_for({"--rootfs", "/r", "--network", "host", "--uts", "host", "--pid", "host", "sh"});
   EXPECT_EQ(p.clone_flags & (CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWPID), 0UL);
@@ -306,19 +330,28 @@ TEST(Plan, ExecJoinsTheContainerAndKeepsItsPrivilegeSteps) {
   EXPECT_NE(describe(p.find_step<op::LoadSeccomp>()->op).find("the filter"), std::string::npos);
 }
 
-TEST(Plan, FreezerCgroupForPause) {
-  auto c = config_from_words({"--rootfs", "/r", "sh"});
-  Placement placement;
-  placement.freezer = true;
+// docker stats and containerd read the container's own cgroup in every hierarchy, and
+// pause needs its freezer: each is joined, with or without limits (as runc and crun).
+TEST(Plan, EveryHierarchyIsJoinedEvenWithoutLimits) {
+  auto c = config_from_words({"--rootfs", "/r", "--privileged", "sh"});
   PlanHost host;
   host.cgroups = parse_cgroup_host(
       "30 25 0:26 / /sys/fs/cgroup/freezer rw - cgroup cgroup rw,freezer\n"
-      "31 25 0:27 / /sys/fs/cgroup/devices rw - cgroup cgroup rw,devices\n",
-      "5:freezer:/\n4:devices:/\n");
-  const auto plan = build_plan(c, placement, host);
-  const auto& create = (*plan.find<op::CreateCgroups>());
-  EXPECT_NE(std::find(create.dirs.begin(), create.dirs.end(), "/sys/fs/cgroup/freezer/barco/" + c.id),
-            create.dirs.end());
+      "31 25 0:27 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n"
+      "32 25 0:28 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n"
+      "33 25 0:29 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n",
+      "5:freezer:/\n4:cpu,cpuacct:/\n3:memory:/user\n0::/init\n");
+  const auto plan = build_plan(c, Placement{}, host);
+  const auto* create = plan.find<op::CreateCgroups>();
+  ASSERT_NE(create, nullptr);
+  EXPECT_EQ(create->dirs, (std::vector<std::string>{"/sys/fs/cgroup/cpu,cpuacct/barco/" + c.id,
+                                                    "/sys/fs/cgroup/freezer/barco/" + c.id,
+                                                    "/sys/fs/cgroup/memory/user/barco/" + c.id,
+                                                    "/sys/fs/cgroup/unified/init/barco/" + c.id}));
+  const auto* join = plan.find<op::JoinCgroups>();
+  ASSERT_NE(join, nullptr);
+  EXPECT_EQ(join->tasks_files.size(), 4U);
+  EXPECT_EQ(join->unified_dir, "/sys/fs/cgroup/unified/init/barco/" + c.id) << "born in its v2 cgroup";
 }
 
 }  // namespace
