@@ -127,6 +127,7 @@ struct ExecRequest {
   std::string pid_file;
   std::string console_socket;
   bool dry_run = false;
+  bool ignore_paused = false;  // a paused container's new process waits, frozen, until resume
 };
 [[nodiscard]] int exec_container(const std::string& root, const std::string& id, const ExecRequest& request);
 

@@ -217,6 +217,7 @@ void add_exec_flags(CLI::App& app, ExecFlags& f) {
   app.add_option("--pid-file", f.pid_file, "Write the new process's pid to this file");
   app.add_option("--console-socket", f.console_socket, "Send the pty master to this unix socket");
   app.add_flag("--dry-run", f.dry_run, "Print the plan and exit");
+  app.add_flag("--ignore-paused", f.ignore_paused, "Exec into a paused container (the process waits until resume)");
   app.add_option("id", f.id, "Container id; everything after it is the command")->required();
 }
 
@@ -335,6 +336,7 @@ int run_exec(const ExecFlags& f, const std::string& root) {
   request.pid_file = f.pid_file;
   request.console_socket = f.console_socket;
   request.dry_run = f.dry_run;
+  request.ignore_paused = f.ignore_paused;
   return exec_container(root, f.id, request);
 }
 

@@ -47,6 +47,7 @@ struct ExecFlags {
   std::string pid_file;
   std::string console_socket;
   bool dry_run = false;
+  bool ignore_paused = false;
   std::string id;
   std::vector<std::string> command;  // the words after the id (docker's rule, as for run)
 };

@@ -128,12 +128,17 @@ struct Invocation {
   cli::SpecFlags spec;
   cli::CreateFlags create;
   cli::IdFlags id;
+  cli::ListFlags list;
   cli::DeleteFlags remove;
 };
 
 int run_command(Invocation& in) {
   const auto words = cli::command_from_args(in.args, in.command_at);
   const auto& root = in.global.state_root;
+  // runc's form: `run ID` in a bundle directory (runc's --bundle defaults to ".").
+  if (in.run.bundle.empty() && in.run.rootfs.empty() && words.size() == 1 && ::access("config.json", F_OK) == 0) {
+    in.run.bundle = ".";
+  }
   if (!in.run.bundle.empty()) {
     if (words.size() != 1) {
       throw barco::ConfigError("run --bundle DIR ID: expected exactly one container id after the flags",
@@ -237,6 +242,8 @@ constexpr Command kCommands[] = {
      on_root<&I::id, cli::run_state>},
     {"delete", "OCI: remove a container (--force kills it first)", define<&I::remove, cli::add_delete_flags>,
      on_root<&I::remove, cli::run_delete>},
+    {"list", "OCI: list containers, as runc (-q ids, -f json)", define<&I::list, cli::add_list_flags>,
+     on_root<&I::list, cli::run_list>},
     {"features", "OCI: print what this runtime supports (features JSON)", no_flags,
      [](I& /*in*/) { return cli::run_features(); }},
 };

@@ -62,6 +62,47 @@ ContainerConfig bundle_config(const std::string& bundle_arg, const std::string& 
   return std::move(parsed.config);
 }
 
+// runc's flags that barco decides against: --no-pivot is accepted (callers pass it for
+// ramfs roots) but barco pivots anyway, since a chroot is escapable by a process that keeps
+// a directory fd; --preserve-fds would hand host fds to the container.
+void check_runc_only_flags(bool no_pivot, int preserve_fds) {
+  if (no_pivot) {
+    spdlog::warn("--no-pivot ignored: barco always uses pivot_root (a chroot can be escaped through a kept "
+                 "directory fd)");
+  }
+  if (preserve_fds != 0) {
+    throw ConfigError("--preserve-fds " + std::to_string(preserve_fds) + ": not supported",
+                      "barco closes every fd above 2 before the command (CVE-2024-21626)");
+  }
+}
+
+// OCI create: set up, wait on the exec FIFO for start; the caller reaps the container.
+LaunchRequest create_request(const std::string& root, const std::string& bundle, const std::string& pid_file,
+                             const std::string& console_socket) {
+  LaunchRequest request;
+  request.state_root = root;
+  request.oci_create = true;
+  request.auto_remove = false;
+  request.handover = {true, pid_file, console_socket};
+  request.bundle = absolute_bundle(bundle);
+  return request;
+}
+
+// runc run -d: create, then start; the record stays (stopped once it exits) until delete.
+int run_bundle_detached(const RunFlags& flags, const ContainerConfig& config, const std::string& root) {
+  auto request = create_request(root, flags.bundle, flags.pid_file, flags.console_socket);
+  request.dry_run = flags.dry_run;
+  if (const int rc = launch(config, request); rc != 0 || flags.dry_run) {
+    return rc;
+  }
+  if (auto started = start_container(root, config.id); !started) {
+    report_error(started.error());
+    (void)delete_container(root, config.id, true);  // as runc: a run that failed leaves nothing
+    return 1;
+  }
+  return 0;
+}
+
 }  // namespace
 
 std::string systemd_cgroups_path(const std::string& path) {
@@ -119,21 +160,9 @@ int run_spec(const SpecFlags& f) {
 
 int run_create(const CreateFlags& f, const std::string& root, bool systemd_cgroup) {
   validate_container_id(f.id);
-  if (f.no_pivot) {
-    throw ConfigError("--no-pivot: barco always uses pivot_root", "a rootfs on a ramfs cannot be pivoted: copy it");
-  }
-  if (f.preserve_fds != 0) {
-    throw ConfigError("--preserve-fds " + std::to_string(f.preserve_fds) + ": not supported",
-                      "barco closes every fd above 2 before the command (CVE-2024-21626)");
-  }
+  check_runc_only_flags(f.no_pivot, f.preserve_fds);
   const auto config = bundle_config(f.bundle, f.id, systemd_cgroup);
-  LaunchRequest request;
-  request.state_root = root;
-  request.oci_create = true;
-  request.auto_remove = false;
-  request.handover = {true, f.pid_file, f.console_socket};
-  request.bundle = absolute_bundle(f.bundle);
-  return launch(config, request);
+  return launch(config, create_request(root, f.bundle, f.pid_file, f.console_socket));
 }
 
 int run_start(const IdFlags& f, const std::string& root) {
@@ -151,7 +180,49 @@ int run_state(const IdFlags& f, const std::string& root) {
 }
 
 int run_delete(const DeleteFlags& f, const std::string& root) {
+  if (f.force && !find_container(root, f.id)) {
+    validate_container_id(f.id);
+    (void)remove_container(root, f.id, true);  // debris: a directory without a readable record
+    return 0;                                  // as runc: delete --force of a container not there is done
+  }
   return exit_status(delete_container(root, f.id, f.force));
+}
+
+void add_list_flags(CLI::App& app, ListFlags& f) {
+  app.add_flag("-q,--quiet", f.quiet, "Print only the container ids");
+  app.add_option("-f,--format", f.format, "table or json")->check(CLI::IsMember({"table", "json"}));
+}
+
+int run_list(const ListFlags& f, const std::string& root) {
+  const auto containers = list_containers(root);
+  if (f.quiet) {
+    for (const auto& v : containers) {
+      std::printf("%s\n", v.info.id.c_str());
+    }
+    return 0;
+  }
+  auto pid_of = [](const ContainerView& v) { return v.status == ContainerStatus::exited ? 0 : v.info.pid; };
+  if (f.format == "json") {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& v : containers) {
+      out.push_back({{"ociVersion", kOciVersion},
+                     {"id", v.info.id},
+                     {"pid", pid_of(v)},
+                     {"status", oci_status(v)},
+                     {"bundle", v.info.bundle},
+                     {"rootfs", v.info.rootfs},
+                     {"created", v.info.created},
+                     {"owner", "root"}});
+    }
+    std::printf("%s\n", out.dump().c_str());
+    return 0;
+  }
+  std::printf("%-20s %-8s %-10s %-40s %-30s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
+  for (const auto& v : containers) {
+    std::printf("%-20s %-8d %-10s %-40s %-30s %s\n", v.info.id.c_str(), pid_of(v), oci_status(v).c_str(),
+                v.info.bundle.c_str(), v.info.created.c_str(), "root");
+  }
+  return 0;
 }
 
 int run_features() {
@@ -161,15 +232,20 @@ int run_features() {
 
 int run_bundle(const RunFlags& flags, const std::string& id, const std::string& root, bool systemd_cgroup) {
   validate_container_id(id);
-  if (!flags.console_socket.empty()) {
-    throw ConfigError("run --bundle --console-socket: not supported",
-                      "barco run relays the pty itself; use create --console-socket, then start");
-  }
+  check_runc_only_flags(flags.no_pivot, flags.preserve_fds);
   const auto config = bundle_config(flags.bundle, id, systemd_cgroup);
+  if (flags.detach) {
+    return run_bundle_detached(flags, config, root);
+  }
+  if (!flags.console_socket.empty()) {
+    throw ConfigError("run --console-socket without -d: not supported",
+                      "in the foreground barco relays the pty itself; add -d, or use create --console-socket and start");
+  }
   LaunchRequest request;
   request.state_root = root;
   request.dry_run = flags.dry_run;
   request.timings = flags.timings;
+  request.auto_remove = !flags.keep;
   request.bundle = absolute_bundle(flags.bundle);
   request.handover.pid_file = flags.pid_file;
   return launch(config, request);

@@ -25,6 +25,10 @@ struct CreateFlags {
   int preserve_fds = 0;
   std::string id;
 };
+struct ListFlags {
+  bool quiet = false;
+  std::string format = "table";
+};
 struct IdFlags {
   std::string id;
 };
@@ -46,7 +50,11 @@ void add_delete_flags(CLI::App& app, DeleteFlags& f);
 [[nodiscard]] int run_state(const IdFlags& f, const std::string& root);
 [[nodiscard]] int run_delete(const DeleteFlags& f, const std::string& root);
 [[nodiscard]] int run_features();
-// `run --bundle DIR ID`: create, start and wait in the foreground.
+void add_list_flags(CLI::App& app, ListFlags& f);
+// runc's `list`: a table (ID PID STATUS BUNDLE CREATED OWNER), -q the ids, or -f json.
+[[nodiscard]] int run_list(const ListFlags& f, const std::string& root);
+// `run [--bundle DIR] ID`: create, start and wait in the foreground; with -d, create and
+// start, and the record stays until delete.
 [[nodiscard]] int run_bundle(const RunFlags& flags, const std::string& id, const std::string& root,
                              bool systemd_cgroup);
 

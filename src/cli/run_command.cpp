@@ -44,7 +44,8 @@ void set_shared(std::vector<NamespaceSetting>& namespaces, Namespace type, const
 std::string checked_rootfs(const RunFlags& flags, const HostView& host) {
   if (flags.rootfs.empty()) {
     throw ConfigError("--rootfs is required",
-                      "point it at a directory holding a root filesystem, e.g. ./rootfs/busybox (make rootfs)");
+                      "point it at a directory holding a root filesystem, e.g. ./rootfs/busybox (make rootfs); "
+                      "or, as runc, `barco run ID` in a bundle directory (a config.json)");
   }
   std::string path = host.absolute(flags.rootfs);
   if (const auto why = host.check_directory(path); !why.empty()) {
@@ -259,11 +260,14 @@ void add_run_flags(CLI::App& run, RunFlags& f) {
   r.add_option("--cgroups", f.cgroups_mode, "enabled (default) or disabled: create no cgroups at all")
       ->check(CLI::IsMember({"enabled", "disabled"}));
 
-  auto& oci = *run.add_option_group("OCI form (barco run --bundle DIR ID)");
+  auto& oci = *run.add_option_group("OCI form (barco run [--bundle DIR] ID; the bundle defaults to ., as runc's)");
   oci.add_option("-b,--bundle", f.bundle, "Run the bundle's config.json instead of these flags");
   oci.add_option("--pid-file", f.pid_file, "Write the container's pid to this file");
-  oci.add_option("--console-socket", f.console_socket, "Send the pty master to this unix socket");
+  oci.add_option("--console-socket", f.console_socket, "With -d: send the pty master to this unix socket");
   oci.add_flag("--no-new-keyring", f.no_new_keyring, "Accepted (barco never creates a session keyring)");
+  oci.add_flag("--keep", f.keep, "Keep the stopped container's record until delete");
+  oci.add_flag("--no-pivot", f.no_pivot, "Accepted with a warning: barco always uses pivot_root");
+  oci.add_option("--preserve-fds", f.preserve_fds, "Refused unless 0: barco passes no extra fds");
 }
 
 namespace {

@@ -64,6 +64,9 @@ struct RunFlags {
   std::string pid_file;
   std::string console_socket;
   bool no_new_keyring = false;
+  bool keep = false;      // --keep: the record of a foreground run stays (stopped) until delete
+  bool no_pivot = false;  // accepted with a warning: barco always pivots
+  int preserve_fds = 0;
   std::vector<std::string> command;
 };
 

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <filesystem>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -751,6 +752,12 @@ OciConfig parse_oci_config(std::string_view json_text, const OciContext& context
   }
   if (c.root.path.front() != '/') {
     c.root.path = context.bundle + "/" + c.root.path;
+  }
+  // runtime-tools and podman write "." or "rootfs/": the mount targets are computed from
+  // this string, so it must be normal, with no trailing slash.
+  c.root.path = std::filesystem::path(c.root.path).lexically_normal().string();
+  if (c.root.path.size() > 1 && c.root.path.back() == '/') {
+    c.root.path.pop_back();
   }
   c.root.readonly = root.boolean("readonly");
   if (r.has("annotations")) {

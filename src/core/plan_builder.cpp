@@ -318,17 +318,13 @@ class PlanBuilder {
       child(op::MountOverlay{c_.root.path, p_.overlay_dir, userns},
             "in the container's mount namespace, so the mount disappears with it and the image stays untouched");
     }
-    // /dev first, so its nodes and submounts land in the tmpfs; user volumes last, so they
-    // may sit on top of anything the defaults created.
+    // In the config's order, as runc (callers and the runtime-tools suite rely on it: a later
+    // mount may sit on an earlier one); the device nodes go into /dev right after its tmpfs,
+    // before the mounts listed below it (devpts, shm, mqueue).
     for (const auto& m : c_.mounts) {
+      add_mount(m);
       if (m.destination == "/dev") {
-        add_mount(m);
         add_device_steps(userns);
-      }
-    }
-    for (const auto& m : c_.mounts) {
-      if (m.destination != "/dev") {
-        add_mount(m);
       }
     }
     add_cgroup_mounts(host.cgroups);

@@ -45,7 +45,7 @@ Result<int> launch(ParentRun& run) {
   if (auto r = walk_parent_steps(Where::parent_after_exit, run); !r) {
     return r.error();
   }
-  if (run.record && run.options.detach) {
+  if (run.record && (run.options.detach || !run.options.auto_remove)) {
     (void)run.record->mark_exited(run.status, run.oom_killed);
     if (!run.options.auto_remove) {
       run.record->keep();

@@ -171,9 +171,14 @@ int exec_container(const std::string& root, const std::string& id, const ExecReq
   if (!v) {
     return report(v.error());
   }
-  if (v->status != ContainerStatus::running) {
+  // As runc: a created container (waiting for start) can be entered; a paused one only
+  // with --ignore-paused, since the new process would freeze with it.
+  const bool enterable = v->status == ContainerStatus::running || v->status == ContainerStatus::created ||
+                         (v->status == ContainerStatus::paused && request.ignore_paused);
+  if (!enterable) {
     return report(plain_error("barco exec " + id + ": the container is " + status_name(v->status),
-                              "barco ps -a shows its state"));
+                              v->status == ContainerStatus::paused ? "resume it, or exec --ignore-paused"
+                                                                   : "barco ps -a shows its state"));
   }
   auto text = read_file(v->dir + "/config.json");
   if (!text) {

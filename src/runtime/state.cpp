@@ -47,7 +47,7 @@ bool is_stale(const std::string& dir) {
   } catch (const nlohmann::json::exception&) {
     return true;  // not a record barco wrote
   }
-  if (s.oci || (s.detached && !s.auto_remove)) {
+  if (s.oci || !s.auto_remove) {
     return false;  // kept until rm/delete, which also shows what happened to it
   }
   return s.barco_pid <= 0 || process_start_time(s.barco_pid) != s.barco_start_time;

@@ -196,6 +196,9 @@ TEST_F(Oci, KillOfAStoppedContainerFailsAndDeleteForceRemovesAPausedOne) {
   ASSERT_EQ(b({"start", "frozen"}).exit_code, 0);
   ASSERT_EQ(b({"pause", "frozen"}).exit_code, 0);
   EXPECT_NE(b({"delete", "frozen"}).exit_code, 0) << "a paused container was deleted without --force";
+  const auto exec_paused = b({"exec", "frozen", "true"});
+  EXPECT_NE(exec_paused.exit_code, 0);
+  EXPECT_NE(exec_paused.err.find("exec --ignore-paused"), std::string::npos) << exec_paused.err;
   const auto forced = b({"delete", "--force", "frozen"});
   EXPECT_EQ(forced.exit_code, 0) << forced.err;
   EXPECT_NE(b({"state", "frozen"}).exit_code, 0);
@@ -289,6 +292,48 @@ TEST_F(Oci, PrivilegedDeviceListsWithPtmxAndConsoleStart) {
   const auto r = b({"run", "--bundle", dir, "priv"});
   EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
   EXPECT_EQ(lines(r.out), (std::vector<std::string>{"pts/ptmx", "nodes"})) << r.err;
+}
+
+// runc's forms that its callers and its own tests use: `run ID` in the bundle directory,
+// `run -d` (create + start; the record stays until delete), `list`, `--keep`, exec into a
+// created container, and `delete --force` of an unknown id succeeding.
+TEST_F(Oci, RuncsRunFormsAndList) {
+  const auto dir = bundle([](nlohmann::json& c) { c["process"]["args"] = {"sh", "-c", "echo from-cwd; exit 4"}; });
+  const auto in_dir = [&](const std::string& args) {
+    return command({"/bin/sh", "-c",
+                    "cd '" + dir + "' && exec '" + barco_binary() + "' --root '" + state_root() + "' " + args +
+                        " >'" + dir + "/out' 2>'" + dir + "/err'"});
+  };
+  EXPECT_EQ(in_dir("run fg").exit_code, 4) << slurp(dir + "/err");
+  EXPECT_EQ(slurp(dir + "/out"), "from-cwd\n");
+  EXPECT_NE(b({"state", "fg"}).exit_code, 0) << "a foreground run removes its record";
+  EXPECT_EQ(in_dir("run --keep kept").exit_code, 4);
+  EXPECT_EQ(state("kept")["status"], "stopped");
+  EXPECT_EQ(b({"delete", "kept"}).exit_code, 0);
+
+  auto config = nlohmann::json::parse(slurp(dir + "/config.json"));
+  config["process"]["args"] = {"sleep", "30"};
+  std::ofstream(dir + "/config.json") << config.dump();
+  ASSERT_EQ(in_dir("run -d bg").exit_code, 0) << slurp(dir + "/err");
+  EXPECT_EQ(state("bg")["status"], "running") << "run -d returns once the command runs";
+  const auto quiet = b({"list", "-q"});
+  EXPECT_EQ(quiet.out, "bg\n");
+  const auto listed = nlohmann::json::parse(b({"list", "--format", "json"}).out);
+  ASSERT_EQ(listed.size(), 1U);
+  EXPECT_EQ(listed[0]["id"], "bg");
+  EXPECT_EQ(listed[0]["status"], "running");
+  EXPECT_EQ(listed[0]["bundle"], fs::canonical(dir).string());
+  ASSERT_EQ(b({"kill", "bg", "KILL"}).exit_code, 0);
+  wait_for_status("bg", "stopped");
+  EXPECT_EQ(b({"delete", "bg"}).exit_code, 0);
+
+  ASSERT_EQ(create(dir, "early").exit_code, 0);
+  const auto entered = b({"exec", "early", "echo", "inside-created"});
+  EXPECT_EQ(entered.exit_code, 0) << entered.err;
+  EXPECT_EQ(entered.out, "inside-created\n");
+  EXPECT_EQ(b({"delete", "--force", "early"}).exit_code, 0);
+  EXPECT_EQ(b({"delete", "--force", "never-was"}).exit_code, 0);
+  EXPECT_NE(b({"delete", "never-was"}).exit_code, 0);
 }
 
 TEST_F(Oci, ExecWithAProcessFile) {

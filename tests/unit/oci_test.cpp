@@ -54,6 +54,18 @@ TEST(OciConfig, MinimalConfigFillsTheModel) {
   EXPECT_TRUE(out.warnings.empty());
 }
 
+// runtime-tools writes root.path ".", podman "rootfs/": every mount target is computed from
+// the root's path, so "." once turned /dev/pts into "ev/pts".
+TEST(OciConfig, RootPathIsNormalised) {
+  auto j = minimal();
+  for (const auto& [given, expected] : std::vector<std::pair<std::string, std::string>>{
+           {".", "/bundles/b"}, {"rootfs/", "/bundles/b/rootfs"}, {"./x/../rootfs", "/bundles/b/rootfs"},
+           {"/abs/root/", "/abs/root"}}) {
+    j["root"]["path"] = given;
+    EXPECT_EQ(parse(j).config.root.path, expected) << given;
+  }
+}
+
 TEST(OciConfig, ProcessFields) {
   auto j = minimal();
   j["process"]["user"] = {{"uid", 1000}, {"gid", 100}, {"additionalGids", {5, 6}}};

@@ -6,6 +6,8 @@
 
 #include <sched.h>
 
+#include <algorithm>
+
 namespace barco {
 namespace {
 
@@ -52,10 +54,10 @@ TEST(Plan, TheDocumentedOrder) {
                                        "enter_cgroup_namespace",
                                        "make_root_private",
                                        "bind_rootfs",
+                                       "mount_proc",
                                        "mount_dev",
                                        "make_device",
                                        "make_symlink",
-                                       "mount_proc",
                                        "mount_devpts",
                                        "mount_shm",
                                        "mount_mqueue",
@@ -76,6 +78,18 @@ TEST(Plan, TheDocumentedOrder) {
   for (size_t i = 0; i + 1 < order.size(); ++i) {
     expect_before(p, order[i], order[i + 1]);
   }
+}
+
+// runc mounts in the config's order, and the runtime-tools suite checks it in mountinfo:
+// a config that lists /dev before /proc gets it first, with its nodes before the next mount.
+TEST(Plan, MountsFollowTheConfigsOrder) {
+  auto c = config_from_words({"--rootfs", "/r", "sh"});
+  std::stable_partition(c.mounts.begin(), c.mounts.end(), [](const Mount& m) { return m.destination == "/dev"; });
+  const auto p = build_plan(c, PlanHost{});
+  expect_before(p, "mount_dev", "mount_proc");
+  expect_before(p, "make_symlink", "mount_proc");
+  const auto q = build_plan(config_from_words({"--rootfs", "/r", "sh"}), PlanHost{});
+  expect_before(q, "mount_proc", "mount_dev");
 }
 
 TEST(Plan, EveryDefaultDeviceAndLinkIsCreatedAfterDevIsMounted) {
