@@ -304,9 +304,7 @@ void parse_resources(const Reader& r, ContainerConfig& c) {
         m.warn(key, "deprecated or not supported by barco");
       }
     }
-    if (m.boolean("disableOOMKiller")) {
-      m.fail("disableOOMKiller is not supported", "barco reports an OOM kill instead; remove the field");
-    }
+    res.disable_oom_killer = m.boolean("disableOOMKiller");
   }
   if (r.has("cpu")) {
     const auto cpu = r.object("cpu");
@@ -389,10 +387,7 @@ Device parse_device(const Reader& d) {
   if (type != "c" && type != "b" && type != "u" && type != "p") {
     d.at("type").fail("expected c, b, u or p");
   }
-  if (type == "p") {
-    d.at("type").fail("FIFOs are not supported as devices by barco");
-  }
-  dev.type = type == "b" ? 'b' : 'c';
+  dev.type = type == "b" || type == "p" ? type[0] : 'c';
   dev.major = d.has("major") ? static_cast<uint32_t>(d.unsigned_integer("major")) : 0;
   dev.minor = d.has("minor") ? static_cast<uint32_t>(d.unsigned_integer("minor")) : 0;
   dev.mode = d.has("fileMode") ? d.u32("fileMode") & 07777 : 0666;
@@ -433,6 +428,15 @@ Mount parse_mount(const Reader& m, std::vector<std::string>& warnings, CgroupFs&
   } else if (mount.type.empty()) {
     m.fail("a mount without a type must be a bind (options bind or rbind)");
   }
+  // key=value words are filesystem data, which the kernel ignores on a bind (runc passes
+  // them through to no effect): a warning. An unknown flag word would change what the mount
+  // does, so it is refused.
+  const auto data_words = std::stable_partition(parsed.unknown.begin(), parsed.unknown.end(),
+                                                [](const std::string& w) { return w.find('=') == std::string::npos; });
+  for (auto it = data_words; it != parsed.unknown.end(); ++it) {
+    m.warn("options", "'" + *it + "' ignored: a bind mount takes no filesystem data");
+  }
+  parsed.unknown.erase(data_words, parsed.unknown.end());
   if (!parsed.unknown.empty()) {
     const auto& word = parsed.unknown.front();
     m.at("options").fail(
@@ -910,6 +914,7 @@ json oci_config_json(const ContainerConfig& c, OciDetail detail) {
     auto& res = linux["resources"];
     if (r.memory) res["memory"]["limit"] = *r.memory;
     if (r.memory_reservation) res["memory"]["reservation"] = *r.memory_reservation;
+    if (r.disable_oom_killer) res["memory"]["disableOOMKiller"] = true;
     if (r.memory_swap) res["memory"]["swap"] = *r.memory_swap;
     if (r.cpu_shares) res["cpu"]["shares"] = *r.cpu_shares;
     if (r.cpu_quota) {

@@ -448,6 +448,9 @@ class PlanBuilder {
       create.writes.push_back({dir + "/memory.swap.max", swap < 0 ? "max" : std::to_string(swap), "--memory-swap",
                                !r.memory_swap || !p_.strict_cgroups});
     }
+    if (r.disable_oom_killer) {
+      plan_.unenforced.push_back("disableOOMKiller ignored: cgroup v2 has no switch for the OOM killer");
+    }
     if (r.memory_reservation) {
       write("memory", "memory.low", std::to_string(*r.memory_reservation), "--memory-reservation");
     }
@@ -481,6 +484,9 @@ class PlanBuilder {
       const int64_t swap = r.memory_swap.value_or(2 * *r.memory);
       limit("memory", "memory.memsw.limit_in_bytes", std::to_string(swap), "--memory-swap",
             !r.memory_swap || !strict);  // needs swap accounting in the kernel
+    }
+    if (r.disable_oom_killer) {
+      limit("memory", "memory.oom_control", "1", "disableOOMKiller");
     }
     if (r.memory_reservation) {
       limit("memory", "memory.soft_limit_in_bytes", std::to_string(*r.memory_reservation), "--memory-reservation");
@@ -625,7 +631,7 @@ class PlanBuilder {
   void add_device_steps(bool userns) {
     const auto devices = devices_to_make();
     for (const auto& d : devices) {
-      child(op::MakeDevice{d, p_.mount_point(c_.root.path), userns && d.type != 'f'},
+      child(op::MakeDevice{d, p_.mount_point(c_.root.path), userns && d.type != 'f' && d.type != 'p'},
             userns ? "a user namespace cannot mknod: the host node is bound instead" : "mknod in the /dev tmpfs");
     }
     static const std::pair<const char*, const char*> kLinks[] = {

@@ -52,8 +52,8 @@ Result<void> make_device(Sys& sys, const Device& d, const std::string& rootfs, b
   if (!node) {
     return node.error();
   }
-  const mode_t kind = d.type == 'b' ? S_IFBLK : S_IFCHR;
-  auto made = sys.mknod(*node, kind | d.mode, makedev(d.major, d.minor));
+  const mode_t kind = d.type == 'b' ? S_IFBLK : d.type == 'p' ? S_IFIFO : S_IFCHR;
+  auto made = sys.mknod(*node, kind | d.mode, d.type == 'p' ? 0 : makedev(d.major, d.minor));
   if (!made && made.error().err == EPERM) {
     // The devices cgroup refuses mknod of a node the config lists but does not allow (as
     // docker's --privileged device lists can): bind the host's node, as runc does. Opening

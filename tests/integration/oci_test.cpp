@@ -336,6 +336,30 @@ TEST_F(Oci, RuncsRunFormsAndList) {
   EXPECT_NE(b({"delete", "never-was"}).exit_code, 0);
 }
 
+// runc's features barco used to refuse: a FIFO in linux.devices, filesystem data on a bind
+// (ignored, with a warning), and disableOOMKiller (v1: the container's memory.oom_control).
+TEST_F(Oci, FifoDevicesBindDataAndDisableOomKiller) {
+  const bool v1 = fs::exists("/sys/fs/cgroup/memory/memory.oom_control");
+  const auto dir = bundle([&](nlohmann::json& c) {
+    c["process"]["args"] = {"sh", "-c",
+                            "test -p /dev/fifo && echo fifo; grep -s oom_kill_disable "
+                            "/sys/fs/cgroup/memory/memory.oom_control || true"};
+    c["linux"]["devices"] = {{{"path", "/dev/fifo"}, {"type", "p"}, {"fileMode", 0600}}};
+    c["linux"]["resources"]["memory"] = {{"limit", 67108864}, {"disableOOMKiller", true}};
+    c["mounts"].push_back({{"destination", "/mnt"}, {"type", "bind"}, {"source", "/tmp"}, {"options", {"rbind", "mode=755"}}});
+  });
+  const auto r = b({"run", "--bundle", dir, "fifo"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("'mode=755' ignored"), std::string::npos) << r.err;
+  const auto out = lines(r.out);
+  ASSERT_FALSE(out.empty()) << r.err;
+  EXPECT_EQ(out[0], "fifo");
+  if (v1) {
+    ASSERT_EQ(out.size(), 2U) << r.out;
+    EXPECT_EQ(out[1], "oom_kill_disable 1");
+  }
+}
+
 TEST_F(Oci, ExecWithAProcessFile) {
   const auto dir = bundle([](nlohmann::json& c) { c["process"]["args"] = {"sleep", "30"}; });
   ASSERT_EQ(create(dir, "withexec").exit_code, 0);

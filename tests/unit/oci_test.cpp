@@ -172,8 +172,8 @@ TEST(OciConfig, ErrorsNameTheJsonPath) {
   j["linux"]["resources"] = {{"memory", {{"limit", "64m"}}}};
   EXPECT_NE(parse_error(j).find("$.linux.resources.memory.limit: expected an integer"), std::string::npos);
   j = minimal();
-  j["linux"]["resources"] = {{"memory", {{"disableOOMKiller", true}}}};
-  EXPECT_NE(parse_error(j).find("disableOOMKiller is not supported"), std::string::npos);
+  j["linux"]["resources"] = {{"memory", {{"disableOOMKiller", "yes"}}}};
+  EXPECT_NE(parse_error(j).find("$.linux.resources.memory.disableOOMKiller"), std::string::npos);
   j = minimal();
   j["linux"]["rootfsPropagation"] = "shared";
   EXPECT_NE(parse_error(j).find("$.linux.rootfsPropagation"), std::string::npos);
@@ -318,6 +318,34 @@ TEST(OciConfig, CpuQuotaAndPeriodAndAnnotationsAreKeptAsGiven) {
   j["annotations"]["org.example.key"] = 3;
   EXPECT_NE(parse_error(j).find("$.annotations.org.example.key: expected a string"), std::string::npos)
       << parse_error(j);
+}
+
+// runc's OCI features barco used to refuse: disableOOMKiller (v1 memory.oom_control, a
+// warning on v2), FIFO devices, and filesystem data on a bind (ignored by the kernel).
+TEST(OciConfig, DisableOomKillerFifoDevicesAndBindDataAreAccepted) {
+  auto j = minimal();
+  j["linux"]["resources"] = {{"memory", {{"limit", 33554432}, {"disableOOMKiller", true}}}};
+  j["linux"]["devices"] = {{{"path", "/dev/fifo"}, {"type", "p"}, {"fileMode", 0600}}};
+  j["mounts"] = {{{"destination", "/d"}, {"type", "bind"}, {"source", "/s"}, {"options", {"rbind", "mode=755"}}}};
+  const auto out = parse(j);
+  EXPECT_TRUE(out.config.resources.disable_oom_killer);
+  EXPECT_EQ(out.config.devices.back(), (Device{"/dev/fifo", 'p', 0, 0, 0600}));
+  ASSERT_EQ(out.warnings.size(), 1U);
+  EXPECT_NE(out.warnings[0].find("'mode=755' ignored: a bind mount takes no filesystem data"), std::string::npos)
+      << out.warnings[0];
+  PlanHost v1;
+  v1.cgroups = parse_cgroup_host("32 25 0:28 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n", "3:memory:/\n");
+  const auto plan = build_plan(out.config, Placement{}, v1);
+  const auto* create = plan.find<op::CreateCgroups>();
+  ASSERT_NE(create, nullptr);
+  EXPECT_NE(std::find_if(create->writes.begin(), create->writes.end(),
+                         [](const auto& w) { return w.file.ends_with("/memory.oom_control") && w.value == "1"; }),
+            create->writes.end());
+  PlanHost v2;
+  v2.cgroups = parse_cgroup_host("30 25 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n", "0::/\n");
+  const auto unified = build_plan(out.config, Placement{}, v2);
+  ASSERT_FALSE(unified.unenforced.empty());
+  EXPECT_NE(unified.unenforced.front().find("disableOOMKiller ignored"), std::string::npos);
 }
 
 TEST(OciMountOptions, RecursiveOptionsAndUnknownBindOptions) {
