@@ -181,7 +181,10 @@ struct ContainerConfig {
   Hooks hooks;
   bool privileged = false;
   std::vector<std::pair<std::string, std::string>> sysctl;  // "net.ipv4.ip_forward" -> "1", written in /proc/sys
-  std::map<std::string, std::string> annotations;  // OCI annotations: in `state` and the hooks' state
+  std::map<std::string, std::string> annotations;
+  // OCI rootfsPropagation after pivot_root (MS_SHARED, MS_SLAVE or MS_UNBINDABLE, with
+  // MS_REC for the r- forms); 0: private, barco's default.
+  unsigned long root_propagation = 0;  // OCI annotations: in `state` and the hooks' state
 
   [[nodiscard]] bool has_private(Namespace ns) const;
 };

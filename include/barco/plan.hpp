@@ -107,6 +107,11 @@ struct PivotRoot {
 struct RemountRootReadOnly {
   static constexpr const char* kName = "remount_root_read_only";
 };
+// OCI rootfsPropagation: the container's / becomes shared, slave or unbindable.
+struct SetRootPropagation {
+  static constexpr const char* kName = "set_root_propagation";
+  unsigned long flags = 0;
+};
 // --overlay: the upper, work and merged directories, created inside the state record (and
 // removed with it), owned by the container's root.
 struct PrepareOverlay {
@@ -295,7 +300,7 @@ struct Exec {
 using Operation =
     std::variant<op::ReserveId, op::Clone, op::WriteIdMaps, op::Supervise, op::WaitForIdMaps, op::BecomeRootInUserns,
                  op::SetHostname, op::MakeRootPrivate, op::BindRootfs, op::MountFs, op::MakeDevice, op::MakeSymlink,
-                 op::PivotRoot, op::RemountRootReadOnly, op::BringUpLoopback, op::EnterCgroupNamespace,
+                 op::PivotRoot, op::RemountRootReadOnly, op::SetRootPropagation, op::BringUpLoopback, op::EnterCgroupNamespace,
                  op::SetupTerminal, op::CreateSession, op::DetachStdin, op::SetRlimits, op::SetUser, op::ChangeDir,
                  op::CloseFds, op::StartInit, op::Exec, op::MaskPaths, op::ReadonlyPaths, op::LoadSeccomp,
                  op::DropBoundingCaps, op::SetCapabilities, op::SetNoNewPrivs, op::CreateCgroups, op::JoinCgroups,

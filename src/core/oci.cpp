@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -211,6 +212,27 @@ constexpr std::array<RecursiveOption, 15> kRecursiveOptions{{
 
 constexpr std::array<const char*, 9> kPropagation{
     {"private", "rprivate", "slave", "rslave", "shared", "rshared", "unbindable", "runbindable", "tmpcopyup"}};
+
+unsigned long root_propagation(const Reader& l) {
+  static const std::map<std::string, unsigned long> kFlags{{"private", 0},
+                                                           {"rprivate", 0},
+                                                           {"slave", MS_SLAVE},
+                                                           {"rslave", MS_SLAVE | MS_REC},
+                                                           {"shared", MS_SHARED},
+                                                           {"rshared", MS_SHARED | MS_REC},
+                                                           {"unbindable", MS_UNBINDABLE},
+                                                           {"runbindable", MS_UNBINDABLE | MS_REC}};
+  const auto word = l.str_or("rootfsPropagation", "");
+  if (word.empty()) {
+    return 0;
+  }
+  const auto flags = kFlags.find(word);
+  if (flags == kFlags.end()) {
+    l.at("rootfsPropagation")
+        .fail("'" + word + "' is not a propagation", "shared, slave, private or unbindable (r- forms too)");
+  }
+  return flags->second;
+}
 
 CapMask caps_from(const Reader& r, const char* key) {
   if (!r.has(key)) {
@@ -561,13 +583,7 @@ void parse_linux(const Reader& l, ContainerConfig& c) {
   if (l.has("sysctl")) {
     c.sysctl = parse_sysctl(l.object("sysctl"), c);
   }
-  const auto propagation = l.str_or("rootfsPropagation", "");
-  if (!propagation.empty() && propagation != "private" && propagation != "rprivate" && propagation != "slave" &&
-      propagation != "rslave") {
-    l.at("rootfsPropagation")
-        .fail("'" + propagation + "': barco keeps the container's mounts private",
-              "use rprivate or rslave, or leave it out");
-  }
+  c.root_propagation = root_propagation(l);
   if (!l.str_or("mountLabel", "").empty()) {
     l.warn("mountLabel", "barco has no SELinux support");
   }

@@ -334,6 +334,11 @@ class PlanBuilder {
             "the monitor opened the log before clone; stdout and stderr both go to it");
     }
     child(op::PivotRoot{root}, "after the mounts, then the old root is detached: no path to the host remains");
+    if (c_.root_propagation != 0) {
+      child(op::SetRootPropagation{c_.root_propagation},
+            "after pivot_root: every mount was made private first, so a shared / only makes new peer groups inside "
+            "the container's namespace, never with the host's mounts");
+    }
     if (c_.root.readonly) {
       child(op::RemountRootReadOnly{},
             "after pivot_root, so only the rootfs bind becomes read-only, not the mounts on top of it");

@@ -172,6 +172,13 @@ std::string describe(const Operation& operation) {
             return "chdir(\"" + o.rootfs + R"(") pivot_root(".", ".") umount2(".", MNT_DETACH))";
           },
           [](const op::RemountRootReadOnly&) { return std::string("mount(\"/\", MS_BIND|MS_REMOUNT|MS_RDONLY)"); },
+          [](const op::SetRootPropagation& o) {
+            return "mount(\"/\", " +
+                   std::string((o.flags & MS_SHARED) != 0  ? "MS_SHARED"
+                               : (o.flags & MS_SLAVE) != 0 ? "MS_SLAVE"
+                                                           : "MS_UNBINDABLE") +
+                   ((o.flags & MS_REC) != 0 ? "|MS_REC)" : ")");
+          },
           [](const op::BringUpLoopback&) { return std::string("ioctl(SIOCSIFFLAGS, \"lo\", IFF_UP)"); },
           [](const op::EnterCgroupNamespace&) { return std::string("unshare(CLONE_NEWCGROUP)"); },
           [](const op::SetupTerminal& o) {

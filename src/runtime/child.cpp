@@ -84,6 +84,7 @@ Result<void> run_step(const Step& step, Sys& sys, const SyncChannel& channel, co
           [&](const op::MakeSymlink& o) { return make_symlink(sys, o.target, o.link, o.rootfs); },
           [&](const op::PivotRoot& o) { return pivot_into(sys, o.rootfs); },
           [&](const op::RemountRootReadOnly&) { return remount_root_read_only(sys); },
+          [&](const op::SetRootPropagation& o) { return sys.mount("", "/", "", o.flags, ""); },
           [&](const op::BringUpLoopback&) { return bring_up_loopback(sys); },
           [&](const op::EnterCgroupNamespace&) { return enter_cgroup_namespace(sys); },
           [&](const op::SetupTerminal& o) { return run_terminal_step(sys, channel, o.bind_console); },

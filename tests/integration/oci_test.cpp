@@ -360,6 +360,21 @@ TEST_F(Oci, FifoDevicesBindDataAndDisableOomKiller) {
   }
 }
 
+// rootfsPropagation shared and unbindable apply to the container's / (made after every
+// mount was private, so no peer group is shared with the host's mounts).
+TEST_F(Oci, RootfsPropagationIsApplied) {
+  for (const auto& [propagation, tag] : std::vector<std::pair<std::string, std::string>>{
+           {"rshared", "shared:"}, {"unbindable", "unbindable"}}) {
+    const auto dir = bundle([&](nlohmann::json& c) {
+      c["process"]["args"] = {"sh", "-c", "awk '$5 == \"/\"' /proc/self/mountinfo"};
+      c["linux"]["rootfsPropagation"] = propagation;
+    });
+    const auto r = b({"run", "--bundle", dir, "prop"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find(tag), std::string::npos) << propagation << ": " << r.out;
+  }
+}
+
 TEST_F(Oci, ExecWithAProcessFile) {
   const auto dir = bundle([](nlohmann::json& c) { c["process"]["args"] = {"sleep", "30"}; });
   ASSERT_EQ(create(dir, "withexec").exit_code, 0);

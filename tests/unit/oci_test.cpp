@@ -175,8 +175,15 @@ TEST(OciConfig, ErrorsNameTheJsonPath) {
   j["linux"]["resources"] = {{"memory", {{"disableOOMKiller", "yes"}}}};
   EXPECT_NE(parse_error(j).find("$.linux.resources.memory.disableOOMKiller"), std::string::npos);
   j = minimal();
-  j["linux"]["rootfsPropagation"] = "shared";
-  EXPECT_NE(parse_error(j).find("$.linux.rootfsPropagation"), std::string::npos);
+  j["linux"]["rootfsPropagation"] = "sideways";
+  EXPECT_NE(parse_error(j).find("$.linux.rootfsPropagation: 'sideways' is not a propagation"), std::string::npos);
+  j["linux"]["rootfsPropagation"] = "rshared";
+  const auto shared = parse(j).config;
+  EXPECT_EQ(shared.root_propagation, static_cast<unsigned long>(MS_SHARED | MS_REC));
+  const auto plan = build_plan(shared, PlanHost{});
+  const auto* step = plan.find_step<op::SetRootPropagation>();
+  ASSERT_NE(step, nullptr);
+  EXPECT_GT(step - plan.steps.data(), plan.find_step<op::PivotRoot>() - plan.steps.data()) << "after pivot_root";
   j = minimal();
   j["root"].erase("path");
   EXPECT_NE(parse_error(j).find("$.root: 'path' is required"), std::string::npos) << parse_error(j);
