@@ -55,7 +55,10 @@ struct MountOptions {
 
 // `barco spec`: docker's defaults as an OCI config running `sh` from ./rootfs. rootless:
 // a user namespace mapping root to `uid`/`gid`, no network namespace changes.
-[[nodiscard]] nlohmann::json default_oci_spec(bool rootless, uint32_t uid, uint32_t gid, int cap_last_cap);
+// cgroup_namespace: as runc's spec, only on a pure cgroup v2 host (on v1 and hybrid hosts
+// the container then sees its own cgroups bound at their host paths).
+[[nodiscard]] nlohmann::json default_oci_spec(bool rootless, uint32_t uid, uint32_t gid, int cap_last_cap,
+                                              bool cgroup_namespace = true);
 
 struct OciState {
   std::string id;

@@ -88,7 +88,8 @@ struct LaunchRequest {
 
 [[nodiscard]] std::vector<ContainerView> list_containers(const std::string& root);
 Result<ContainerView> find_container(const std::string& root, const std::string& id);
-Result<void> kill_container(const std::string& root, const std::string& id, int signal);
+// `all`: every process of the container's cgroup too (runc's kill --all).
+Result<void> kill_container(const std::string& root, const std::string& id, int signal, bool all = false);
 // SIGTERM, then SIGKILL after `timeout_s` seconds.
 Result<void> stop_container(const std::string& root, const std::string& id, int timeout_s);
 // Removes cgroups, overlay layer, log and record. A running container needs `force`, which
@@ -105,6 +106,8 @@ struct ContainerProcess {
 // The processes of the container's first cgroup (its init alone without one).
 Result<std::vector<ContainerProcess>> container_processes(const std::string& root, const std::string& id);
 
+// ps(1) on the host with `args` (runc's `ps ID`): its whole output, to be filtered by pid.
+Result<std::string> host_ps_output(const std::vector<std::string>& args);
 // The log of a detached container.
 [[nodiscard]] std::string log_path(const ContainerView& v);
 

@@ -17,9 +17,11 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <sstream>
 #include <thread>
 
 namespace barco::cli {
@@ -77,25 +79,59 @@ nlohmann::json view_json(const ContainerView& v) {
 }
 
 // OCI `ps ID`: the container's processes, from its first cgroup.
-int list_processes(const std::string& root, const std::string& id, bool json) {
+// runc's `ps ID`: ps(1)'s header and the lines of the container's processes, found by the
+// PID column.
+int print_ps_lines(const std::string& output, const std::vector<pid_t>& pids) {
+  const auto all = split(output, '\n');
+  if (all.empty()) {
+    return 0;
+  }
+  std::istringstream header(all.front());
+  int pid_column = -1;
+  int column = 0;
+  for (std::string word; header >> word; ++column) {
+    if (word == "PID") {
+      pid_column = column;
+    }
+  }
+  if (pid_column < 0) {
+    print_error(
+        plain_error("ps: no PID column in \"" + all.front() + "\"", "keep the PID column, e.g. -ef or -o pid,cmd"));
+    return 1;
+  }
+  std::printf("%s\n", all.front().c_str());
+  for (size_t i = 1; i < all.size(); ++i) {
+    std::istringstream line(all[i]);
+    std::string word;
+    for (int c = 0; c <= pid_column && line >> word; ++c) {
+    }
+    if (std::find(pids.begin(), pids.end(), std::atoi(word.c_str())) != pids.end()) {
+      std::printf("%s\n", all[i].c_str());
+    }
+  }
+  return 0;
+}
+
+int list_processes(const std::string& root, const std::string& id, bool json, const std::vector<std::string>& ps_args) {
   auto processes = container_processes(root, id);
   if (!processes) {
     print_error(processes.error());
     return 1;
   }
+  std::vector<pid_t> pids;
+  for (const auto& p : *processes) {
+    pids.push_back(p.pid);
+  }
   if (json) {
-    std::vector<pid_t> pids;
-    for (const auto& p : *processes) {
-      pids.push_back(p.pid);
-    }
     std::printf("%s\n", nlohmann::json(pids).dump().c_str());
     return 0;
   }
-  std::printf("%-8s %s\n", "PID", "CMD");
-  for (const auto& p : *processes) {
-    std::printf("%-8d %s\n", p.pid, p.command.c_str());
+  auto output = host_ps_output(ps_args.empty() ? std::vector<std::string>{"-ef"} : ps_args);
+  if (!output) {
+    print_error(output.error());
+    return 1;
   }
-  return 0;
+  return print_ps_lines(*output, pids);
 }
 
 // The user for `exec -u`, from the container's own /etc/passwd (resolved inside its root).
@@ -149,6 +185,7 @@ Process exec_process(const ExecFlags& f, const ContainerConfig& stored, pid_t in
     p.capabilities.bounding = stored.process.capabilities.bounding;
     extra.push_back("HOME=" + resolved.home);
   }
+  p.user.additional_gids.insert(p.user.additional_gids.end(), f.additional_gids.begin(), f.additional_gids.end());
   const auto lookup = [](const std::string& key) -> std::optional<std::string> {
     const char* v = std::getenv(key.c_str());
     return v != nullptr ? std::optional<std::string>(v) : std::nullopt;
@@ -191,8 +228,7 @@ void add_stop_flags(CLI::App& app, StopFlags& f) {
 
 void add_kill_flags(CLI::App& app, KillFlags& f) {
   app.add_option("-s,--signal", f.signal, "Signal to send (docker form; default KILL)");
-  app.add_flag("-a,--all", f.all,
-               "OCI form: accepted; the signal goes to the init, which takes the pid namespace down");
+  app.add_flag("-a,--all", f.all, "OCI form: signal every process of the container's cgroup, not only its init");
   app.add_option("args", f.args, "ID [SIGNAL] (the OCI form; default TERM there)")->required();
 }
 
@@ -210,7 +246,8 @@ void add_exec_flags(CLI::App& app, ExecFlags& f) {
   app.add_flag("-i,--interactive", f.interactive, "Keep stdin open");
   app.add_flag("-d,--detach", f.detach, "Start the process and return (OCI callers reap it)");
   app.add_option("-u,--user", f.user, "UID[:GID] or NAME[:GROUP] from the container's /etc/passwd");
-  app.add_option("-w,--workdir", f.workdir, "Working directory inside the container");
+  app.add_option("-w,--workdir,--cwd", f.workdir, "Working directory inside the container");
+  app.add_option("-g,--additional-gids", f.additional_gids, "Supplementary group ids (runc's form; repeatable)");
   app.add_option("-e,--env", f.env, "Set an environment variable: K=V, or K to pass the caller's value");
   app.add_option("--env-file", f.env_files, "Read K=V lines from a file");
   app.add_option("-p,--process", f.process_file, "OCI form: the process to run, as JSON");
@@ -223,7 +260,7 @@ void add_exec_flags(CLI::App& app, ExecFlags& f) {
 
 int run_ps(const PsFlags& f, const std::string& root) {
   if (!f.id.empty()) {
-    return list_processes(root, f.id.front(), f.format == "json");
+    return list_processes(root, f.id.front(), f.format == "json", f.ps_args);
   }
   const auto containers = list_containers(root);
   if (f.format == "json") {
@@ -306,8 +343,9 @@ int run_kill(const KillFlags& f, const std::string& root) {
   }
   // docker's kill defaults to KILL, the OCI one (runc, conmon) to TERM.
   std::string name = f.args.size() > 1 ? f.args[1] : (v->info.oci ? "TERM" : f.signal);
-  const int signal = parse_signal(name, "kill");
-  if (auto r = kill_container(root, id, signal); !r) {
+  // Signal 0 (runc's `kill ID 0`) sends nothing: it asks whether the container runs.
+  const int signal = name == "0" ? 0 : parse_signal(name, "kill");
+  if (auto r = kill_container(root, id, signal, f.all); !r) {
     print_error(r.error());
     return 1;
   }

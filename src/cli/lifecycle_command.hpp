@@ -14,6 +14,7 @@ struct PsFlags {
   bool all = false;
   std::string format = "table";  // table | json
   std::vector<std::string> id;   // OCI form: `ps ID` lists the container's processes
+  std::vector<std::string> ps_args;  // runc's `ps ID [ps options]`: given to ps(1), default -ef
 };
 struct LogsFlags {
   bool follow = false;
@@ -41,6 +42,7 @@ struct ExecFlags {
   bool detach = false;
   std::string user;
   std::string workdir;
+  std::vector<uint32_t> additional_gids;  // runc's --additional-gids
   std::vector<std::string> env;
   std::vector<std::string> env_files;
   std::string process_file;  // OCI: the process as JSON

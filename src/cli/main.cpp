@@ -338,6 +338,10 @@ int main(int argc, char** argv) {
   in.command_at = args.size();
   if (invoked == "run") {
     in.command_at = cli::find_command_start(*sub, args, sub_at + 1);
+  } else if (invoked == "ps") {
+    // runc's `ps ID [ps options]`: the words after the id are ps(1)'s.
+    in.command_at = std::min(cli::find_command_start(*sub, args, sub_at + 1) + 1, args.size());
+    in.ps.ps_args.assign(args.begin() + static_cast<std::ptrdiff_t>(in.command_at), args.end());
   } else if (invoked == "exec") {
     in.command_at = std::min(cli::find_command_start(*sub, args, sub_at + 1) + 1, args.size());
     in.exec.command.assign(args.begin() + static_cast<std::ptrdiff_t>(in.command_at), args.end());
@@ -359,6 +363,8 @@ int main(int argc, char** argv) {
     return command->run(in);
   } catch (const barco::ConfigError& e) {
     barco::report_error(e.error());
-    return barco::kExitBarcoError;
+    // The OCI verbs fail with runc's 1; barco's own (docker's) forms with 125.
+    const bool oci_form = invoked == "create" || (invoked == "run" && !in.run.bundle.empty());
+    return oci_form ? 1 : barco::kExitBarcoError;
   }
 }

@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -27,6 +28,12 @@ int exit_status(const Result<void>& r) {
   }
   report_error(r.error());
   return 1;
+}
+
+// create and run -d have no command status to pass on: their failures exit 1, as runc's
+// (callers and runc's tests check it), not docker's 125.
+int runc_failure(int status) {
+  return status == kExitBarcoError ? 1 : status;
 }
 
 std::string absolute_bundle(const std::string& bundle) {
@@ -67,8 +74,9 @@ ContainerConfig bundle_config(const std::string& bundle_arg, const std::string& 
 // a directory fd; --preserve-fds would hand host fds to the container.
 void check_runc_only_flags(bool no_pivot, int preserve_fds) {
   if (no_pivot) {
-    spdlog::warn("--no-pivot ignored: barco always uses pivot_root (a chroot can be escaped through a kept "
-                 "directory fd)");
+    spdlog::warn(
+        "--no-pivot ignored: barco always uses pivot_root (a chroot can be escaped through a kept "
+        "directory fd)");
   }
   if (preserve_fds != 0) {
     throw ConfigError("--preserve-fds " + std::to_string(preserve_fds) + ": not supported",
@@ -93,7 +101,7 @@ int run_bundle_detached(const RunFlags& flags, const ContainerConfig& config, co
   auto request = create_request(root, flags.bundle, flags.pid_file, flags.console_socket);
   request.dry_run = flags.dry_run;
   if (const int rc = launch(config, request); rc != 0 || flags.dry_run) {
-    return rc;
+    return runc_failure(rc);
   }
   if (auto started = start_container(root, config.id); !started) {
     report_error(started.error());
@@ -150,7 +158,8 @@ int run_spec(const SpecFlags& f) {
   }
   const auto cap_last_cap = read_file("/proc/sys/kernel/cap_last_cap");
   const int last_cap = cap_last_cap ? std::stoi(*cap_last_cap) : 40;
-  const auto spec = default_oci_spec(f.rootless, ::getuid(), ::getgid(), last_cap);
+  const bool pure_v2 = ::access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
+  const auto spec = default_oci_spec(f.rootless, ::getuid(), ::getgid(), last_cap, pure_v2);
   if (auto r = write_file_atomic(path, spec.dump(2) + "\n"); !r) {
     report_error(r.error());
     return 1;
@@ -162,7 +171,7 @@ int run_create(const CreateFlags& f, const std::string& root, bool systemd_cgrou
   validate_container_id(f.id);
   check_runc_only_flags(f.no_pivot, f.preserve_fds);
   const auto config = bundle_config(f.bundle, f.id, systemd_cgroup);
-  return launch(config, create_request(root, f.bundle, f.pid_file, f.console_socket));
+  return runc_failure(launch(config, create_request(root, f.bundle, f.pid_file, f.console_socket)));
 }
 
 int run_start(const IdFlags& f, const std::string& root) {
@@ -194,7 +203,9 @@ void add_list_flags(CLI::App& app, ListFlags& f) {
 }
 
 int run_list(const ListFlags& f, const std::string& root) {
-  const auto containers = list_containers(root);
+  auto containers = list_containers(root);
+  std::sort(containers.begin(), containers.end(),
+            [](const ContainerView& a, const ContainerView& b) { return a.info.id < b.info.id; });
   if (f.quiet) {
     for (const auto& v : containers) {
       std::printf("%s\n", v.info.id.c_str());
@@ -238,8 +249,9 @@ int run_bundle(const RunFlags& flags, const std::string& id, const std::string& 
     return run_bundle_detached(flags, config, root);
   }
   if (!flags.console_socket.empty()) {
-    throw ConfigError("run --console-socket without -d: not supported",
-                      "in the foreground barco relays the pty itself; add -d, or use create --console-socket and start");
+    throw ConfigError(
+        "run --console-socket without -d: not supported",
+        "in the foreground barco relays the pty itself; add -d, or use create --console-socket and start");
   }
   LaunchRequest request;
   request.state_root = root;

@@ -34,7 +34,7 @@ json seccomp_json(const SeccompFilter& f) {
 
 }  // namespace
 
-json default_oci_spec(bool rootless, uint32_t uid, uint32_t gid, int cap_last_cap) {
+json default_oci_spec(bool rootless, uint32_t uid, uint32_t gid, int cap_last_cap, bool cgroup_namespace) {
   ContainerConfig c;
   c.process.args = {"sh"};
   c.process.terminal = true;
@@ -49,6 +49,9 @@ json default_oci_spec(bool rootless, uint32_t uid, uint32_t gid, int cap_last_ca
   c.mounts = default_mounts();
   c.cgroupfs = CgroupFs::read_only;
   c.namespaces = default_namespaces();
+  if (!cgroup_namespace) {
+    std::erase_if(c.namespaces, [](const NamespaceSetting& ns) { return ns.type == Namespace::cgroup; });
+  }
   c.masked_paths = default_masked_paths();
   c.readonly_paths = default_readonly_paths();
   c.device_rules = default_device_rules();

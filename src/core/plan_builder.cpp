@@ -40,6 +40,9 @@ std::string hook_step_name(const std::string& phase) {
 }
 
 std::string mount_step_name(const Mount& m) {
+  if (m.type == "bind" && m.destination.rfind("/sys/fs/cgroup", 0) == 0) {
+    return "bind_cgroup";
+  }
   if (m.type == "bind") {
     return "bind_volume";
   }
@@ -543,10 +546,22 @@ class PlanBuilder {
     const unsigned long ro = writable ? 0 : MS_RDONLY;
     constexpr unsigned long kSafe = MS_NOSUID | MS_NODEV | MS_NOEXEC;
     const auto root = p_.mount_point(c_.root.path);
+    // Without a cgroup namespace a fresh cgroup mount would show the host's whole tree:
+    // the container's own directory is bound there instead, as runc does.
+    const bool own_namespace = c_.has_private(Namespace::cgroup);
     auto mount = [&](Mount m, const char* why) { child(op::MountFs{std::move(m), root}, why); };
+    auto hierarchy = [&](const std::string& destination, const std::string& fstype, const std::string& options,
+                         const std::string& container_cgroup, const char* why) {
+      if (own_namespace) {
+        mount({destination, fstype, fstype, kSafe | ro, options, false}, why);
+      } else {
+        mount({destination, "bind", container_cgroup, MS_BIND | MS_REC | kSafe | ro, {}, false},
+              "no cgroup namespace: the container's own cgroup, not the host's tree");
+      }
+    };
     if (cg.mode == CgroupMode::unified) {
-      mount({"/sys/fs/cgroup", "cgroup2", "cgroup2", kSafe | ro, {}, false},
-            "after enter_cgroup_namespace: the container's cgroup is the root it sees");
+      hierarchy("/sys/fs/cgroup", "cgroup2", {}, unified_dir(cg),
+                "after enter_cgroup_namespace: the container's cgroup is the root it sees");
       return;
     }
     mount({"/sys/fs/cgroup", "tmpfs", "tmpfs", kSafe, "mode=755", false},
@@ -558,11 +573,13 @@ class PlanBuilder {
     }
     for (const auto& [where, controllers] : hierarchies) {
       const auto name = where.substr(where.rfind('/') + 1);
-      mount({"/sys/fs/cgroup/" + name, "cgroup", "cgroup", kSafe | ro, controllers, false},
-            "each hierarchy, rooted at the container's own cgroup by the cgroup namespace");
+      const auto own = cg.own_v1.find(controllers.substr(0, controllers.find(',')));
+      hierarchy("/sys/fs/cgroup/" + name, "cgroup", controllers,
+                container_dir(where, own == cg.own_v1.end() ? "" : own->second),
+                "each hierarchy, rooted at the container's own cgroup by the cgroup namespace");
     }
     if (!cg.unified_mount.empty()) {
-      mount({"/sys/fs/cgroup/unified", "cgroup2", "cgroup2", kSafe | ro, {}, false}, "the hybrid host's cgroup2 mount");
+      hierarchy("/sys/fs/cgroup/unified", "cgroup2", {}, unified_dir(cg), "the hybrid host's cgroup2 mount");
     }
     if (ro != 0) {
       mount({"/sys/fs/cgroup", "tmpfs", "", MS_REMOUNT | kSafe | ro, "mode=755", false},

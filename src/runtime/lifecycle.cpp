@@ -14,11 +14,14 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <spawn.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <csignal>
 
 namespace barco {
 namespace {
@@ -54,8 +57,8 @@ ContainerConfig stored_config(const ContainerView& v) {
 }
 
 std::string state_text(const ContainerView& v, const ContainerConfig& config, const std::string& status) {
-  return oci_state_json(OciState{v.info.id, status, v.info.pid, v.info.bundle, v.info.created,
-                                 nlohmann::json(config.annotations)})
+  return oci_state_json(
+             OciState{v.info.id, status, v.info.pid, v.info.bundle, v.info.created, nlohmann::json(config.annotations)})
       .dump();
 }
 
@@ -98,7 +101,7 @@ std::string command_line(pid_t pid) {
 
 }  // namespace
 
-Result<void> kill_container(const std::string& root, const std::string& id, int signal) {
+Result<void> kill_container(const std::string& root, const std::string& id, int signal, bool all) {
   auto v = find_container(root, id);
   if (!v) {
     return v.error();
@@ -107,7 +110,17 @@ Result<void> kill_container(const std::string& root, const std::string& id, int 
     // As runc: signalling a container that has stopped is an error, not a silent success.
     return Error{ESRCH, "kill", id, "container '" + id + "' is not running (stopped)"};
   }
-  return signal_container(*v, signal);
+  if (auto r = signal_container(*v, signal); !r || !all) {
+    return r;
+  }
+  if (auto processes = container_processes(root, id)) {
+    for (const auto& p : *processes) {
+      if (p.pid != v->info.pid) {
+        ::kill(p.pid, signal);  // they are in the container's cgroup, which nothing else joins
+      }
+    }
+  }
+  return {};
 }
 
 Result<void> pause_container(const std::string& root, const std::string& id) {
@@ -143,6 +156,44 @@ Result<std::vector<ContainerProcess>> container_processes(const std::string& roo
     out.push_back({pid, command_line(pid)});
   }
   return out;
+}
+
+Result<std::string> host_ps_output(const std::vector<std::string>& args) {
+  std::array<int, 2> out{};
+  if (::pipe2(out.data(), O_CLOEXEC) < 0) {
+    return errno_error("pipe2() for ps");
+  }
+  UniqueFd read_end(out[0]);
+  UniqueFd write_end(out[1]);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, write_end.get(), 1);
+  std::vector<std::string> words{"ps"};
+  words.insert(words.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& w : words) {
+    argv.push_back(w.data());
+  }
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  const int rc = ::posix_spawnp(&pid, "ps", &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    return Error{rc, "ps", "posix_spawnp(\"ps\")", "install procps for `barco ps ID`"};
+  }
+  write_end.reset();
+  std::string text;
+  std::array<char, 4096> buf{};
+  for (ssize_t n = 0; (n = ::read(read_end.get(), buf.data(), buf.size())) > 0;) {
+    text.append(buf.data(), static_cast<size_t>(n));
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return plain_error("ps exited with " + std::to_string(WEXITSTATUS(status)),
+                       "the options are ps(1)'s, e.g. barco ps ID -ef");
+  }
+  return text;
 }
 
 std::string log_path(const ContainerView& v) {

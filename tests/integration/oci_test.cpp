@@ -233,13 +233,13 @@ TEST_F(Oci, AFailingCreateRuntimeHookFailsCreateAndLeavesNothing) {
     c["hooks"] = {{"createRuntime", {{{"path", "/bin/sh"}, {"args", {"sh", "-c", "exit 3"}}}}}};
   });
   const auto r = create(dir, "badhook");
-  EXPECT_EQ(r.exit_code, 125);
+  EXPECT_EQ(r.exit_code, 1) << "runc's status for a failed create";
   EXPECT_NE(r.err.find("createRuntime hook /bin/sh exited with 3"), std::string::npos) << r.err;
 }
 
 TEST_F(Oci, ErrorsNameTheProblem) {
   const auto missing = b({"create", "--bundle", "/nonexistent/bundle", "x1"});
-  EXPECT_EQ(missing.exit_code, 125);
+  EXPECT_EQ(missing.exit_code, 1) << "runc's status for a failed create";
   EXPECT_NE(missing.err.find("not a directory"), std::string::npos) << missing.err;
 
   const auto empty = scratch_dir();
@@ -248,12 +248,12 @@ TEST_F(Oci, ErrorsNameTheProblem) {
 
   std::ofstream(empty + "/config.json") << "{ not json";
   const auto bad_json = b({"create", "--bundle", empty, "x3"});
-  EXPECT_EQ(bad_json.exit_code, 125);
+  EXPECT_EQ(bad_json.exit_code, 1) << "runc's status for a failed create";
   EXPECT_NE(bad_json.err.find("is not valid JSON"), std::string::npos) << bad_json.err;
 
   const auto future = bundle([](nlohmann::json& c) { c["ociVersion"] = "2.0.0"; });
   const auto bad_version = b({"create", "--bundle", future, "x4"});
-  EXPECT_EQ(bad_version.exit_code, 125);
+  EXPECT_EQ(bad_version.exit_code, 1) << "runc's status for a failed create";
   EXPECT_NE(bad_version.err.find("$.ociVersion: '2.0.0' is not supported"), std::string::npos) << bad_version.err;
 
   const auto no_args = bundle([](nlohmann::json& c) { c["process"]["args"] = nlohmann::json::array(); });
@@ -262,7 +262,7 @@ TEST_F(Oci, ErrorsNameTheProblem) {
   const auto dir = bundle([](nlohmann::json& c) { c["process"]["args"] = {"sleep", "30"}; });
   ASSERT_EQ(create(dir, "twice").exit_code, 0);
   const auto again = create(dir, "twice");
-  EXPECT_EQ(again.exit_code, 125);
+  EXPECT_EQ(again.exit_code, 1) << "runc's status for a failed create";
   EXPECT_NE(again.err.find("already called 'twice'"), std::string::npos) << again.err;
   EXPECT_EQ(b({"delete", "--force", "twice"}).exit_code, 0);
 }
@@ -323,14 +323,25 @@ TEST_F(Oci, RuncsRunFormsAndList) {
   EXPECT_EQ(listed[0]["id"], "bg");
   EXPECT_EQ(listed[0]["status"], "running");
   EXPECT_EQ(listed[0]["bundle"], fs::canonical(dir).string());
-  ASSERT_EQ(b({"kill", "bg", "KILL"}).exit_code, 0);
+  const auto table = lines(b({"ps", "bg"}).out);  // ps(1) -ef, the container's lines only
+  ASSERT_EQ(table.size(), 2U) << b({"ps", "bg"}).out;
+  EXPECT_NE(table[0].find("PID"), std::string::npos);
+  EXPECT_TRUE(table[1].ends_with("sleep 30")) << table[1];
+  EXPECT_EQ(lines(b({"ps", "bg", "-o", "pid,comm"}).out).size(), 2U);
+  EXPECT_EQ(nlohmann::json::parse(b({"ps", "--format", "json", "bg"}).out),
+            nlohmann::json::array({state("bg")["pid"]}));
+  EXPECT_EQ(b({"kill", "bg", "0"}).exit_code, 0) << "signal 0: the container runs";
+  ASSERT_EQ(b({"kill", "--all", "bg", "KILL"}).exit_code, 0);
   wait_for_status("bg", "stopped");
+  EXPECT_NE(b({"kill", "bg", "0"}).exit_code, 0) << "signal 0: it does not any more";
   EXPECT_EQ(b({"delete", "bg"}).exit_code, 0);
 
   ASSERT_EQ(create(dir, "early").exit_code, 0);
   const auto entered = b({"exec", "early", "echo", "inside-created"});
   EXPECT_EQ(entered.exit_code, 0) << entered.err;
   EXPECT_EQ(entered.out, "inside-created\n");
+  const auto flags = b({"exec", "--cwd", "/bin", "--additional-gids", "100", "early", "sh", "-c", "pwd; id -G"});
+  EXPECT_EQ(lines(flags.out), (std::vector<std::string>{"/bin", "0 100"})) << flags.err;
   EXPECT_EQ(b({"delete", "--force", "early"}).exit_code, 0);
   EXPECT_EQ(b({"delete", "--force", "never-was"}).exit_code, 0);
   EXPECT_NE(b({"delete", "never-was"}).exit_code, 0);
@@ -373,6 +384,34 @@ TEST_F(Oci, RootfsPropagationIsApplied) {
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find(tag), std::string::npos) << propagation << ": " << r.out;
   }
+}
+
+// Without a cgroup namespace a fresh cgroup mount would show the host's whole tree: the
+// container's own cgroup is bound at /sys/fs/cgroup (as runc), so its limit is where it
+// looks, and /proc/self/cgroup names its host path, for run and exec alike.
+TEST_F(Oci, WithoutACgroupNamespaceTheContainerSeesItsOwnCgroup) {
+  const bool v1 = fs::exists("/sys/fs/cgroup/memory/memory.limit_in_bytes");
+  const auto dir = bundle([&](nlohmann::json& c) {
+    auto& ns = c["linux"]["namespaces"];
+    ns.erase(std::remove_if(ns.begin(), ns.end(), [](const nlohmann::json& n) { return n["type"] == "cgroup"; }),
+             ns.end());
+    c["linux"]["resources"]["memory"] = {{"limit", 67108864}};
+    c["process"]["args"] = {"sh", "-c",
+                            std::string("cat ") + (v1 ? "/sys/fs/cgroup/memory/memory.limit_in_bytes" : "/sys/fs/cgroup/memory.max") +
+                                "; tail -1 /proc/self/cgroup; sleep 30"};
+  });
+  ASSERT_EQ(create(dir, "nocgns").exit_code, 0);
+  ASSERT_EQ(b({"start", "nocgns"}).exit_code, 0);
+  for (int i = 0; i < 200 && lines(slurp(dir + "/out")).size() < 2; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  const auto out = lines(slurp(dir + "/out"));
+  ASSERT_EQ(out.size(), 2U) << slurp(dir + "/out") << slurp(dir + "/err");
+  EXPECT_EQ(out[0], "67108864");
+  EXPECT_TRUE(out[1].ends_with("/nocgns")) << out[1];
+  const auto exec = b({"exec", "nocgns", "tail", "-1", "/proc/self/cgroup"});
+  EXPECT_EQ(exec.out, out[1] + "\n") << "exec joins the same cgroup";
+  EXPECT_EQ(b({"delete", "--force", "nocgns"}).exit_code, 0);
 }
 
 TEST_F(Oci, ExecWithAProcessFile) {
@@ -442,7 +481,7 @@ TEST_F(Oci, SysctlOutsideTheContainersNamespacesIsRefused) {
       }
     });
     const auto r = create(dir, "sysctl");
-    EXPECT_EQ(r.exit_code, 125) << key;
+    EXPECT_EQ(r.exit_code, 1) << "runc's status for a failed create" << key;
     EXPECT_NE(r.err.find("'" + key + "' is refused"), std::string::npos) << r.err;
     EXPECT_NE(b({"state", "sysctl"}).exit_code, 0) << "a refused config left a container";
   }
@@ -468,7 +507,7 @@ TEST_F(Oci, SysctlWriteCoveredByAMountIsRefused) {
   });
   std::ofstream(dir + "/decoy") << "untouched";
   const auto r = create(dir, "redirected");
-  EXPECT_EQ(r.exit_code, 125) << r.err;
+  EXPECT_EQ(r.exit_code, 1) << "runc's status for a failed create" << r.err;
   EXPECT_NE(r.err.find("write_sysctl"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("covered by a mount"), std::string::npos) << r.err;
   EXPECT_EQ(slurp(dir + "/decoy"), "untouched");
