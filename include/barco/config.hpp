@@ -57,7 +57,7 @@ struct Mount {
 
 struct Device {
   std::string path;  // inside the container, e.g. "/dev/null"
-  char type = 'c';  // c, b, p (a FIFO) or f (a file to bind a pty onto)
+  char type = 'c';   // c, b, p (a FIFO) or f (a file to bind a pty onto)
   uint32_t major = 0;
   uint32_t minor = 0;
   uint32_t mode = 0666;
@@ -114,17 +114,19 @@ struct Resources {
   std::optional<int64_t> memory;              // bytes (memory.max / memory.limit_in_bytes)
   std::optional<int64_t> memory_swap;         // memory + swap, bytes; -1 unlimited
   std::optional<int64_t> memory_reservation;  // soft limit, bytes
-  bool disable_oom_killer = false;            // OCI: v1 memory.oom_control; at the limit, tasks wait
-  std::optional<CpuQuota> cpu_quota;          // --cpus, or OCI cpu.quota and cpu.period
-  std::optional<int64_t> cpu_shares;          // v1 cpu.shares (2-262144)
-  std::optional<int64_t> cpu_weight;          // v2 cpu.weight (1-10000)
-  std::optional<int64_t> pids_limit;          // -1 unlimited
+  bool disable_oom_killer = false;
+  std::optional<int64_t> memory_swappiness;  // OCI: v1 memory.swappiness (0-100)            // OCI: v1
+                                             // memory.oom_control; at the limit, tasks wait
+  std::optional<CpuQuota> cpu_quota;         // --cpus, or OCI cpu.quota and cpu.period
+  std::optional<int64_t> cpu_shares;         // v1 cpu.shares (2-262144)
+  std::optional<int64_t> cpu_weight;         // v2 cpu.weight (1-10000)
+  std::optional<int64_t> pids_limit;         // -1 unlimited
   std::string cpuset_cpus;
   std::string cpuset_mems;
   std::optional<int64_t> blkio_weight;  // 10-1000
   [[nodiscard]] bool any() const {
-    return memory || memory_swap || memory_reservation || disable_oom_killer || cpu_quota || cpu_shares || cpu_weight || pids_limit ||
-           !cpuset_cpus.empty() || !cpuset_mems.empty() || blkio_weight;
+    return memory || memory_swap || memory_reservation || disable_oom_killer || memory_swappiness || cpu_quota ||
+           cpu_shares || cpu_weight || pids_limit || !cpuset_cpus.empty() || !cpuset_mems.empty() || blkio_weight;
   }
   bool operator==(const Resources&) const = default;
 };

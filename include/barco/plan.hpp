@@ -297,17 +297,16 @@ struct Exec {
 };
 }  // namespace op
 
-using Operation =
-    std::variant<op::ReserveId, op::Clone, op::WriteIdMaps, op::Supervise, op::WaitForIdMaps, op::BecomeRootInUserns,
-                 op::SetHostname, op::MakeRootPrivate, op::BindRootfs, op::MountFs, op::MakeDevice, op::MakeSymlink,
-                 op::PivotRoot, op::RemountRootReadOnly, op::SetRootPropagation, op::BringUpLoopback, op::EnterCgroupNamespace,
-                 op::SetupTerminal, op::CreateSession, op::DetachStdin, op::SetRlimits, op::SetUser, op::ChangeDir,
-                 op::CloseFds, op::StartInit, op::Exec, op::MaskPaths, op::ReadonlyPaths, op::LoadSeccomp,
-                 op::DropBoundingCaps, op::SetCapabilities, op::SetNoNewPrivs, op::CreateCgroups, op::JoinCgroups,
-                 op::PrepareOverlay, op::MountOverlay, op::RedirectOutput, op::JoinNamespacePaths, op::JoinPidNamespace,
-                 op::JoinContainer, op::WriteSysctl, op::SetOomScoreAdj, op::HookPause, op::RunHooks, op::WaitForStart,
-                 op::MakeNonDumpable, op::CloseHostFds, op::RelayCallerTerminal, op::OpenLog, op::MakeExecFifo,
-                 op::CompileSeccomp, op::WriteExecContext, op::AwaitSetup, op::HandOver, op::ReportOom>;
+using Operation = std::variant<
+    op::ReserveId, op::Clone, op::WriteIdMaps, op::Supervise, op::WaitForIdMaps, op::BecomeRootInUserns,
+    op::SetHostname, op::MakeRootPrivate, op::BindRootfs, op::MountFs, op::MakeDevice, op::MakeSymlink, op::PivotRoot,
+    op::RemountRootReadOnly, op::SetRootPropagation, op::BringUpLoopback, op::EnterCgroupNamespace, op::SetupTerminal,
+    op::CreateSession, op::DetachStdin, op::SetRlimits, op::SetUser, op::ChangeDir, op::CloseFds, op::StartInit,
+    op::Exec, op::MaskPaths, op::ReadonlyPaths, op::LoadSeccomp, op::DropBoundingCaps, op::SetCapabilities,
+    op::SetNoNewPrivs, op::CreateCgroups, op::JoinCgroups, op::PrepareOverlay, op::MountOverlay, op::RedirectOutput,
+    op::JoinNamespacePaths, op::JoinPidNamespace, op::JoinContainer, op::WriteSysctl, op::SetOomScoreAdj, op::HookPause,
+    op::RunHooks, op::WaitForStart, op::MakeNonDumpable, op::CloseHostFds, op::RelayCallerTerminal, op::OpenLog,
+    op::MakeExecFifo, op::CompileSeccomp, op::WriteExecContext, op::AwaitSetup, op::HandOver, op::ReportOom>;
 
 // A step's name comes from its op: the type's kName; mounts are named for what they mount,
 // hooks for their phase. Logs, errors, --dry-run and --timings all use it.

@@ -12,8 +12,8 @@ namespace barco::cli {
 
 struct PsFlags {
   bool all = false;
-  std::string format = "table";  // table | json
-  std::vector<std::string> id;   // OCI form: `ps ID` lists the container's processes
+  std::string format = "table";      // table | json
+  std::vector<std::string> id;       // OCI form: `ps ID` lists the container's processes
   std::vector<std::string> ps_args;  // runc's `ps ID [ps options]`: given to ps(1), default -ef
 };
 struct LogsFlags {

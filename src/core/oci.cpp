@@ -321,10 +321,17 @@ void parse_resources(const Reader& r, ContainerConfig& c) {
     if (m.has("swap") && m.integer("swap") != 0) {
       res.memory_swap = m.integer("swap");
     }
-    for (const char* key : {"kernel", "kernelTCP", "swappiness"}) {
+    for (const char* key : {"kernel", "kernelTCP"}) {
       if (m.has(key)) {
-        m.warn(key, "deprecated or not supported by barco");
+        m.warn(key, "kernel memory accounting: deprecated, and gone from Linux 6.x's cgroup v1");
       }
+    }
+    if (m.has("swappiness")) {
+      const auto swappiness = m.unsigned_integer("swappiness");
+      if (swappiness > 100) {
+        m.at("swappiness").fail("expected 0 to 100");
+      }
+      res.memory_swappiness = static_cast<int64_t>(swappiness);
     }
     res.disable_oom_killer = m.boolean("disableOOMKiller");
   }
@@ -577,6 +584,13 @@ void parse_linux(const Reader& l, ContainerConfig& c) {
         *same = dev;
       } else {
         c.devices.push_back(dev);
+      }
+      // A listed node must be creatable even where the allow-list denies opening it: mknod
+      // alone ('m') is allowed for it, and r/w stay as the config's rules say (runc makes
+      // the nodes before its device rules apply, to the same effect).
+      if (!c.device_rules.empty() && dev.type != 'p') {
+        c.device_rules.push_back(
+            {true, dev.type, static_cast<int64_t>(dev.major), static_cast<int64_t>(dev.minor), "m"});
       }
     }
   }
@@ -931,6 +945,7 @@ json oci_config_json(const ContainerConfig& c, OciDetail detail) {
     if (r.memory) res["memory"]["limit"] = *r.memory;
     if (r.memory_reservation) res["memory"]["reservation"] = *r.memory_reservation;
     if (r.disable_oom_killer) res["memory"]["disableOOMKiller"] = true;
+    if (r.memory_swappiness) res["memory"]["swappiness"] = *r.memory_swappiness;
     if (r.memory_swap) res["memory"]["swap"] = *r.memory_swap;
     if (r.cpu_shares) res["cpu"]["shares"] = *r.cpu_shares;
     if (r.cpu_quota) {

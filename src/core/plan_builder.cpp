@@ -459,6 +459,9 @@ class PlanBuilder {
     if (r.disable_oom_killer) {
       plan_.unenforced.push_back("disableOOMKiller ignored: cgroup v2 has no switch for the OOM killer");
     }
+    if (r.memory_swappiness) {
+      plan_.unenforced.push_back("swappiness ignored: cgroup v2 has no per-cgroup swappiness");
+    }
     if (r.memory_reservation) {
       write("memory", "memory.low", std::to_string(*r.memory_reservation), "--memory-reservation");
     }
@@ -495,6 +498,9 @@ class PlanBuilder {
     }
     if (r.disable_oom_killer) {
       limit("memory", "memory.oom_control", "1", "disableOOMKiller");
+    }
+    if (r.memory_swappiness) {
+      limit("memory", "memory.swappiness", std::to_string(*r.memory_swappiness), "swappiness");
     }
     if (r.memory_reservation) {
       limit("memory", "memory.soft_limit_in_bytes", std::to_string(*r.memory_reservation), "--memory-reservation");

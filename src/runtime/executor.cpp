@@ -50,6 +50,11 @@ Result<int> launch(ParentRun& run) {
     if (!run.options.auto_remove) {
       run.record->keep();
     }
+    // runc's run --keep: the cgroups stay with the record (what the container used stays
+    // readable) until delete removes both.
+    if (!run.options.auto_remove && !run.options.detach && run.cgroups) {
+      run.cgroups->release();
+    }
   }
   return run.status;
 }

@@ -176,9 +176,9 @@ int exec_container(const std::string& root, const std::string& id, const ExecReq
   const bool enterable = v->status == ContainerStatus::running || v->status == ContainerStatus::created ||
                          (v->status == ContainerStatus::paused && request.ignore_paused);
   if (!enterable) {
-    return report(plain_error("barco exec " + id + ": the container is " + status_name(v->status),
-                              v->status == ContainerStatus::paused ? "resume it, or exec --ignore-paused"
-                                                                   : "barco ps -a shows its state"));
+    return report(plain_error(
+        "barco exec " + id + ": the container is " + status_name(v->status),
+        v->status == ContainerStatus::paused ? "resume it, or exec --ignore-paused" : "barco ps -a shows its state"));
   }
   auto text = read_file(v->dir + "/config.json");
   if (!text) {

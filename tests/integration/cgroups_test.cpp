@@ -160,7 +160,8 @@ TEST_F(Limits, UnenforceableLimitWarnsOrFailsWhenStrict) {
 // each hierarchy: a container with no limit at all is still in its own cgroup everywhere
 // (runc and crun do the same), not in the one barco was started from.
 TEST_F(Limits, EveryHierarchyHoldsTheContainerEvenWithoutLimits) {
-  const auto r = barco({"--root", state_root(), "run", "-d", "--name", "allh", "--rootfs", test_rootfs(), "sleep", "30"});
+  const auto r =
+      barco({"--root", state_root(), "run", "-d", "--name", "allh", "--rootfs", test_rootfs(), "sleep", "30"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto state = barco({"--root", state_root(), "state", "allh"});
   const auto at = state.out.find("\"pid\": ");

@@ -158,10 +158,15 @@ std::vector<std::string> barco_cgroup_parents() {
 std::set<std::string> barco_cgroups() {
   std::set<std::string> out;
   for (const auto& parent : barco_cgroup_parents()) {
-    std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator(parent, ec)) {
-      if (e.is_directory()) {
-        out.insert(e.path().string());
+    // barco's own containers sit in <own cgroup>/barco, OCI ones without a cgroupsPath in
+    // <own cgroup>/<id> (as runc's): both levels are compared before and after each test.
+    const auto own = std::filesystem::path(parent).parent_path();
+    for (const auto& dir : {std::filesystem::path(parent), own}) {
+      std::error_code ec;
+      for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+        if (e.is_directory() && e.path() != parent) {
+          out.insert(e.path().string());
+        }
       }
     }
   }

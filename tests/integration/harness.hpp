@@ -39,8 +39,8 @@ struct RunOptions {
 
 // Pids of processes whose mount namespace is not ours.
 [[nodiscard]] std::set<pid_t> foreign_mount_ns_pids();
-// Container cgroups (<hierarchy>/barco/<id>) that exist now; other barco runs on the same
-// machine may own some, so tests compare before and after.
+// Container cgroups (<hierarchy>/barco/<id>, and <hierarchy><own>/<id> for OCI ones) that exist now; other barco runs
+// on the same machine may own some, so tests compare before and after.
 [[nodiscard]] std::set<std::string> barco_cgroups();
 // <hierarchy mount><our own cgroup>/barco for every mounted hierarchy we are in: where
 // barco creates container cgroups.

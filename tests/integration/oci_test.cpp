@@ -282,7 +282,8 @@ TEST_F(Oci, RunBundleRunsInTheForegroundWithTheCommandsStatus) {
 // link to its own devpts, and every listed node exists.
 TEST_F(Oci, PrivilegedDeviceListsWithPtmxAndConsoleStart) {
   const auto dir = bundle([](nlohmann::json& c) {
-    c["process"]["args"] = {"sh", "-c", "readlink /dev/ptmx; ls /dev/console /dev/tty0 /dev/null >/dev/null && echo nodes"};
+    c["process"]["args"] = {"sh", "-c",
+                            "readlink /dev/ptmx; ls /dev/console /dev/tty0 /dev/null >/dev/null && echo nodes"};
     auto dev = [](const char* path, int major, int minor) {
       return nlohmann::json{{"path", path}, {"type", "c"}, {"major", major}, {"minor", minor}, {"fileMode", 0666}};
     };
@@ -301,15 +302,24 @@ TEST_F(Oci, RuncsRunFormsAndList) {
   const auto dir = bundle([](nlohmann::json& c) { c["process"]["args"] = {"sh", "-c", "echo from-cwd; exit 4"}; });
   const auto in_dir = [&](const std::string& args) {
     return command({"/bin/sh", "-c",
-                    "cd '" + dir + "' && exec '" + barco_binary() + "' --root '" + state_root() + "' " + args +
-                        " >'" + dir + "/out' 2>'" + dir + "/err'"});
+                    "cd '" + dir + "' && exec '" + barco_binary() + "' --root '" + state_root() + "' " + args + " >'" +
+                        dir + "/out' 2>'" + dir + "/err'"});
   };
   EXPECT_EQ(in_dir("run fg").exit_code, 4) << slurp(dir + "/err");
   EXPECT_EQ(slurp(dir + "/out"), "from-cwd\n");
   EXPECT_NE(b({"state", "fg"}).exit_code, 0) << "a foreground run removes its record";
   EXPECT_EQ(in_dir("run --keep kept").exit_code, 4);
   EXPECT_EQ(state("kept")["status"], "stopped");
+  // An OCI container without cgroupsPath lives at <barco's own cgroup>/<id>, as runc's.
+  const auto kept_cgroups = nlohmann::json::parse(slurp(state_root() + "/kept/state.json"))["cgroups"];
+  ASSERT_FALSE(kept_cgroups.empty());
+  for (const auto& dir : kept_cgroups) {
+    EXPECT_TRUE(fs::is_directory(dir.get<std::string>())) << dir << ": --keep keeps the cgroups until delete";
+  }
   EXPECT_EQ(b({"delete", "kept"}).exit_code, 0);
+  for (const auto& dir : kept_cgroups) {
+    EXPECT_FALSE(fs::exists(dir.get<std::string>())) << dir << " was left after delete";
+  }
 
   auto config = nlohmann::json::parse(slurp(dir + "/config.json"));
   config["process"]["args"] = {"sleep", "30"};
@@ -357,7 +367,8 @@ TEST_F(Oci, FifoDevicesBindDataAndDisableOomKiller) {
                             "/sys/fs/cgroup/memory/memory.oom_control || true"};
     c["linux"]["devices"] = {{{"path", "/dev/fifo"}, {"type", "p"}, {"fileMode", 0600}}};
     c["linux"]["resources"]["memory"] = {{"limit", 67108864}, {"disableOOMKiller", true}};
-    c["mounts"].push_back({{"destination", "/mnt"}, {"type", "bind"}, {"source", "/tmp"}, {"options", {"rbind", "mode=755"}}});
+    c["mounts"].push_back(
+        {{"destination", "/mnt"}, {"type", "bind"}, {"source", "/tmp"}, {"options", {"rbind", "mode=755"}}});
   });
   const auto r = b({"run", "--bundle", dir, "fifo"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -374,8 +385,8 @@ TEST_F(Oci, FifoDevicesBindDataAndDisableOomKiller) {
 // rootfsPropagation shared and unbindable apply to the container's / (made after every
 // mount was private, so no peer group is shared with the host's mounts).
 TEST_F(Oci, RootfsPropagationIsApplied) {
-  for (const auto& [propagation, tag] : std::vector<std::pair<std::string, std::string>>{
-           {"rshared", "shared:"}, {"unbindable", "unbindable"}}) {
+  for (const auto& [propagation, tag] :
+       std::vector<std::pair<std::string, std::string>>{{"rshared", "shared:"}, {"unbindable", "unbindable"}}) {
     const auto dir = bundle([&](nlohmann::json& c) {
       c["process"]["args"] = {"sh", "-c", "awk '$5 == \"/\"' /proc/self/mountinfo"};
       c["linux"]["rootfsPropagation"] = propagation;
@@ -397,7 +408,8 @@ TEST_F(Oci, WithoutACgroupNamespaceTheContainerSeesItsOwnCgroup) {
              ns.end());
     c["linux"]["resources"]["memory"] = {{"limit", 67108864}};
     c["process"]["args"] = {"sh", "-c",
-                            std::string("cat ") + (v1 ? "/sys/fs/cgroup/memory/memory.limit_in_bytes" : "/sys/fs/cgroup/memory.max") +
+                            std::string("cat ") +
+                                (v1 ? "/sys/fs/cgroup/memory/memory.limit_in_bytes" : "/sys/fs/cgroup/memory.max") +
                                 "; tail -1 /proc/self/cgroup; sleep 30"};
   });
   ASSERT_EQ(create(dir, "nocgns").exit_code, 0);

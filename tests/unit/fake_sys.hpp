@@ -222,8 +222,8 @@ class FakeSys final : public Sys {
   std::vector<std::string> mknod_refused;    // paths mknod() fails with EPERM (a devices cgroup)
   // Character devices stat() reports on the host.
   std::map<std::string, dev_t> host_devices = {
-      {"/dev/null", makedev(1, 3)},    {"/dev/zero", makedev(1, 5)}, {"/dev/full", makedev(1, 7)},
-      {"/dev/random", makedev(1, 8)},  {"/dev/urandom", makedev(1, 9)}, {"/dev/tty", makedev(5, 0)},
+      {"/dev/null", makedev(1, 3)},   {"/dev/zero", makedev(1, 5)},    {"/dev/full", makedev(1, 7)},
+      {"/dev/random", makedev(1, 8)}, {"/dev/urandom", makedev(1, 9)}, {"/dev/tty", makedev(5, 0)},
   };
   struct stat null_device = [] {
     struct stat st {};

@@ -58,9 +58,11 @@ TEST(OciConfig, MinimalConfigFillsTheModel) {
 // the root's path, so "." once turned /dev/pts into "ev/pts".
 TEST(OciConfig, RootPathIsNormalised) {
   auto j = minimal();
-  for (const auto& [given, expected] : std::vector<std::pair<std::string, std::string>>{
-           {".", "/bundles/b"}, {"rootfs/", "/bundles/b/rootfs"}, {"./x/../rootfs", "/bundles/b/rootfs"},
-           {"/abs/root/", "/abs/root"}}) {
+  for (const auto& [given, expected] :
+       std::vector<std::pair<std::string, std::string>>{{".", "/bundles/b"},
+                                                        {"rootfs/", "/bundles/b/rootfs"},
+                                                        {"./x/../rootfs", "/bundles/b/rootfs"},
+                                                        {"/abs/root/", "/abs/root"}}) {
     j["root"]["path"] = given;
     EXPECT_EQ(parse(j).config.root.path, expected) << given;
   }
@@ -337,6 +339,12 @@ TEST(OciConfig, DisableOomKillerFifoDevicesAndBindDataAreAccepted) {
   const auto out = parse(j);
   EXPECT_TRUE(out.config.resources.disable_oom_killer);
   EXPECT_EQ(out.config.devices.back(), (Device{"/dev/fifo", 'p', 0, 0, 0600}));
+  j["linux"]["devices"].push_back({{"path", "/dev/test1"}, {"type", "c"}, {"major", 10}, {"minor", 666}});
+  j["linux"]["resources"]["memory"]["swappiness"] = 10;
+  const auto listed = parse(j).config;
+  EXPECT_EQ(listed.device_rules.back(), (DeviceRule{true, 'c', 10, 666, "m"}))
+      << "a listed node may be made; opening it is the allow-list's call";
+  EXPECT_EQ(listed.resources.memory_swappiness, 10);
   ASSERT_EQ(out.warnings.size(), 1U);
   EXPECT_NE(out.warnings[0].find("'mode=755' ignored: a bind mount takes no filesystem data"), std::string::npos)
       << out.warnings[0];

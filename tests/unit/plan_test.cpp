@@ -358,10 +358,10 @@ TEST(Plan, EveryHierarchyIsJoinedEvenWithoutLimits) {
   const auto plan = build_plan(c, Placement{}, host);
   const auto* create = plan.find<op::CreateCgroups>();
   ASSERT_NE(create, nullptr);
-  EXPECT_EQ(create->dirs, (std::vector<std::string>{"/sys/fs/cgroup/cpu,cpuacct/barco/" + c.id,
-                                                    "/sys/fs/cgroup/freezer/barco/" + c.id,
-                                                    "/sys/fs/cgroup/memory/user/barco/" + c.id,
-                                                    "/sys/fs/cgroup/unified/init/barco/" + c.id}));
+  EXPECT_EQ(create->dirs,
+            (std::vector<std::string>{
+                "/sys/fs/cgroup/cpu,cpuacct/barco/" + c.id, "/sys/fs/cgroup/freezer/barco/" + c.id,
+                "/sys/fs/cgroup/memory/user/barco/" + c.id, "/sys/fs/cgroup/unified/init/barco/" + c.id}));
   const auto* join = plan.find<op::JoinCgroups>();
   ASSERT_NE(join, nullptr);
   EXPECT_EQ(join->tasks_files.size(), 4U);
