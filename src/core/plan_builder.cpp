@@ -457,10 +457,10 @@ class PlanBuilder {
                                !r.memory_swap || !p_.strict_cgroups});
     }
     if (r.disable_oom_killer) {
-      plan_.unenforced.push_back("disableOOMKiller ignored: cgroup v2 has no switch for the OOM killer");
+      plan_.unenforced.emplace_back("disableOOMKiller ignored: cgroup v2 has no switch for the OOM killer");
     }
     if (r.memory_swappiness) {
-      plan_.unenforced.push_back("swappiness ignored: cgroup v2 has no per-cgroup swappiness");
+      plan_.unenforced.emplace_back("swappiness ignored: cgroup v2 has no per-cgroup swappiness");
     }
     if (r.memory_reservation) {
       write("memory", "memory.low", std::to_string(*r.memory_reservation), "--memory-reservation");

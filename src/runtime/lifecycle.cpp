@@ -62,7 +62,7 @@ std::string state_text(const ContainerView& v, const ContainerConfig& config, co
       .dump();
 }
 
-void warn_on_failures(std::vector<Error> failures) {
+void warn_on_failures(const std::vector<Error>& failures) {
   for (const auto& e : failures) {
     spdlog::warn("{}", e.message());
   }
@@ -171,6 +171,7 @@ Result<std::string> host_ps_output(const std::vector<std::string>& args) {
   std::vector<std::string> words{"ps"};
   words.insert(words.end(), args.begin(), args.end());
   std::vector<char*> argv;
+  argv.reserve(words.size() + 1);
   for (auto& w : words) {
     argv.push_back(w.data());
   }
