@@ -99,7 +99,8 @@ TEST(CgroupPlan, DeviceFlagAddsARuleAndPrivilegedHasNoFilter) {
   EXPECT_EQ(c.device_rules.back(), (DeviceRule{true, 'c', 10, 229, "rw"}));
   const auto priv = testing::config_from_words({"--rootfs", "/r", "--privileged", "sh"});
   EXPECT_TRUE(priv.device_rules.empty());
-  const auto* create = build_plan(priv, host).find<op::CreateCgroups>();
+  const auto plan = build_plan(priv, host);
+  const auto* create = plan.find<op::CreateCgroups>();
   ASSERT_NE(create, nullptr);
   EXPECT_TRUE(create->device_rules.empty());
   PlanHost none;
