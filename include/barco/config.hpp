@@ -102,10 +102,12 @@ struct Root {
   bool readonly = false;
 };
 
-// linux.resources of the OCI spec, in docker's units.
-// CFS bandwidth, in microseconds per period: kept as given (runc writes both as they are).
+// linux.resources of the OCI spec, in docker's units. A limit of -1 is "unlimited" (set
+// explicitly: `update --memory -1` lifts a limit the container had).
+// CFS bandwidth, in microseconds per period: kept as given (runc writes both as they are);
+// a quota of -1 is no quota, with the period still set.
 struct CpuQuota {
-  int64_t quota = 0;
+  int64_t quota = -1;
   int64_t period = 100000;
   bool operator==(const CpuQuota&) const = default;
 };
@@ -114,19 +116,21 @@ struct Resources {
   std::optional<int64_t> memory;              // bytes (memory.max / memory.limit_in_bytes)
   std::optional<int64_t> memory_swap;         // memory + swap, bytes; -1 unlimited
   std::optional<int64_t> memory_reservation;  // soft limit, bytes
-  bool disable_oom_killer = false;
-  std::optional<int64_t> memory_swappiness;  // OCI: v1 memory.swappiness (0-100)            // OCI: v1
-                                             // memory.oom_control; at the limit, tasks wait
-  std::optional<CpuQuota> cpu_quota;         // --cpus, or OCI cpu.quota and cpu.period
-  std::optional<int64_t> cpu_shares;         // v1 cpu.shares (2-262144)
-  std::optional<int64_t> cpu_weight;         // v2 cpu.weight (1-10000)
-  std::optional<int64_t> pids_limit;         // -1 unlimited
+  bool disable_oom_killer = false;            // OCI: v1 memory.oom_control; at the limit, tasks wait
+  std::optional<int64_t> memory_swappiness;   // OCI: v1 memory.swappiness (0-100)
+  std::optional<CpuQuota> cpu_quota;          // --cpus, or OCI cpu.quota and cpu.period
+  std::optional<int64_t> cpu_shares;          // v1 cpu.shares (2-262144)
+  std::optional<int64_t> cpu_weight;          // v2 cpu.weight (1-10000)
+  std::optional<int64_t> cpu_rt_period;       // v1 cpu.rt_period_us (realtime scheduling)
+  std::optional<int64_t> cpu_rt_runtime;      // v1 cpu.rt_runtime_us
+  std::optional<int64_t> pids_limit;          // -1 unlimited
   std::string cpuset_cpus;
   std::string cpuset_mems;
   std::optional<int64_t> blkio_weight;  // 10-1000
   [[nodiscard]] bool any() const {
     return memory || memory_swap || memory_reservation || disable_oom_killer || memory_swappiness || cpu_quota ||
-           cpu_shares || cpu_weight || pids_limit || !cpuset_cpus.empty() || !cpuset_mems.empty() || blkio_weight;
+           cpu_shares || cpu_weight || cpu_rt_period || cpu_rt_runtime || pids_limit || !cpuset_cpus.empty() ||
+           !cpuset_mems.empty() || blkio_weight;
   }
   bool operator==(const Resources&) const = default;
 };

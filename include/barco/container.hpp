@@ -3,6 +3,8 @@
 // processes it names are still alive.
 #pragma once
 
+#include <barco/config.hpp>
+
 #include <nlohmann/json.hpp>
 
 #include <sys/types.h>
@@ -39,6 +41,7 @@ struct StateInfo {
   std::string bundle;    // OCI bundle directory
   bool oci = false;      // created by `barco create`: no monitor; the OCI caller reaps the init
   std::string data_dir;  // the writable layer and the log (<data root>/<id>), removed with the record
+  Resources resources;   // the limits now in force: `update` merges into them
 };
 
 struct ContainerView {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <barco/config.hpp>
+#include <barco/resources.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -33,6 +34,12 @@ struct OciConfig {
 // The `process` object alone (`barco exec --process FILE`).
 [[nodiscard]] Process parse_oci_process(const nlohmann::json& process, const std::string& where,
                                         std::vector<std::string>& warnings);
+
+// `update -r FILE`: a linux.resources object. Its device rules are not updated (a warning),
+// as in runc. Throws ConfigError naming the JSON path.
+[[nodiscard]] ResourceUpdate parse_oci_resources(std::string_view json_text, std::vector<std::string>& warnings);
+// linux.resources' limits (not the device rules), as parse_oci_resources reads them.
+[[nodiscard]] nlohmann::json oci_resources_json(const Resources& resources);
 
 // full: everything (barco spec, round trips). exec_context: what `barco exec` and `delete`
 // need (process, root, hostname, namespaces, id maps, cgroupsPath, hooks), written at every

@@ -6,6 +6,7 @@
 #include <barco/config.hpp>
 
 #include <functional>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -75,6 +76,10 @@ struct SecurityOptions {
 
 // --cpuset-cpus / --cpuset-mems "0-2,4": every number must be in [0, available).
 [[nodiscard]] std::string parse_cpu_list(std::string_view text, std::string_view flag, int available);
+
+// Go's duration syntax, as runc's flags take it: "5s", "100ms", "1m30s" (units ns, us, ms, s,
+// m, h); must be positive.
+[[nodiscard]] std::chrono::nanoseconds parse_duration(std::string_view text, std::string_view flag);
 
 // An integer in [min, max] for flags such as --cpu-shares, --pids-limit, --blkio-weight.
 [[nodiscard]] int64_t parse_int_in(std::string_view text, std::string_view flag, int64_t min, int64_t max);

@@ -27,6 +27,7 @@ struct ReserveId {
   std::string state_dir;
   std::string rootfs;
   std::vector<std::string> command;
+  Resources resources;  // recorded: `update` merges new limits into these
 };
 struct Clone {
   static constexpr const char* kName = "clone";

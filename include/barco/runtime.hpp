@@ -9,8 +9,12 @@
 #include <barco/doctor.hpp>
 #include <barco/host.hpp>
 #include <barco/plan.hpp>
+#include <barco/resources.hpp>
 #include <barco/result.hpp>
 
+#include <nlohmann/json.hpp>
+
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -98,6 +102,24 @@ Result<void> remove_container(const std::string& root, const std::string& id, bo
 // The cgroup freezer (v1 freezer.state, v2 cgroup.freeze) of a running container.
 Result<void> pause_container(const std::string& root, const std::string& id);
 Result<void> resume_container(const std::string& root, const std::string& id);
+
+// runc update: merges `update` into the container's limits, writes them all into its
+// cgroups (a paused container stays paused) and records them; returns the limits this host
+// cannot enforce. On cgroup v2 a memory limit below the current usage is refused (the
+// kernel would OOM-kill rather than fail the write); on v1 the kernel's EBUSY is explained.
+Result<std::vector<std::string>> update_container(const std::string& root, const std::string& id,
+                                                  const ResourceUpdate& update);
+
+// runc events: {"type":"stats","id":ID,"data":{...}} every `interval` and {"type":"oom",...}
+// when the OOM killer acts in the container, until it is gone; `once`: one stats event.
+struct WatchOptions {
+  std::chrono::milliseconds interval{5000};
+  bool once = false;
+};
+Result<void> watch_container(const std::string& root, const std::string& id, const WatchOptions& options,
+                             const std::function<void(const nlohmann::ordered_json&)>& emit);
+// The "data" of a stats event: cpu, memory, pids (runc's field names).
+Result<nlohmann::json> container_stats(const std::string& root, const std::string& id);
 
 struct ContainerProcess {
   pid_t pid = 0;

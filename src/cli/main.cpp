@@ -1,6 +1,7 @@
 // barco: the command line. It parses flags into a ContainerConfig, builds the Plan, and
 // either prints it (--dry-run) or hands it to the runtime. Nothing else lives here.
 #include "cli/audit_command.hpp"
+#include "cli/cgroup_command.hpp"
 #include "cli/doctor_command.hpp"
 #include "cli/lifecycle_command.hpp"
 #include "cli/oci_command.hpp"
@@ -130,6 +131,8 @@ struct Invocation {
   cli::IdFlags id;
   cli::ListFlags list;
   cli::DeleteFlags remove;
+  cli::UpdateFlags update;
+  cli::EventsFlags events;
 };
 
 int run_command(Invocation& in) {
@@ -244,6 +247,10 @@ constexpr Command kCommands[] = {
      on_root<&I::remove, cli::run_delete>},
     {"list", "OCI: list containers, as runc (-q ids, -f json)", define<&I::list, cli::add_list_flags>,
      on_root<&I::list, cli::run_list>},
+    {"update", "Change a running container's limits (runc's flags, or -r resources.json)",
+     define<&I::update, cli::add_update_flags>, on_root<&I::update, cli::run_update>},
+    {"events", "Print a container's statistics (--stats: once) and OOM kills as JSON lines",
+     define<&I::events, cli::add_events_flags>, on_root<&I::events, cli::run_events>},
     {"features", "OCI: print what this runtime supports (features JSON)", no_flags,
      [](I& /*in*/) { return cli::run_features(); }},
 };
@@ -364,7 +371,8 @@ int main(int argc, char** argv) {
   } catch (const barco::ConfigError& e) {
     barco::report_error(e.error());
     // The OCI verbs fail with runc's 1; barco's own (docker's) forms with 125.
-    const bool oci_form = invoked == "create" || (invoked == "run" && !in.run.bundle.empty());
+    const bool oci_form = invoked == "create" || invoked == "update" || invoked == "events" ||
+                          (invoked == "run" && !in.run.bundle.empty());
     return oci_form ? 1 : barco::kExitBarcoError;
   }
 }

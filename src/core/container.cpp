@@ -1,6 +1,8 @@
 // A container's record and status: the names, the state.json form, and the status derived
 // from the record and the liveness of its processes (pure: the runtime asks the kernel).
 #include <barco/container.hpp>
+#include <barco/oci.hpp>
+#include <barco/result.hpp>
 
 #include <csignal>
 
@@ -87,6 +89,12 @@ nlohmann::json to_json(const StateInfo& s) {
   if (!s.data_dir.empty()) {
     j["data_dir"] = s.data_dir;
   }
+  if (s.resources.any()) {
+    j["resources"] = oci_resources_json(s.resources);
+    if (s.resources.cpu_weight) {
+      j["cpu_weight"] = *s.resources.cpu_weight;  // barco's --cpu-weight: no OCI field
+    }
+  }
   return j;
 }
 
@@ -120,6 +128,17 @@ StateInfo state_from_json(const nlohmann::json& j) {
       if (c.is_string() && c.get<std::string>().rfind("/sys/fs/cgroup/", 0) == 0) {
         s.cgroups.push_back(c.get<std::string>());
       }
+    }
+  }
+  if (j.contains("resources") && j["resources"].is_object()) {
+    try {
+      std::vector<std::string> ignored;
+      s.resources = apply_update(Resources{}, parse_oci_resources(j["resources"].dump(), ignored));
+    } catch (const ConfigError&) {
+      s.resources = Resources{};  // a damaged record: `update` starts from no limits
+    }
+    if (j.contains("cpu_weight") && j["cpu_weight"].is_number_integer()) {
+      s.resources.cpu_weight = j["cpu_weight"].get<int64_t>();
     }
   }
   if (j.contains("command") && j["command"].is_array()) {

@@ -1,6 +1,7 @@
 #include <barco/defaults.hpp>
 #include <barco/oci.hpp>
 #include <barco/parse.hpp>
+#include <barco/resources.hpp>
 #include <barco/result.hpp>
 
 #include <sys/mount.h>
@@ -305,22 +306,24 @@ Hooks parse_hooks(const Reader& r) {
   return hooks;
 }
 
-void parse_resources(const Reader& r, ContainerConfig& c) {
+// The limits of linux.resources (not its device rules): what create sets and `update -r`
+// changes. 0 is "not set", as in runc; -1 is "unlimited".
+ResourceUpdate read_limits(const Reader& r) {
   r.check_keys({"memory", "cpu", "pids", "blockIO", "devices", "hugepageLimits", "network", "rdma", "unified"});
-  auto& res = c.resources;
+  ResourceUpdate u;
+  auto& res = u.set;
+  auto nonzero = [](const Reader& node, const char* key, std::optional<int64_t>& field) {
+    if (node.has(key) && node.integer(key) != 0) {
+      field = node.integer(key);
+    }
+  };
   if (r.has("memory")) {
     const auto m = r.object("memory");
     m.check_keys({"limit", "reservation", "swap", "kernel", "kernelTCP", "swappiness", "disableOOMKiller",
                   "useHierarchy", "checkBeforeUpdate"});
-    if (m.has("limit") && m.integer("limit") > 0) {
-      res.memory = m.integer("limit");
-    }
-    if (m.has("reservation") && m.integer("reservation") > 0) {
-      res.memory_reservation = m.integer("reservation");
-    }
-    if (m.has("swap") && m.integer("swap") != 0) {
-      res.memory_swap = m.integer("swap");
-    }
+    nonzero(m, "limit", res.memory);
+    nonzero(m, "reservation", res.memory_reservation);
+    nonzero(m, "swap", res.memory_swap);
     for (const char* key : {"kernel", "kernelTCP"}) {
       if (m.has(key)) {
         m.warn(key, "kernel memory accounting: deprecated, and gone from Linux 6.x's cgroup v1");
@@ -341,15 +344,15 @@ void parse_resources(const Reader& r, ContainerConfig& c) {
     if (cpu.has("shares") && cpu.unsigned_integer("shares") > 0) {
       res.cpu_shares = static_cast<int64_t>(cpu.unsigned_integer("shares"));
     }
-    if (cpu.has("quota") && cpu.integer("quota") > 0) {
-      const int64_t period = cpu.has("period") && cpu.unsigned_integer("period") > 0
-                                 ? static_cast<int64_t>(cpu.unsigned_integer("period"))
-                                 : 100000;
-      res.cpu_quota = CpuQuota{cpu.integer("quota"), period};
+    nonzero(cpu, "quota", u.cpu_quota);
+    if (cpu.has("period") && cpu.unsigned_integer("period") > 0) {
+      u.cpu_period = static_cast<int64_t>(cpu.unsigned_integer("period"));
     }
+    nonzero(cpu, "realtimePeriod", res.cpu_rt_period);
+    nonzero(cpu, "realtimeRuntime", res.cpu_rt_runtime);
     res.cpuset_cpus = cpu.str_or("cpus", "");
     res.cpuset_mems = cpu.str_or("mems", "");
-    for (const char* key : {"realtimeRuntime", "realtimePeriod", "burst", "idle"}) {
+    for (const char* key : {"burst", "idle"}) {
       if (cpu.has(key)) {
         cpu.warn(key, "not supported by barco");
       }
@@ -373,6 +376,16 @@ void parse_resources(const Reader& r, ContainerConfig& c) {
       }
     }
   }
+  for (const char* key : {"hugepageLimits", "network", "rdma", "unified"}) {
+    if (r.has(key)) {
+      r.warn(key, "not supported by barco");
+    }
+  }
+  return u;
+}
+
+void parse_resources(const Reader& r, ContainerConfig& c) {
+  c.resources = apply_update(Resources{}, read_limits(r));
   if (r.has("devices")) {
     c.device_rules.clear();
     for (const auto& d : r.array("devices")) {
@@ -397,11 +410,6 @@ void parse_resources(const Reader& r, ContainerConfig& c) {
       if (rule.allow) {
         c.device_rules.push_back(rule);
       }
-    }
-  }
-  for (const char* key : {"hugepageLimits", "network", "rdma", "unified"}) {
-    if (r.has(key)) {
-      r.warn(key, "not supported by barco");
     }
   }
 }
@@ -754,6 +762,44 @@ Process parse_oci_process(const json& node, const std::string& where, std::vecto
   return proc;
 }
 
+ResourceUpdate parse_oci_resources(std::string_view json_text, std::vector<std::string>& warnings) {
+  json doc;
+  try {
+    doc = json::parse(json_text);
+  } catch (const json::parse_error& e) {
+    throw ConfigError(std::string("resources: not JSON: ") + e.what(), "give a linux.resources object of config.json");
+  }
+  const Reader r(doc, "$", warnings);
+  if (!doc.is_object()) {
+    r.fail("expected an object", "give a linux.resources object of config.json");
+  }
+  if (r.has("devices")) {
+    r.warn("devices", "device rules are set at create and not updated, as in runc");
+  }
+  return read_limits(r);
+}
+
+json oci_resources_json(const Resources& r) {
+  json res = json::object();
+  if (r.memory) res["memory"]["limit"] = *r.memory;
+  if (r.memory_reservation) res["memory"]["reservation"] = *r.memory_reservation;
+  if (r.disable_oom_killer) res["memory"]["disableOOMKiller"] = true;
+  if (r.memory_swappiness) res["memory"]["swappiness"] = *r.memory_swappiness;
+  if (r.memory_swap) res["memory"]["swap"] = *r.memory_swap;
+  if (r.cpu_shares) res["cpu"]["shares"] = *r.cpu_shares;
+  if (r.cpu_quota) {
+    res["cpu"]["quota"] = r.cpu_quota->quota;
+    res["cpu"]["period"] = r.cpu_quota->period;
+  }
+  if (r.cpu_rt_period) res["cpu"]["realtimePeriod"] = *r.cpu_rt_period;
+  if (r.cpu_rt_runtime) res["cpu"]["realtimeRuntime"] = *r.cpu_rt_runtime;
+  if (!r.cpuset_cpus.empty()) res["cpu"]["cpus"] = r.cpuset_cpus;
+  if (!r.cpuset_mems.empty()) res["cpu"]["mems"] = r.cpuset_mems;
+  if (r.pids_limit) res["pids"]["limit"] = *r.pids_limit;
+  if (r.blkio_weight) res["blockIO"]["weight"] = *r.blkio_weight;
+  return res;
+}
+
 OciConfig parse_oci_config(std::string_view json_text, const OciContext& context) {
   const auto doc = json::parse(json_text, nullptr, false);
   if (doc.is_discarded()) {
@@ -940,22 +986,7 @@ json oci_config_json(const ContainerConfig& c, OciDetail detail) {
     linux["gidMappings"] = maps(c.gid_mappings);
   }
   if (full) {
-    const auto& r = c.resources;
-    auto& res = linux["resources"];
-    if (r.memory) res["memory"]["limit"] = *r.memory;
-    if (r.memory_reservation) res["memory"]["reservation"] = *r.memory_reservation;
-    if (r.disable_oom_killer) res["memory"]["disableOOMKiller"] = true;
-    if (r.memory_swappiness) res["memory"]["swappiness"] = *r.memory_swappiness;
-    if (r.memory_swap) res["memory"]["swap"] = *r.memory_swap;
-    if (r.cpu_shares) res["cpu"]["shares"] = *r.cpu_shares;
-    if (r.cpu_quota) {
-      res["cpu"]["quota"] = r.cpu_quota->quota;
-      res["cpu"]["period"] = r.cpu_quota->period;
-    }
-    if (!r.cpuset_cpus.empty()) res["cpu"]["cpus"] = r.cpuset_cpus;
-    if (!r.cpuset_mems.empty()) res["cpu"]["mems"] = r.cpuset_mems;
-    if (r.pids_limit) res["pids"]["limit"] = *r.pids_limit;
-    if (r.blkio_weight) res["blockIO"]["weight"] = *r.blkio_weight;
+    linux["resources"].update(oci_resources_json(c.resources));
   }
   if (!c.cgroups_path.empty()) {
     linux["cgroupsPath"] = c.cgroups_path;

@@ -409,6 +409,37 @@ int64_t parse_size(std::string_view text, std::string_view flag, bool allow_unli
   return static_cast<int64_t>(value);
 }
 
+std::chrono::nanoseconds parse_duration(std::string_view text, std::string_view flag) {
+  const std::string whole(text);
+  auto bad = [&]() -> std::chrono::nanoseconds {
+    fail(std::string(flag) + " '" + whole + "': not a duration", "write a number and a unit: 5s, 100ms, 1m30s");
+  };
+  static const std::array<std::pair<std::string_view, double>, 7> kUnits{
+      {{"ns", 1}, {"us", 1e3}, {"\u00b5s", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}}};
+  double total = 0;
+  while (!text.empty()) {
+    size_t digits = 0;
+    while (digits < text.size() && (std::isdigit(static_cast<unsigned char>(text[digits])) != 0 || text[digits] == '.')) {
+      ++digits;
+    }
+    size_t letters = digits;
+    while (letters < text.size() && std::isdigit(static_cast<unsigned char>(text[letters])) == 0) {
+      ++letters;
+    }
+    const auto unit = text.substr(digits, letters - digits);
+    const auto* u = std::find_if(kUnits.begin(), kUnits.end(), [&](const auto& e) { return e.first == unit; });
+    if (digits == 0 || u == kUnits.end()) {
+      return bad();
+    }
+    total += std::strtod(std::string(text.substr(0, digits)).c_str(), nullptr) * u->second;
+    text.remove_prefix(letters);
+  }
+  if (!(total >= 1) || total > 9.2e18) {
+    return bad();
+  }
+  return std::chrono::nanoseconds(static_cast<int64_t>(total));
+}
+
 double parse_cpus(std::string_view text, int host_cpus) {
   const std::string s(text);
   char* end = nullptr;

@@ -1,6 +1,7 @@
 #include <barco/defaults.hpp>
 #include <barco/oci.hpp>
 #include <barco/plan.hpp>
+#include <barco/resources.hpp>
 
 #include <sched.h>
 #include <sys/mount.h>
@@ -82,7 +83,7 @@ class PlanBuilder {
       }
     }
     const bool userns = c_.has_private(Namespace::user);
-    parent(Where::parent_before_clone, op::ReserveId{state_root + "/" + c_.id, c_.root.path, c_.process.args},
+    parent(Where::parent_before_clone, op::ReserveId{state_root + "/" + c_.id, c_.root.path, c_.process.args, c_.resources},
            "mkdir is atomic: a second container with the same name is refused before any work");
     if (!p_.overlay_dir.empty()) {
       const uint32_t uid = userns && !c_.uid_mappings.empty() ? c_.uid_mappings.front().host_id : 0;
@@ -401,8 +402,8 @@ class PlanBuilder {
     if (cg.mode == CgroupMode::unified) {
       add_v2_cgroup(r, cg, create, join);
     } else {
-      if (r.any()) {
-        add_v1_limits(r, p_.strict_cgroups, limit);
+      for (const auto& w : v1_resource_writes(r, p_.strict_cgroups)) {
+        limit(w.controller, w.file, w.value, w.flag, w.optional);
       }
       // Every hierarchy, as runc and crun: what a caller measures (docker stats, containerd's
       // metrics, the cgroup namespace's view inside) must be the container's own cgroup, not
@@ -441,91 +442,12 @@ class PlanBuilder {
     join.tasks_files.push_back(dir + "/cgroup.procs");
     create.v2_dir = dir;
     create.v2_mount = cg.unified_mount;
-    auto write = [&](const std::string& controller, const std::string& file, const std::string& value,
-                     const std::string& flag) {
-      if (std::find(create.v2_controllers.begin(), create.v2_controllers.end(), controller) ==
+    for (auto& w : v2_resource_writes(r, p_.strict_cgroups, plan_.unenforced)) {
+      if (std::find(create.v2_controllers.begin(), create.v2_controllers.end(), w.controller) ==
           create.v2_controllers.end()) {
-        create.v2_controllers.push_back(controller);
+        create.v2_controllers.push_back(w.controller);
       }
-      create.writes.push_back({dir + "/" + file, value, flag, false});
-    };
-    if (r.memory) {
-      write("memory", "memory.max", std::to_string(*r.memory), "--memory");
-      // memory.swap.max is swap alone; docker's --memory-swap is memory plus swap.
-      const int64_t swap = r.memory_swap ? (*r.memory_swap < 0 ? -1 : *r.memory_swap - *r.memory) : *r.memory;
-      create.writes.push_back({dir + "/memory.swap.max", swap < 0 ? "max" : std::to_string(swap), "--memory-swap",
-                               !r.memory_swap || !p_.strict_cgroups});
-    }
-    if (r.disable_oom_killer) {
-      plan_.unenforced.emplace_back("disableOOMKiller ignored: cgroup v2 has no switch for the OOM killer");
-    }
-    if (r.memory_swappiness) {
-      plan_.unenforced.emplace_back("swappiness ignored: cgroup v2 has no per-cgroup swappiness");
-    }
-    if (r.memory_reservation) {
-      write("memory", "memory.low", std::to_string(*r.memory_reservation), "--memory-reservation");
-    }
-    if (r.cpu_quota) {
-      write("cpu", "cpu.max", std::to_string(r.cpu_quota->quota) + " " + std::to_string(r.cpu_quota->period), "--cpus");
-    }
-    if (r.cpu_weight || r.cpu_shares) {
-      write("cpu", "cpu.weight", std::to_string(r.cpu_weight ? *r.cpu_weight : cpu_shares_to_weight(*r.cpu_shares)),
-            r.cpu_weight ? "--cpu-weight" : "--cpu-shares");
-    }
-    if (r.pids_limit) {
-      write("pids", "pids.max", *r.pids_limit < 0 ? "max" : std::to_string(*r.pids_limit), "--pids-limit");
-    }
-    if (!r.cpuset_cpus.empty()) {
-      write("cpuset", "cpuset.cpus", r.cpuset_cpus, "--cpuset-cpus");
-    }
-    if (!r.cpuset_mems.empty()) {
-      write("cpuset", "cpuset.mems", r.cpuset_mems, "--cpuset-mems");
-    }
-    if (r.blkio_weight) {
-      // io.weight takes 1-10000 (default 100); blkio's 10-1000 scale maps onto it linearly.
-      write("io", "io.weight", "default " + std::to_string(1 + (*r.blkio_weight - 10) * 9999 / 990), "--blkio-weight");
-    }
-  }
-
-  template <typename Limit>
-  static void add_v1_limits(const Resources& r, bool strict, Limit& limit) {
-    if (r.memory) {
-      limit("memory", "memory.limit_in_bytes", std::to_string(*r.memory), "--memory");
-      // docker: without --memory-swap the container may swap as much as its memory limit.
-      const int64_t swap = r.memory_swap.value_or(2 * *r.memory);
-      limit("memory", "memory.memsw.limit_in_bytes", std::to_string(swap), "--memory-swap",
-            !r.memory_swap || !strict);  // needs swap accounting in the kernel
-    }
-    if (r.disable_oom_killer) {
-      limit("memory", "memory.oom_control", "1", "disableOOMKiller");
-    }
-    if (r.memory_swappiness) {
-      limit("memory", "memory.swappiness", std::to_string(*r.memory_swappiness), "swappiness");
-    }
-    if (r.memory_reservation) {
-      limit("memory", "memory.soft_limit_in_bytes", std::to_string(*r.memory_reservation), "--memory-reservation");
-    }
-    if (r.cpu_quota) {
-      limit("cpu", "cpu.cfs_period_us", std::to_string(r.cpu_quota->period), "--cpus");
-      limit("cpu", "cpu.cfs_quota_us", std::to_string(r.cpu_quota->quota), "--cpus");
-    }
-    if (r.cpu_shares) {
-      limit("cpu", "cpu.shares", std::to_string(*r.cpu_shares), "--cpu-shares");
-    } else if (r.cpu_weight) {
-      limit("cpu", "cpu.shares", std::to_string(cpu_weight_to_shares(*r.cpu_weight)), "--cpu-weight");
-    }
-    if (r.pids_limit) {
-      limit("pids", "pids.max", *r.pids_limit < 0 ? "max" : std::to_string(*r.pids_limit), "--pids-limit");
-    }
-    if (!r.cpuset_cpus.empty()) {
-      limit("cpuset", "cpuset.cpus", r.cpuset_cpus, "--cpuset-cpus");
-    }
-    if (!r.cpuset_mems.empty()) {
-      limit("cpuset", "cpuset.mems", r.cpuset_mems, "--cpuset-mems");
-    }
-    if (r.blkio_weight) {
-      // blkio.weight exists only with the BFQ scheduler: a warning, unless --strict-cgroups.
-      limit("blkio", "blkio.weight", std::to_string(*r.blkio_weight), "--blkio-weight", !strict);
+      create.writes.push_back({dir + "/" + w.file, std::move(w.value), std::move(w.flag), w.optional});
     }
   }
 

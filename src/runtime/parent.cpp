@@ -121,6 +121,7 @@ Result<void> reserve_id(const op::ReserveId& o, ParentRun& run) {
   info.oci = run.plan.has<op::WaitForStart>();
   info.bundle = run.options.bundle;
   info.data_dir = run.options.data_dir;
+  info.resources = o.resources;
   if (const auto* cg = run.plan.find<op::CreateCgroups>()) {
     info.cgroups = cg->dirs;
   }

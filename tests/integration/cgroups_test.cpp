@@ -179,6 +179,85 @@ TEST_F(Limits, EveryHierarchyHoldsTheContainerEvenWithoutLimits) {
   EXPECT_EQ(barco({"--root", state_root(), "rm", "-f", "allh"}).exit_code, 0);
 }
 
+// runc update: limits change while the container runs; a paused container stays paused;
+// a memory limit below what the container uses is refused with the reason; the limits in
+// force are recorded, so a later update of one field keeps the others.
+TEST_F(Limits, UpdateChangesTheLimitsOfARunningContainer) {
+  auto cli = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"--root", state_root()});
+    return barco(args);
+  };
+  ASSERT_EQ(cli({"run", "-d", "--name", "upd", "-m", "32m", "--pids-limit", "20", "--rootfs", test_rootfs(), "sh",
+                 "-c", "x=$(head -c 4000000 /dev/zero | tr '\\0' a); sleep 30"})
+                .exit_code,
+            0);
+  const auto mem = cgroup_of("upd", "memory");
+  const auto pids = cgroup_of("upd", "pids");
+  ASSERT_FALSE(mem.empty());
+  const std::string limit = mem + (v1() ? "/memory.limit_in_bytes" : "/memory.max");
+  const auto up = cli({"update", "--memory", "64m", "--pids-limit", "30", "upd"});
+  EXPECT_EQ(up.exit_code, 0) << up.err;
+  EXPECT_EQ(read(limit), "67108864\n");
+  EXPECT_EQ(read(pids + "/pids.max"), "30\n");
+  // -r: a linux.resources object; the memory limit given before stays.
+  const auto file = state_root() + ".resources.json";
+  std::ofstream(file) << R"({"pids": {"limit": 12}, "cpu": {"quota": 50000, "period": 200000}})";
+  EXPECT_EQ(cli({"update", "-r", file, "upd"}).exit_code, 0);
+  std::filesystem::remove(file);
+  EXPECT_EQ(read(pids + "/pids.max"), "12\n");
+  EXPECT_EQ(read(limit), "67108864\n");
+  const auto cpu = cgroup_of("upd", "cpu");
+  EXPECT_EQ(read(cpu + (v1() ? "/cpu.cfs_quota_us" : "/cpu.max")), v1() ? "50000\n" : "50000 200000\n");
+  EXPECT_EQ(cli({"update", "--cpu-quota", "-1", "upd"}).exit_code, 0);
+  EXPECT_EQ(read(cpu + (v1() ? "/cpu.cfs_period_us" : "/cpu.max")), v1() ? "200000\n" : "max 200000\n")
+      << "the period given before stays";
+  // Paused: the update lands and the container stays frozen.
+  ASSERT_EQ(cli({"pause", "upd"}).exit_code, 0);
+  EXPECT_EQ(cli({"update", "--pids-limit", "10", "upd"}).exit_code, 0);
+  EXPECT_EQ(read(pids + "/pids.max"), "10\n");
+  EXPECT_NE(cli({"state", "upd"}).out.find("\"paused\""), std::string::npos);
+  ASSERT_EQ(cli({"resume", "upd"}).exit_code, 0);
+  // Below the usage (4 MB held by the shell): refused, and the limit stays.
+  const auto below = cli({"update", "--memory", "1m", "upd"});
+  EXPECT_EQ(below.exit_code, 1);
+  EXPECT_NE(below.err.find("update upd"), std::string::npos) << below.err;
+  EXPECT_NE(below.err.find(v1() ? "below what the cgroup already uses" : "below the container's current usage"),
+            std::string::npos)
+      << below.err;
+  EXPECT_EQ(read(limit), "67108864\n");
+  const auto nothing = cli({"update", "upd"});
+  EXPECT_EQ(nothing.exit_code, 1);
+  EXPECT_NE(nothing.err.find("nothing to update"), std::string::npos) << nothing.err;
+  ASSERT_EQ(cli({"rm", "-f", "upd"}).exit_code, 0);
+  EXPECT_EQ(cli({"update", "--pids-limit", "5", "upd"}).exit_code, 1);
+}
+
+// runc events: one stats line as runc writes it, and an OOM kill noticed as it happens.
+TEST_F(Limits, EventsReportStatsAndOomKills) {
+  auto cli = [&](std::vector<std::string> args, const RunOptions& o = {}) {
+    args.insert(args.begin(), {"--root", state_root()});
+    return barco(args, o);
+  };
+  ASSERT_EQ(cli({"run", "-d", "--name", "ev", "-m", "32m", "--memory-swap", "32m", "--rootfs", test_rootfs(), "sleep",
+                 "30"})
+                .exit_code,
+            0);
+  const auto stats = cli({"events", "--stats", "ev"});
+  EXPECT_EQ(stats.exit_code, 0) << stats.err;
+  EXPECT_EQ(stats.out.rfind(R"({"type":"stats","id":"ev","data":{)", 0), 0U) << stats.out;
+  EXPECT_NE(stats.out.find(R"("pids":{"current":1,)"), std::string::npos) << stats.out;
+  RunOptions o;
+  o.on_start = [&](pid_t) {
+    std::this_thread::sleep_for(300ms);  // events has read the OOM count before the hog starts
+    (void)cli({"exec", "ev", "sh", "-c", "x=$(head -c 100000000 /dev/zero | tr '\\0' a)"});
+    std::this_thread::sleep_for(300ms);
+    (void)cli({"rm", "-f", "ev"});  // events ends when the container is gone
+  };
+  const auto events = cli({"events", "--interval", "10s", "ev"}, o);
+  EXPECT_EQ(events.exit_code, 0) << events.err;
+  EXPECT_NE(events.out.find(R"({"type":"oom","id":"ev"})"), std::string::npos) << events.out;
+}
+
 TEST_F(Limits, BadValuesAreClearErrors) {
   const auto r = run({"--memory", "-5", "true"});
   EXPECT_EQ(r.exit_code, 125);
