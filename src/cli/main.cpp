@@ -30,8 +30,21 @@
 
 namespace {
 
-// --log FILE --log-format json: one JSON object per line ({"level", "msg", "time"}), the
-// format runc writes and podman's conmon reads errors from.
+// --log FILE: the two forms runc's logrus writes, one line per message. json: {"level",
+// "msg", "time"} (containerd's shim and podman's conmon read errors from it); text:
+// time="..." level=error msg="...".
+// logrus' quoting: backslash and double quote escaped, newlines as \n.
+std::string quoted(const std::string& text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+    }
+    out += c == '\n' ? std::string("\\n") : std::string(1, c);
+  }
+  return out + "\"";
+}
+
 class JsonLog {
  public:
   explicit JsonLog(const std::string& path) : file_(std::fopen(path.c_str(), "ae")) {}
@@ -47,7 +60,7 @@ class JsonLog {
       return;
     }
     const auto line = json ? nlohmann::json{{"level", level}, {"msg", msg}, {"time", barco::now_rfc3339()}}.dump()
-                           : barco::now_rfc3339() + " " + level + ": " + msg;
+                           : "time=\"" + barco::now_rfc3339() + "\" level=" + level + " msg=" + quoted(msg);
     std::fprintf(file_, "%s\n", line.c_str());
     std::fflush(file_);
   }

@@ -141,6 +141,9 @@ Resources apply_update(Resources current, const ResourceUpdate& update) {
   };
   take(current.memory, u.memory);
   take(current.memory_swap, u.memory_swap);
+  if (u.memory && *u.memory < 0 && !u.memory_swap) {
+    current.memory_swap = -1;  // lifting the memory limit lifts the swap one with it, as in runc
+  }
   take(current.memory_reservation, u.memory_reservation);
   take(current.memory_swappiness, u.memory_swappiness);
   current.disable_oom_killer = current.disable_oom_killer || u.disable_oom_killer;

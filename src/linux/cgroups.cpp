@@ -40,15 +40,23 @@ void kill_remaining(Sys& sys, const std::string& dir) {
 }
 
 // A new v1 cpuset cgroup starts with no CPUs and no memory nodes, and no task may join it
-// until both are set: copy them from the parent where they are empty.
+// until both are set: copy them from the parent where they are empty, filling an empty
+// parent (one a caller made, such as a pod's cgroup) from its own parent first.
 void inherit_cpuset(Sys& sys, const std::filesystem::path& dir) {
   if (!sys.stat((dir / "cpuset.cpus").string())) {
     return;
   }
   for (const char* file : {"cpuset.cpus", "cpuset.mems"}) {
     auto own = sys.read_file((dir / file).string());
+    if (!own || !(own->empty() || *own == "\n")) {
+      continue;
+    }
     auto parent = sys.read_file((dir.parent_path() / file).string());
-    if (own && parent && (own->empty() || *own == "\n")) {
+    if (parent && (parent->empty() || *parent == "\n")) {
+      inherit_cpuset(sys, dir.parent_path());
+      parent = sys.read_file((dir.parent_path() / file).string());
+    }
+    if (parent) {
       (void)sys.write_file((dir / file).string(), *parent);
     }
   }

@@ -79,6 +79,9 @@ Result<void> write_resource(Sys& sys, const std::vector<std::string>& dirs, bool
   }
   if (auto r = CgroupDirs::write_limit(sys, dir + "/" + w.file, w.value, false); !r) {
     r.error().step = "update " + id + " (" + w.flag + ")";
+    if (r.error().err == EINVAL && w.file.starts_with("cpu.cfs_")) {
+      r.error().hint = "the quota must be at least 1000 us and within what the parent cgroup allows";
+    }
     return r.error();
   }
   return {};
@@ -112,8 +115,19 @@ Result<std::vector<std::string>> update_container(const std::string& root, const
   }
   // The freezer is not among the writes: a paused container stays paused.
   RealSys sys;
-  for (const auto& w : writes) {
-    if (auto r = write_resource(sys, dirs, unified, w, id); !r) {
+  for (size_t i = 0; i < writes.size(); ++i) {
+    auto r = write_resource(sys, dirs, unified, writes[i], id);
+    const bool quota_next = i + 1 < writes.size() && writes[i + 1].file == "cpu.cfs_quota_us";
+    if (!r && r.error().err == EINVAL && writes[i].file == "cpu.cfs_period_us" && quota_next) {
+      // A shorter period under the old quota can exceed what the parent cgroup allows: the
+      // new quota goes first then (as runc does).
+      r = write_resource(sys, dirs, unified, writes[i + 1], id);
+      if (r) {
+        r = write_resource(sys, dirs, unified, writes[i], id);
+        ++i;
+      }
+    }
+    if (!r) {
       return r.error();
     }
   }

@@ -258,6 +258,39 @@ TEST_F(Limits, EventsReportStatsAndOomKills) {
   EXPECT_NE(events.out.find(R"({"type":"oom","id":"ev"})"), std::string::npos) << events.out;
 }
 
+// A pod's cgroup with a CPU limit of its own (kubelet makes those): a container at the
+// pod's 50% that moves to a shorter period must get its new quota first, or the kernel sees
+// 500% under a 50% parent; a quota above the pod's is refused with the reason.
+TEST_F(Limits, UpdateUnderAPodCpuLimitWritesTheQuotaFirst) {
+  std::string barco_cpu;
+  for (const auto& parent : barco_cgroup_parents()) {
+    if (parent.rfind("/sys/fs/cgroup/cpu/", 0) == 0) barco_cpu = parent;
+  }
+  if (!v1() || barco_cpu.empty()) {
+    GTEST_SKIP() << "the pod's limit is set on a v1 cpu hierarchy";
+  }
+  std::filesystem::create_directories(barco_cpu + "/itpod");
+  std::ofstream(barco_cpu + "/itpod/cpu.cfs_quota_us") << "50000";
+  auto cli = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"--root", state_root()});
+    return barco(args);
+  };
+  const auto started = cli({"run", "-d", "--name", "podc", "--cgroup-parent", "barco/itpod", "--cpus", "0.5",
+                            "--rootfs", test_rootfs(), "sleep", "30"});
+  EXPECT_EQ(started.exit_code, 0) << started.err;
+  const auto above = cli({"update", "--cpu-quota", "60000", "podc"});
+  EXPECT_EQ(above.exit_code, 1);
+  EXPECT_NE(above.err.find("within what the parent cgroup allows"), std::string::npos) << above.err;
+  const auto shorter = cli({"update", "--cpu-period", "10000", "--cpu-quota", "3000", "podc"});
+  EXPECT_EQ(shorter.exit_code, 0) << shorter.err;
+  EXPECT_EQ(read(barco_cpu + "/itpod/podc/cpu.cfs_period_us"), "10000\n");
+  EXPECT_EQ(read(barco_cpu + "/itpod/podc/cpu.cfs_quota_us"), "3000\n");
+  EXPECT_EQ(cli({"rm", "-f", "podc"}).exit_code, 0);
+  for (const auto& parent : barco_cgroup_parents()) {
+    std::filesystem::remove(parent + "/itpod");  // the pod's directories are the caller's
+  }
+}
+
 TEST_F(Limits, BadValuesAreClearErrors) {
   const auto r = run({"--memory", "-5", "true"});
   EXPECT_EQ(r.exit_code, 125);

@@ -2,6 +2,7 @@
 // host-side steps before clone (record, overlay, log, cgroups, FIFO, filter) and the ones
 // after it that need no child (oom_score_adj, id maps, exec context).
 #include "fake_sys.hpp"
+#include "linux/cgroups.hpp"
 #include "runtime/parent.hpp"
 #include "test_config.hpp"
 
@@ -187,6 +188,21 @@ class AwaitSetup : public ParentSteps {
     return run_parent_step(step, run);
   }
 };
+
+// A pod's cgroup made by its caller with an empty cpuset (runc's "pod cgroup" case): it is
+// filled from its own parent, or no task could ever join the container's cgroup below it.
+TEST(CgroupDirsCreate, AnEmptyCpusetParentIsFilledFromAbove) {
+  FakeSys sys;
+  sys.files["/sys/fs/cgroup/cpuset/cpuset.cpus"] = "0-1\n";
+  sys.files["/sys/fs/cgroup/cpuset/cpuset.mems"] = "0\n";
+  auto dirs = CgroupDirs::create(sys, {"/sys/fs/cgroup/cpuset/pod/ctr"});
+  ASSERT_TRUE(dirs) << dirs.error().message();
+  dirs->release();
+  EXPECT_NE(std::find(sys.calls.begin(), sys.calls.end(), "write /sys/fs/cgroup/cpuset/pod/cpuset.cpus 0-1\n"),
+            sys.calls.end());
+  EXPECT_NE(std::find(sys.calls.begin(), sys.calls.end(), "write /sys/fs/cgroup/cpuset/pod/cpuset.mems 0\n"),
+            sys.calls.end());
+}
 
 TEST_F(AwaitSetup, EofAfterReadyIsTheExec) {
   EXPECT_TRUE(await_with({Message{MessageType::ready, 0, {}, {}, {}}}));

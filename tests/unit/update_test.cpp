@@ -45,6 +45,16 @@ TEST(Update, GivenFieldsReplaceTheContainersOthersStay) {
   EXPECT_EQ(next.cpu_shares, 100);
 }
 
+TEST(Update, LiftingTheMemoryLimitLiftsTheSwapLimit) {
+  Resources r = initial();
+  r.memory_swap = 96 << 20;
+  ResourceUpdate u;
+  u.set.memory = -1;
+  EXPECT_EQ(apply_update(r, u).memory_swap, -1) << "v1 refuses a memory limit above memory+swap";
+  u.set.memory_swap = 128 << 20;
+  EXPECT_EQ(apply_update(r, u).memory_swap, 128 << 20);
+}
+
 TEST(Update, CpuPeriodAndQuotaMayComeAlone) {
   ResourceUpdate period;
   period.cpu_period = 900000;
