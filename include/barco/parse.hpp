@@ -5,8 +5,8 @@
 
 #include <barco/config.hpp>
 
-#include <functional>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>

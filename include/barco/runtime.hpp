@@ -156,6 +156,18 @@ struct ExecRequest {
 };
 [[nodiscard]] int exec_container(const std::string& root, const std::string& id, const ExecRequest& request);
 
+// `barco version`, in runc's layout: the release, the git commit it was built from, the
+// OCI runtime-spec version it implements, the libseccomp it runs with, and the build.
+struct VersionInfo {
+  std::string version;
+  std::string commit;
+  std::string spec;
+  std::string libseccomp;
+  std::string build;  // "MinSizeRel, static, x86_64"
+};
+[[nodiscard]] VersionInfo version_info();
+[[nodiscard]] std::string version_text(const VersionInfo& info);
+
 // RFC 3339 in UTC, as records, hooks' state and --log lines write the time.
 [[nodiscard]] std::string now_rfc3339();
 

@@ -264,6 +264,11 @@ constexpr Command kCommands[] = {
      define<&I::update, cli::add_update_flags>, on_root<&I::update, cli::run_update>},
     {"events", "Print a container's statistics (--stats: once) and OOM kills as JSON lines",
      define<&I::events, cli::add_events_flags>, on_root<&I::events, cli::run_events>},
+    {"version", "Print the version, git commit, OCI spec, libseccomp and build", no_flags,
+     [](I& /*in*/) {
+       std::fputs(barco::version_text(barco::version_info()).c_str(), stdout);
+       return 0;
+     }},
     {"features", "OCI: print what this runtime supports (features JSON)", no_flags,
      [](I& /*in*/) { return cli::run_features(); }},
 };
@@ -322,7 +327,7 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", g.verbosity, "Log every step as it runs (same as --log-level debug)");
   app.add_option("--log-level", g.log_level, "trace, debug, info, warn (default), error, critical, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
-  app.set_version_flag("--version", "barco 0.1.0");
+  app.set_version_flag("--version", [] { return barco::version_text(barco::version_info()); });
   app.add_option("--root", g.state_root, "Directory for container state records")->capture_default_str();
   app.add_option("--data-root", g.data_root, "Directory for run -d's and --overlay's writable layers and logs")
       ->envname("BARCO_DATA_ROOT")

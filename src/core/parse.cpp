@@ -419,7 +419,8 @@ std::chrono::nanoseconds parse_duration(std::string_view text, std::string_view 
   double total = 0;
   while (!text.empty()) {
     size_t digits = 0;
-    while (digits < text.size() && (std::isdigit(static_cast<unsigned char>(text[digits])) != 0 || text[digits] == '.')) {
+    while (digits < text.size() &&
+           (std::isdigit(static_cast<unsigned char>(text[digits])) != 0 || text[digits] == '.')) {
       ++digits;
     }
     size_t letters = digits;

@@ -83,7 +83,8 @@ class PlanBuilder {
       }
     }
     const bool userns = c_.has_private(Namespace::user);
-    parent(Where::parent_before_clone, op::ReserveId{state_root + "/" + c_.id, c_.root.path, c_.process.args, c_.resources},
+    parent(Where::parent_before_clone,
+           op::ReserveId{state_root + "/" + c_.id, c_.root.path, c_.process.args, c_.resources},
            "mkdir is atomic: a second container with the same name is refused before any work");
     if (!p_.overlay_dir.empty()) {
       const uint32_t uid = userns && !c_.uid_mappings.empty() ? c_.uid_mappings.front().host_id : 0;

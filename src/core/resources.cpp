@@ -1,6 +1,5 @@
-#include <barco/resources.hpp>
-
 #include <barco/parse.hpp>
+#include <barco/resources.hpp>
 
 #include <algorithm>
 #include <cstdint>
@@ -53,8 +52,8 @@ std::vector<ResourceWrite> v1_resource_writes(const Resources& r, bool strict) {
     w.push_back({"memory", "memory.swappiness", std::to_string(*r.memory_swappiness), "swappiness"});
   }
   if (r.memory_reservation) {
-    w.push_back({"memory", "memory.soft_limit_in_bytes", std::to_string(*r.memory_reservation),
-                 "--memory-reservation"});
+    w.push_back(
+        {"memory", "memory.soft_limit_in_bytes", std::to_string(*r.memory_reservation), "--memory-reservation"});
   }
   if (r.cpu_quota) {
     w.push_back({"cpu", "cpu.cfs_period_us", std::to_string(r.cpu_quota->period), "--cpu-period"});
@@ -105,11 +104,12 @@ std::vector<ResourceWrite> v2_resource_writes(const Resources& r, bool strict, s
     w.push_back({"memory", "memory.low", std::to_string(*r.memory_reservation), "--memory-reservation"});
   }
   if (r.cpu_quota) {
-    w.push_back({"cpu", "cpu.max", v2_limit(r.cpu_quota->quota) + " " + std::to_string(r.cpu_quota->period),
-                 "--cpu-quota"});
+    w.push_back(
+        {"cpu", "cpu.max", v2_limit(r.cpu_quota->quota) + " " + std::to_string(r.cpu_quota->period), "--cpu-quota"});
   }
   if (r.cpu_weight || r.cpu_shares) {
-    w.push_back({"cpu", "cpu.weight", std::to_string(r.cpu_weight ? *r.cpu_weight : cpu_shares_to_weight(*r.cpu_shares)),
+    w.push_back({"cpu", "cpu.weight",
+                 std::to_string(r.cpu_weight ? *r.cpu_weight : cpu_shares_to_weight(*r.cpu_shares)),
                  r.cpu_weight ? "--cpu-weight" : "--cpu-shares"});
   }
   if (r.cpu_rt_period || r.cpu_rt_runtime) {
@@ -126,8 +126,8 @@ std::vector<ResourceWrite> v2_resource_writes(const Resources& r, bool strict, s
   }
   if (r.blkio_weight) {
     // io.weight takes 1-10000 (default 100); blkio's 10-1000 scale maps onto it linearly.
-    w.push_back({"io", "io.weight", "default " + std::to_string(1 + (*r.blkio_weight - 10) * 9999 / 990),
-                 "--blkio-weight"});
+    w.push_back(
+        {"io", "io.weight", "default " + std::to_string(1 + (*r.blkio_weight - 10) * 9999 / 990), "--blkio-weight"});
   }
   return w;
 }
@@ -219,9 +219,8 @@ nlohmann::json cpu_stats(const CgroupFileReader& read) {
   nlohmann::json cpu;
   if (auto stat = read("cpu.stat"); stat && stat->find("usage_usec") != std::string::npos) {
     auto v = keyed(stat);  // cgroup v2, microseconds; runc reports nanoseconds
-    cpu["usage"] = {{"total", v["usage_usec"] * 1000},
-                    {"user", v["user_usec"] * 1000},
-                    {"kernel", v["system_usec"] * 1000}};
+    cpu["usage"] = {
+        {"total", v["usage_usec"] * 1000}, {"user", v["user_usec"] * 1000}, {"kernel", v["system_usec"] * 1000}};
     cpu["throttling"] = {{"periods", v["nr_periods"]},
                          {"throttled_periods", v["nr_throttled"]},
                          {"throttled_time", v["throttled_usec"] * 1000}};

@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -47,17 +48,21 @@ void inherit_cpuset(Sys& sys, const std::filesystem::path& dir) {
     return;
   }
   for (const char* file : {"cpuset.cpus", "cpuset.mems"}) {
-    auto own = sys.read_file((dir / file).string());
-    if (!own || !(own->empty() || *own == "\n")) {
-      continue;
+    std::vector<std::filesystem::path> empty;  // from `dir` up to the first ancestor that has a value
+    std::optional<std::string> value;
+    for (auto p = dir; p.has_relative_path() && !value; p = p.parent_path()) {
+      auto text = sys.read_file((p / file).string());
+      if (!text) {
+        break;  // above the hierarchy's root
+      }
+      if (text->empty() || *text == "\n") {
+        empty.push_back(p);
+      } else {
+        value = *text;
+      }
     }
-    auto parent = sys.read_file((dir.parent_path() / file).string());
-    if (parent && (parent->empty() || *parent == "\n")) {
-      inherit_cpuset(sys, dir.parent_path());
-      parent = sys.read_file((dir.parent_path() / file).string());
-    }
-    if (parent) {
-      (void)sys.write_file((dir / file).string(), *parent);
+    for (auto it = empty.rbegin(); value && it != empty.rend(); ++it) {
+      (void)sys.write_file((*it / file).string(), *value);
     }
   }
 }

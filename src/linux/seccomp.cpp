@@ -103,11 +103,9 @@ Result<std::vector<sock_filter>> export_program(scmp_filter_ctx ctx) {
 }
 
 std::string cache_key(const SeccompFilter& filter) {
-  const auto* v = seccomp_version();
   // The number is the program layout's version (3: binary tree, 4: the ENOSYS stub in
   // front): a new layout misses old entries.
-  return "barco-seccomp-cache 4 libseccomp " + std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
-         std::to_string(v->micro) + "\n" + seccomp_filter_text(filter);
+  return "barco-seccomp-cache 4 libseccomp " + libseccomp_version() + "\n" + seccomp_filter_text(filter);
 }
 
 std::string fnv1a_hex(const std::string& s) {
@@ -190,6 +188,11 @@ constexpr const char* kLintArches[] = {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCM
                                        "SCMP_ARCH_ARM"};
 
 }  // namespace
+
+std::string libseccomp_version() {
+  const auto* v = seccomp_version();
+  return std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->micro);
+}
 
 Result<CompiledFilter> compile_seccomp(const SeccompFilter& filter) {
   auto default_action = action_value(filter.default_action, filter.default_errno, filter.default_errno);

@@ -22,6 +22,9 @@ struct CompiledFilter {
 
 Result<CompiledFilter> compile_seccomp(const SeccompFilter& filter);
 
+// The libseccomp barco runs with ("2.5.4"): linked statically, the one it was built with.
+[[nodiscard]] std::string libseccomp_version();
+
 // compile_seccomp behind a cache in `cache_dir` (root-only, created when missing; barco uses
 // <state root>/.cache). An entry is used only when its stored filter text equals this
 // filter's text exactly, so a hash collision can never load the wrong program.

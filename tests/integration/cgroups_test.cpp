@@ -187,8 +187,8 @@ TEST_F(Limits, UpdateChangesTheLimitsOfARunningContainer) {
     args.insert(args.begin(), {"--root", state_root()});
     return barco(args);
   };
-  ASSERT_EQ(cli({"run", "-d", "--name", "upd", "-m", "32m", "--pids-limit", "20", "--rootfs", test_rootfs(), "sh",
-                 "-c", "x=$(head -c 4000000 /dev/zero | tr '\\0' a); sleep 30"})
+  ASSERT_EQ(cli({"run", "-d", "--name", "upd", "-m", "32m", "--pids-limit", "20", "--rootfs", test_rootfs(), "sh", "-c",
+                 "x=$(head -c 4000000 /dev/zero | tr '\\0' a); sleep 30"})
                 .exit_code,
             0);
   const auto mem = cgroup_of("upd", "memory");
@@ -238,10 +238,10 @@ TEST_F(Limits, EventsReportStatsAndOomKills) {
     args.insert(args.begin(), {"--root", state_root()});
     return barco(args, o);
   };
-  ASSERT_EQ(cli({"run", "-d", "--name", "ev", "-m", "32m", "--memory-swap", "32m", "--rootfs", test_rootfs(), "sleep",
-                 "30"})
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      cli({"run", "-d", "--name", "ev", "-m", "32m", "--memory-swap", "32m", "--rootfs", test_rootfs(), "sleep", "30"})
+          .exit_code,
+      0);
   const auto stats = cli({"events", "--stats", "ev"});
   EXPECT_EQ(stats.exit_code, 0) << stats.err;
   EXPECT_EQ(stats.out.rfind(R"({"type":"stats","id":"ev","data":{)", 0), 0U) << stats.out;

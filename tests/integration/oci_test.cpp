@@ -107,6 +107,24 @@ TEST_F(Oci, CreateStateStartKillDelete) {
   EXPECT_NE(gone.err.find("no container 'oci1'"), std::string::npos) << gone.err;
 }
 
+// --log: containerd's shim and conmon read a failed call's reason from the log file, in
+// logrus' JSON or text form; the error also stays on stderr.
+TEST_F(Oci, LogFileLinesInRuncsTwoForms) {
+  const auto dir = scratch_dir();
+  const auto json = b({"--log", dir + "/json.log", "--log-format", "json", "kill", "nosuch", "KILL"});
+  EXPECT_NE(json.exit_code, 0);
+  EXPECT_NE(json.err.find("nosuch"), std::string::npos) << json.err;
+  const auto line = nlohmann::json::parse(slurp(dir + "/json.log"));
+  EXPECT_EQ(line["level"], "error");
+  EXPECT_NE(line["msg"].get<std::string>().find("no container 'nosuch'"), std::string::npos) << line;
+  EXPECT_TRUE(line.contains("time"));
+  (void)b({"--log", dir + "/text.log", "--log-format", "text", "kill", "nosuch", "KILL"});
+  const auto text = slurp(dir + "/text.log");
+  EXPECT_EQ(text.rfind("time=\"", 0), 0U) << text;
+  EXPECT_NE(text.find("\" level=error msg=\""), std::string::npos) << text;
+  EXPECT_NE(text.find("no container 'nosuch'"), std::string::npos) << text;
+}
+
 TEST_F(Oci, HooksRunInOrderWithTheStateOnStdin) {
   const auto log = scratch_dir() + "/hooks.log";
   auto host_hook = [&](const std::string& phase) {

@@ -1,12 +1,16 @@
 #include "test_config.hpp"
 
 #include <barco/defaults.hpp>
+#include <barco/oci.hpp>
 #include <barco/plan.hpp>
+#include <barco/runtime.hpp>
 
 #include <gtest/gtest.h>
 
 #include <sys/mount.h>
 #include <sys/resource.h>
+
+#include <regex>
 
 namespace barco {
 namespace {
@@ -206,6 +210,25 @@ TEST(CommandSplit, UnknownFlagIsLeftToCli11) {
   std::vector<char*> argv;
   for (auto& w : head) argv.push_back(w.data());
   EXPECT_THROW(app.parse(static_cast<int>(argv.size()), argv.data()), CLI::ParseError);
+}
+
+}  // namespace
+}  // namespace barco
+
+namespace barco {
+namespace {
+
+// runc's layout, which callers parse: "<name> version X.Y.Z", then "commit:", then "spec:".
+TEST(Version, RuncsLayoutWithTheLibrariesAndTheBuild) {
+  const auto info = version_info();
+  EXPECT_TRUE(std::regex_match(info.version, std::regex(R"(\d+\.\d+\.\d+)"))) << info.version;
+  EXPECT_TRUE(std::regex_match(info.commit, std::regex(R"([0-9a-f]{12}(-dirty)?|unknown)"))) << info.commit;
+  EXPECT_EQ(info.spec, kOciVersion);
+  EXPECT_TRUE(std::regex_match(info.libseccomp, std::regex(R"(2\.\d+\.\d+)"))) << info.libseccomp;
+  EXPECT_NE(info.build.find(", "), std::string::npos) << info.build;
+  EXPECT_EQ(version_text({"1.2.3", "abcdef012345", "1.2.0", "2.5.4", "Release, static, x86_64"}),
+            "barco version 1.2.3\ncommit: abcdef012345\nspec: 1.2.0\nlibseccomp: 2.5.4\n"
+            "build: Release, static, x86_64\n");
 }
 
 }  // namespace

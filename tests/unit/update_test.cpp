@@ -147,8 +147,9 @@ TEST(Update, ResourcesJsonAsRuncReadsIt) {
   EXPECT_EQ(u.set.pids_limit, 20);
   ASSERT_EQ(warnings.size(), 1U) << "device rules are not updated, and the caller is told";
   EXPECT_NE(warnings[0].find("devices"), std::string::npos);
-  EXPECT_NE(error_of([&] { (void)parse_oci_resources("{\"memory\": {\"limit\": \"big\"}}", warnings); })
-                .find("$.memory.limit: expected an integer"),
+  EXPECT_NE(error_of([&] {
+              (void)parse_oci_resources("{\"memory\": {\"limit\": \"big\"}}", warnings);
+            }).find("$.memory.limit: expected an integer"),
             std::string::npos);
   EXPECT_NE(error_of([&] { (void)parse_oci_resources("nope", warnings); }).find("not JSON"), std::string::npos);
 }
@@ -215,8 +216,9 @@ TEST(Stats, CgroupV1FilesAsRuncReportsThem) {
 
 TEST(Stats, CgroupV2FilesAsRuncReportsThem) {
   const std::map<std::string, std::string> files = {
-      {"cpu.stat", "usage_usec 1500\nuser_usec 1000\nsystem_usec 500\nnr_periods 0\nnr_throttled 0\n"
-                   "throttled_usec 0\n"},
+      {"cpu.stat",
+       "usage_usec 1500\nuser_usec 1000\nsystem_usec 500\nnr_periods 0\nnr_throttled 0\n"
+       "throttled_usec 0\n"},
       {"memory.current", "1000\n"},
       {"memory.max", "max\n"},
       {"memory.swap.current", "24\n"},

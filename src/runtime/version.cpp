@@ -1,0 +1,19 @@
+#include "linux/seccomp.hpp"
+
+#include <barco/oci.hpp>
+#include <barco/runtime.hpp>
+
+#include "barco_version.hpp"
+
+namespace barco {
+
+VersionInfo version_info() {
+  return {BARCO_VERSION, BARCO_COMMIT, kOciVersion, libseccomp_version(), BARCO_BUILD};
+}
+
+std::string version_text(const VersionInfo& v) {
+  return "barco version " + v.version + "\ncommit: " + v.commit + "\nspec: " + v.spec + "\nlibseccomp: " +
+         v.libseccomp + "\nbuild: " + v.build + "\n";
+}
+
+}  // namespace barco
