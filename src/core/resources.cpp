@@ -33,6 +33,19 @@ int64_t v2_swap_alone(const Resources& r) {
   return *r.memory_swap < 0 ? -1 : std::max<int64_t>(0, *r.memory_swap - *r.memory);
 }
 
+// The files both versions name alike.
+void add_pids_and_cpuset(const Resources& r, std::vector<ResourceWrite>& w) {
+  if (r.pids_limit) {
+    w.push_back({"pids", "pids.max", v2_limit(*r.pids_limit), "--pids-limit"});
+  }
+  if (!r.cpuset_cpus.empty()) {
+    w.push_back({"cpuset", "cpuset.cpus", r.cpuset_cpus, "--cpuset-cpus"});
+  }
+  if (!r.cpuset_mems.empty()) {
+    w.push_back({"cpuset", "cpuset.mems", r.cpuset_mems, "--cpuset-mems"});
+  }
+}
+
 }  // namespace
 
 std::vector<ResourceWrite> v1_resource_writes(const Resources& r, bool strict) {
@@ -70,15 +83,7 @@ std::vector<ResourceWrite> v1_resource_writes(const Resources& r, bool strict) {
   if (r.cpu_rt_runtime) {
     w.push_back({"cpu", "cpu.rt_runtime_us", std::to_string(*r.cpu_rt_runtime), "--cpu-rt-runtime"});
   }
-  if (r.pids_limit) {
-    w.push_back({"pids", "pids.max", v2_limit(*r.pids_limit), "--pids-limit"});
-  }
-  if (!r.cpuset_cpus.empty()) {
-    w.push_back({"cpuset", "cpuset.cpus", r.cpuset_cpus, "--cpuset-cpus"});
-  }
-  if (!r.cpuset_mems.empty()) {
-    w.push_back({"cpuset", "cpuset.mems", r.cpuset_mems, "--cpuset-mems"});
-  }
+  add_pids_and_cpuset(r, w);
   if (r.blkio_weight) {
     // blkio.weight exists only with the BFQ scheduler: a warning, unless --strict-cgroups.
     w.push_back({"blkio", "blkio.weight", std::to_string(*r.blkio_weight), "--blkio-weight", !strict});
@@ -115,15 +120,7 @@ std::vector<ResourceWrite> v2_resource_writes(const Resources& r, bool strict, s
   if (r.cpu_rt_period || r.cpu_rt_runtime) {
     unenforced.emplace_back("realtime period and runtime ignored: cgroup v2 has no realtime bandwidth files");
   }
-  if (r.pids_limit) {
-    w.push_back({"pids", "pids.max", v2_limit(*r.pids_limit), "--pids-limit"});
-  }
-  if (!r.cpuset_cpus.empty()) {
-    w.push_back({"cpuset", "cpuset.cpus", r.cpuset_cpus, "--cpuset-cpus"});
-  }
-  if (!r.cpuset_mems.empty()) {
-    w.push_back({"cpuset", "cpuset.mems", r.cpuset_mems, "--cpuset-mems"});
-  }
+  add_pids_and_cpuset(r, w);
   if (r.blkio_weight) {
     // io.weight takes 1-10000 (default 100); blkio's 10-1000 scale maps onto it linearly.
     w.push_back(

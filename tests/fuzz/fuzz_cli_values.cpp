@@ -1,5 +1,5 @@
 // The values people type after -e, -u, -v, --tmpfs, --ulimit, --name, --device,
-// --security-opt, --cap-add and kill -s. The first byte
+// --security-opt, --cap-add, kill -s, --memory and events --interval. The first byte
 // picks the parser; every input must either parse or throw ConfigError, nothing else.
 #include <barco/capabilities.hpp>
 #include <barco/container_id.hpp>
@@ -19,7 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return k == "HOME" ? std::optional<std::string>("/root") : std::nullopt;
   };
   try {
-    switch (data[0] % 11) {
+    switch (data[0] % 13) {
       case 0: (void)barco::parse_env_entry(text, lookup); break;
       case 1: (void)barco::parse_user_spec(text); break;
       case 2: (void)barco::parse_volume(text); break;
@@ -30,6 +30,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       case 7: (void)barco::parse_security_options({std::string(text)}); break;
       case 8: (void)barco::parse_capability(text); break;
       case 9: (void)barco::parse_signal(text, "kill"); break;
+      case 10: (void)barco::parse_duration(text, "--interval"); break;
+      case 11: (void)barco::parse_size(text, "--memory", true); break;
       default: (void)barco::parse_id(text); break;
     }
   } catch (const barco::ConfigError&) {
