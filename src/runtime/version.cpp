@@ -1,9 +1,8 @@
+#include "barco_version.hpp"
 #include "linux/seccomp.hpp"
 
 #include <barco/oci.hpp>
 #include <barco/runtime.hpp>
-
-#include "barco_version.hpp"
 
 namespace barco {
 
@@ -12,8 +11,8 @@ VersionInfo version_info() {
 }
 
 std::string version_text(const VersionInfo& v) {
-  return "barco version " + v.version + "\ncommit: " + v.commit + "\nspec: " + v.spec + "\nlibseccomp: " +
-         v.libseccomp + "\nbuild: " + v.build + "\n";
+  return "barco version " + v.version + "\ncommit: " + v.commit + "\nspec: " + v.spec +
+         "\nlibseccomp: " + v.libseccomp + "\nbuild: " + v.build + "\n";
 }
 
 }  // namespace barco
