@@ -4,9 +4,12 @@
 // containers.conf this host needs is written there and passed in CONTAINERS_CONF.
 #include "harness.hpp"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 namespace barco::it {
 namespace {
@@ -15,6 +18,22 @@ namespace fs = std::filesystem;
 
 constexpr const char* kPodman = "/usr/bin/podman";
 constexpr const char* kBlobCache = "/var/lib/containers";
+
+// With the cgroupfs manager podman puts its containers under libpod_parent, made in every
+// hierarchy on first use and kept after the last container: podman's, not barco's.
+std::vector<fs::path> libpod_parents() {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/sys/fs/cgroup", ec)) {
+    if (fs::is_directory(e.path() / "libpod_parent", ec)) {  // a v1 hierarchy, or v1's unified
+      out.push_back(e.path() / "libpod_parent");
+    }
+  }
+  if (fs::is_directory("/sys/fs/cgroup/libpod_parent", ec)) {  // pure v2
+    out.emplace_back("/sys/fs/cgroup/libpod_parent");
+  }
+  return out;
+}
 
 class Podman : public BarcoTest {
  protected:
@@ -30,6 +49,7 @@ class Podman : public BarcoTest {
     // `podman import` keeps a blob cache there whatever --root says: removed again when this
     // test created it.
     created_blob_cache_ = !fs::exists(kBlobCache);
+    created_libpod_parent_ = libpod_parents().empty();
     // cgroupfs: this host has no systemd managing cgroups; a file events log: no journald.
     // nofile/nproc: podman's default (1048576) is above what this machine's root may set
     // (CAP_SYS_RESOURCE is not in its bounding set); barco would report exactly that.
@@ -54,6 +74,12 @@ class Podman : public BarcoTest {
       if (created_blob_cache_) {
         fs::remove_all(kBlobCache);
       }
+      // Only empty directories (and podman's conmon one inside): a container cgroup left
+      // inside is a leak the harness reports.
+      for (const auto& dir : created_libpod_parent_ ? libpod_parents() : std::vector<fs::path>{}) {
+        ::rmdir((dir / "conmon").c_str());
+        ::rmdir(dir.c_str());
+      }
     }
     BarcoTest::TearDown();
   }
@@ -74,6 +100,7 @@ class Podman : public BarcoTest {
 
   std::string work_;
   bool created_blob_cache_ = false;
+  bool created_libpod_parent_ = false;
 };
 
 TEST_F(Podman, RunPrintsTheOutputAndTheExitStatus) {
