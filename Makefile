@@ -21,7 +21,7 @@ CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=MinSizeRel -DCMAKE_CXX_FLAGS_MINSIZEREL="-Os -
 # .github/workflows/ci.yml); deps adds the VMs and the ARM64 cross build.
 NATIVE_PACKAGES := cmake make g++ pkg-config binutils libseccomp-dev libcap-dev libcli11-dev libspdlog-dev \
                    libgtest-dev nlohmann-json3-dev busybox-static clang-14 libclang-rt-14-dev clang-format \
-                   clang-tidy python3-yaml podman conmon tar
+                   clang-tidy python3-yaml podman conmon tar groff-base zsh
 BENCH_PACKAGES := crun runc hyperfine time gcc python3
 BENCH_RUNS ?= 40
 ALL_PACKAGES := $(NATIVE_PACKAGES) qemu-system-x86 qemu-system-arm cpio xz-utils kmod \
@@ -32,7 +32,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 
 .PHONY: all deps deps-native build build-arm64 rootfs rootfs-arm64 run test test-host test-unit test-integration test-asan \
-        test-fuzz test-vm test-arm64 lab-vm test-summary bench lint format clean
+        test-fuzz test-vm test-arm64 lab-vm test-summary bench lint format clean install uninstall package
 
 all: build
 
@@ -56,6 +56,21 @@ deps: deps-native
 build:
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
+
+# PREFIX/bin/barco, its man pages, completion scripts and default profile; DESTDIR stages
+# them elsewhere (as a package build does). `make uninstall` removes what the last install put.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+install: build
+	@DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)
+
+uninstall:
+	@test -f $(BUILD)/install_manifest.txt || { echo "make uninstall: nothing installed from $(BUILD)" >&2; exit 1; }
+	@xargs -d '\n' rm -fv < $(BUILD)/install_manifest.txt
+
+# A Debian package (CPack): $(BUILD)/barco_VERSION_ARCH.deb, installing into /usr.
+package: build
+	@cd $(BUILD) && cpack -G DEB | tail -1
 
 # barco and its test binaries for ARM64, static (they run in a VM with only busybox).
 build-arm64: build

@@ -2,6 +2,7 @@
 // either prints it (--dry-run) or hands it to the runtime. Nothing else lives here.
 #include "cli/audit_command.hpp"
 #include "cli/cgroup_command.hpp"
+#include "cli/docs_command.hpp"
 #include "cli/doctor_command.hpp"
 #include "cli/lifecycle_command.hpp"
 #include "cli/oci_command.hpp"
@@ -146,6 +147,8 @@ struct Invocation {
   cli::DeleteFlags remove;
   cli::UpdateFlags update;
   cli::EventsFlags events;
+  cli::DocsFlags docs;
+  const CLI::App* barco = nullptr;  // the whole command line, for completion and man pages
 };
 
 int run_command(Invocation& in) {
@@ -271,7 +274,22 @@ constexpr Command kCommands[] = {
      }},
     {"features", "OCI: print what this runtime supports (features JSON)", no_flags,
      [](I& /*in*/) { return cli::run_features(); }},
+    {"completion", "Print a shell completion script: completion bash|zsh|fish",
+     define<&I::docs, cli::add_completion_flags>, [](I& in) { return cli::run_completion(in.docs, *in.barco); }},
+    {"man-pages", "Write barco's man pages into a directory (the build does)",
+     define<&I::docs, cli::add_man_pages_flags>,
+     [](I& in) { return cli::run_man_pages(in.docs, *in.barco, barco::version_info().version); }},
 };
+
+// Not listed by --help: the build calls it, users read its output with man(1).
+bool hidden(const Command& c) {
+  return std::string_view(c.name) == "man-pages";
+}
+
+// Completion and man pages describe every subcommand with its flags.
+bool describes_every_command(const Command* c) {
+  return c != nullptr && (std::string_view(c->name) == "completion" || std::string_view(c->name) == "man-pages");
+}
 
 const Command* find_command(const std::string& name) {
   const auto* it =
@@ -283,8 +301,8 @@ const Command* find_command(const std::string& name) {
 size_t find_subcommand(const std::vector<std::string>& args) {
   for (size_t i = 1; i < args.size(); ++i) {
     const auto& a = args[i];
-    if (a == "--log-level" || a == "--root" || a == "--log" || a == "--log-format" || a == "--rootless" ||
-        a == "--criu") {
+    if (a == "--log-level" || a == "--root" || a == "--data-root" || a == "--log" || a == "--log-format" ||
+        a == "--rootless" || a == "--criu") {
       ++i;
     } else if (!a.empty() && a.front() != '-') {
       return i;
@@ -349,14 +367,20 @@ int main(int argc, char** argv) {
     return barco::kExitBarcoError;
   }
   CLI::App* sub = nullptr;
+  const bool define_all = describes_every_command(command);
   for (const auto& c : kCommands) {
-    if (command == nullptr || command == &c) {
-      sub = app.add_subcommand(c.name, c.help);
+    if (command == nullptr || command == &c || define_all) {
+      auto* added = app.add_subcommand(c.name, c.help);
+      if (hidden(c)) {
+        added->group("");
+      }
+      if (command == &c || define_all) {
+        c.define(*added, in);
+      }
+      sub = command == &c ? added : sub;
     }
   }
-  if (command != nullptr) {
-    command->define(*sub, in);
-  }
+  in.barco = &app;
 
   // The words from the container's command on are not barco's: CLI11 sees only the rest.
   // For exec the command follows the container id.

@@ -368,6 +368,23 @@ TEST_F(Lifecycle, OverlayLeavesTheRootfsUntouched) {
   EXPECT_FALSE(fs::exists(data_root() + "/cow")) << "rm left the upper layer";
 }
 
+// --data-root is a global flag with a value: its value must not be read as the command.
+TEST_F(Lifecycle, DataRootFlagBeforeTheCommandPlacesTheLayer) {
+  const auto elsewhere = scratch_dir();
+  const auto r = barco({"--data-root", elsewhere, "--root", state_root(), "run", "--rootfs", test_rootfs(), "--overlay",
+                        "--", "sh", "-c", "echo x > /written"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find("unknown command"), std::string::npos) << r.err;
+  EXPECT_TRUE(fs::is_empty(elsewhere)) << "the foreground run's layer was not removed";
+  const auto d = barco({"--data-root", elsewhere, "--root", state_root(), "run", "-d", "--name", "placed", "--rootfs",
+                        test_rootfs(), "--", "sleep", "30"});
+  ASSERT_EQ(d.exit_code, 0) << d.err;
+  EXPECT_TRUE(fs::exists(elsewhere + "/placed")) << "run -d's layer is not under --data-root";
+  EXPECT_FALSE(fs::exists(data_root() + "/placed")) << "--data-root lost to BARCO_DATA_ROOT";
+  EXPECT_EQ(b({"rm", "-f", "placed"}).exit_code, 0);
+  EXPECT_FALSE(fs::exists(elsewhere + "/placed")) << "rm left the layer";
+}
+
 // The log is on disk under the data root and holds --log-max-size bytes: a container that
 // writes without end fills neither /run's memory nor the disk.
 TEST_F(Lifecycle, TheLogHoldsAtMostLogMaxSize) {
