@@ -62,6 +62,14 @@ std::string joined_names(const std::vector<OptionDoc>& options, bool (*keep)(con
   return out;
 }
 
+std::string subcommand_names(const CommandDoc& c) {
+  std::string out;
+  for (const auto& s : c.subcommands) {
+    out += (out.empty() ? "" : " ") + s.name;
+  }
+  return out;
+}
+
 bool completes_ids(const CommandDoc& c) {
   return std::any_of(c.options.begin(), c.options.end(), names_containers);
 }
@@ -99,10 +107,7 @@ std::string zsh_description(std::string_view text) {
 }
 
 void bash_command_case(std::ostringstream& out, const std::string& key, const CommandDoc& c) {
-  std::string subs;
-  for (const auto& s : c.subcommands) {
-    subs += (subs.empty() ? "" : " ") + s.name;
-  }
+  const std::string subs = subcommand_names(c);
   out << "        " << shell_quoted(key) << ")\n"
       << "            flags=" << shell_quoted(joined_names(c.options, is_flag_or_option))
       << "\n            valued=" << shell_quoted(joined_names(c.options, takes_value)) << "\n";
@@ -335,10 +340,7 @@ CommandDoc describe(const CLI::App& app) {
 }
 
 std::string bash_completion(const CommandDoc& barco) {
-  std::string commands;
-  for (const auto& c : barco.subcommands) {
-    commands += (commands.empty() ? "" : " ") + c.name;
-  }
+  const std::string commands = subcommand_names(barco);
   std::ostringstream out;
   out << "# bash completion for barco, written by `barco completion bash` from barco's own\n"
          "# command-line definitions.\n"
@@ -364,11 +366,8 @@ std::string bash_completion(const CommandDoc& barco) {
          "                case $cmd in\n";
   for (const auto& c : barco.subcommands) {
     if (!c.subcommands.empty()) {
-      std::string subs;
-      for (const auto& s : c.subcommands) {
-        subs += (subs.empty() ? "" : " ") + s.name;
-      }
-      out << "                    " << shell_quoted(c.name) << ") subs=" << shell_quoted(subs) << " ;;\n";
+      out << "                    " << shell_quoted(c.name) << ") subs=" << shell_quoted(subcommand_names(c))
+          << " ;;\n";
     }
   }
   out << "                esac\n"
@@ -459,10 +458,7 @@ std::string zsh_completion(const CommandDoc& barco) {
 }
 
 std::string fish_completion(const CommandDoc& barco) {
-  std::string commands;
-  for (const auto& c : barco.subcommands) {
-    commands += (commands.empty() ? "" : " ") + c.name;
-  }
+  const std::string commands = subcommand_names(barco);
   std::ostringstream out;
   out << "# fish completion for barco, written by `barco completion fish` from barco's own\n"
          "# command-line definitions.\n"
