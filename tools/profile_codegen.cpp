@@ -76,7 +76,8 @@ int main(int argc, char** argv) {
     for (const auto& r : p.syscalls) {
       out << "          " << rule(r) << ",\n";
     }
-    out << "      }};\n  return profile;\n}\n\n}  // namespace barco\n";
+    out << "      },\n      " << quoted(p.listener_path) << ",\n      " << quoted(p.listener_metadata)
+        << "};\n  return profile;\n}\n\n}  // namespace barco\n";
   } catch (const barco::ConfigError& e) {
     std::cerr << "profile_codegen: " << e.what() << "\n";
     return 1;

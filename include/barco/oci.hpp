@@ -77,6 +77,11 @@ struct OciState {
 };
 [[nodiscard]] nlohmann::json oci_state_json(const OciState& state);
 
+// runtime-spec's ContainerProcessState, sent to a seccomp agent with the listener fd (the
+// only fd, named "seccompFd"): the process the filter is on, the config's listenerMetadata
+// and the container's state.
+[[nodiscard]] nlohmann::json oci_process_state_json(int pid, const std::string& metadata, const OciState& state);
+
 // `barco features`: what this build supports, in the runtime-spec's features schema.
 [[nodiscard]] nlohmann::json oci_features_json();
 

@@ -248,6 +248,10 @@ struct LoadSeccomp {
   static constexpr const char* kName = "load_seccomp";
   SeccompFilter filter;  // compiled to BPF by the parent before clone
   std::string source;
+  // SCMP_ACT_NOTIFY: the filter is loaded with a listener, which the child hands to the
+  // parent and the parent to the agent at this unix socket; both then close their copies.
+  std::string listener_path;
+  std::string listener_metadata;
 };
 struct DropBoundingCaps {
   static constexpr const char* kName = "drop_bounding_caps";

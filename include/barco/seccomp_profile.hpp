@@ -52,8 +52,15 @@ struct SeccompProfile {
   std::vector<std::string> architectures;
   std::vector<SeccompArchMap> arch_map;
   std::vector<SeccompRule> syscalls;
+  // SCMP_ACT_NOTIFY: the unix socket of the agent that answers the notified calls (it gets
+  // the listener fd and the container's state), and an opaque string passed along to it.
+  std::string listener_path;
+  std::string listener_metadata;
   bool operator==(const SeccompProfile&) const = default;
 };
+
+// The profile uses SCMP_ACT_NOTIFY (as its default or in a rule).
+[[nodiscard]] bool uses_notify(const SeccompProfile& profile);
 
 // Throws ConfigError "seccomp profile FILE: $.syscalls[3].action: ..." for malformed input.
 [[nodiscard]] SeccompProfile parse_seccomp_profile(std::string_view json_text, const std::string& source);

@@ -885,6 +885,21 @@ OciConfig parse_oci_config(std::string_view json_text, const OciContext& context
 template <typename T>
 const std::vector<T> kNone{};
 
+// What `barco exec` needs of a filter with SCMP_ACT_NOTIFY: the agent and which calls go
+// to it (the program itself is stored compiled, beside the config).
+json seccomp_listener_json(const SeccompProfile& p) {
+  json syscalls = json::array();
+  for (const auto& r : p.syscalls) {
+    if (r.action == "SCMP_ACT_NOTIFY") {
+      syscalls.push_back({{"names", r.names}, {"action", r.action}});
+    }
+  }
+  return {{"defaultAction", p.default_action},
+          {"listenerPath", p.listener_path},
+          {"listenerMetadata", p.listener_metadata},
+          {"syscalls", syscalls}};
+}
+
 json oci_config_json(const ContainerConfig& c, OciDetail detail) {
   const bool full = detail == OciDetail::full;
   json process = {
@@ -997,6 +1012,9 @@ json oci_config_json(const ContainerConfig& c, OciDetail detail) {
       linux["sysctl"][key] = value;
     }
   }
+  if (c.seccomp && uses_notify(*c.seccomp)) {
+    linux["seccomp"] = seccomp_listener_json(*c.seccomp);
+  }
   json out = {{"ociVersion", kOciVersion},
               {"process", process},
               {"root", {{"path", c.root.path}, {"readonly", c.root.readonly}}},
@@ -1042,6 +1060,14 @@ json oci_state_json(const OciState& s) {
   return out;
 }
 
+json oci_process_state_json(int pid, const std::string& metadata, const OciState& state) {
+  return {{"ociVersion", kOciVersion},
+          {"fds", {"seccompFd"}},
+          {"pid", pid},
+          {"metadata", metadata},
+          {"state", oci_state_json(state)}};
+}
+
 json oci_features_json() {
   std::vector<std::string> mount_options;
   mount_options.reserve(kOptionFlags.size() + kRecursiveOptions.size() + 4);
@@ -1074,7 +1100,7 @@ json oci_features_json() {
              {{"enabled", true},
               {"actions",
                {"SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
-                "SCMP_ACT_LOG", "SCMP_ACT_TRAP", "SCMP_ACT_TRACE"}},
+                "SCMP_ACT_LOG", "SCMP_ACT_TRAP", "SCMP_ACT_TRACE", "SCMP_ACT_NOTIFY"}},
               {"operators",
                {"SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE", "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT",
                 "SCMP_CMP_MASKED_EQ"}},

@@ -527,10 +527,14 @@ class PlanBuilder {
     const bool nnp = c_.process.no_new_privileges;
     std::optional<op::LoadSeccomp> seccomp;
     if (!exec_seccomp_.empty()) {
-      seccomp = op::LoadSeccomp{{}, exec_seccomp_};
+      seccomp = op::LoadSeccomp{{}, exec_seccomp_, {}, {}};
     } else if (c_.seccomp) {
-      seccomp = op::LoadSeccomp{resolve_seccomp_profile(*c_.seccomp, {host.arch, caps.bounding, host.kernel}),
-                                c_.seccomp->source};
+      seccomp = op::LoadSeccomp{
+          resolve_seccomp_profile(*c_.seccomp, {host.arch, caps.bounding, host.kernel}), c_.seccomp->source, {}, {}};
+    }
+    if (seccomp && c_.seccomp && uses_notify(*c_.seccomp)) {
+      seccomp->listener_path = c_.seccomp->listener_path;
+      seccomp->listener_metadata = c_.seccomp->listener_metadata;
     }
     if (seccomp && !nnp) {
       child(*seccomp,

@@ -219,14 +219,18 @@ std::string describe(const Operation& operation) {
             return s;
           },
           [](const op::LoadSeccomp& o) {
+            const std::string listener = o.listener_path.empty()
+                                             ? ""
+                                             : "; NEW_LISTENER, handed to the agent at " + o.listener_path +
+                                                   " (metadata \"" + o.listener_metadata + "\")";
             if (o.filter.default_action.empty()) {
-              return "seccomp(SECCOMP_SET_MODE_FILTER) " + o.source;
+              return "seccomp(SECCOMP_SET_MODE_FILTER) " + o.source + listener;
             }
             std::string arches;
             for (const auto& a : o.filter.architectures) arches += (arches.empty() ? "" : ",") + a;
             return "seccomp(SECCOMP_SET_MODE_FILTER) " + o.source + ": " + std::to_string(o.filter.rules.size()) +
                    " rules, default " + o.filter.default_action + "(" + std::to_string(o.filter.default_errno) +
-                   "), arches " + arches;
+                   "), arches " + arches + listener;
           },
           [](const op::DropBoundingCaps& o) { return "prctl(PR_CAPBSET_DROP) all but " + capability_names(o.keep); },
           [](const op::SetCapabilities& o) {

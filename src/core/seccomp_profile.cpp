@@ -75,9 +75,6 @@ class Reader {
     if (!one_of(kActions, a)) {
       fail(path, "unknown action \"" + a + "\"");
     }
-    if (a == "SCMP_ACT_NOTIFY") {
-      fail(path, "SCMP_ACT_NOTIFY needs a listener, which barco does not provide");
-    }
     return a;
   }
 
@@ -176,6 +173,37 @@ class Reader {
       r.excludes = condition(v["excludes"], path + ".excludes");
     }
     return r;
+  }
+
+  // runc's rules for SCMP_ACT_NOTIFY, each with the reason it holds for barco too.
+  void check_notify(const SeccompProfile& p) const {
+    if (p.default_action == "SCMP_ACT_NOTIFY") {
+      fail("$.defaultAction",
+           "SCMP_ACT_NOTIFY cannot be the default action: every call of barco's own setup after the filter is loaded "
+           "(including the one that hands the listener to the agent) would wait for an agent that has no listener yet");
+    }
+    for (size_t i = 0; i < p.syscalls.size(); ++i) {
+      const auto& r = p.syscalls[i];
+      const bool write = std::find(r.names.begin(), r.names.end(), "write") != r.names.end();
+      if (r.action == "SCMP_ACT_NOTIFY" && write) {
+        fail("$.syscalls[" + std::to_string(i) + "]",
+             "SCMP_ACT_NOTIFY cannot be used for the write syscall: barco's init answers `barco start` and reports "
+             "its errors with write(2) after the filter is loaded, and that protocol stays out of an agent's hands");
+      }
+    }
+    if (!uses_notify(p)) {
+      return;
+    }
+    if (p.listener_path.empty()) {
+      fail("$.listenerPath",
+           "SCMP_ACT_NOTIFY needs listenerPath: the unix socket of the agent that answers the notified calls");
+    }
+    if (p.listener_path.front() != '/') {
+      fail("$.listenerPath", "\"" + p.listener_path +
+                                 "\" is not an absolute path: an abstract socket (@name) has no file permissions, so "
+                                 "any process of the host's network namespace could bind it first and receive the "
+                                 "container's listener");
+    }
   }
 
   std::string arch(const json& v, const std::string& path) const {
@@ -298,7 +326,20 @@ SeccompProfile parse_seccomp_profile(std::string_view json_text, const std::stri
       p.syscalls.push_back(rd.rule(s[i], "$.syscalls[" + std::to_string(i) + "]"));
     }
   }
+  if (doc.contains("listenerPath")) {
+    p.listener_path = rd.string(doc["listenerPath"], "$.listenerPath");
+  }
+  if (doc.contains("listenerMetadata")) {
+    p.listener_metadata = rd.string(doc["listenerMetadata"], "$.listenerMetadata");
+  }
+  rd.check_notify(p);
   return p;
+}
+
+bool uses_notify(const SeccompProfile& profile) {
+  return profile.default_action == "SCMP_ACT_NOTIFY" ||
+         std::any_of(profile.syscalls.begin(), profile.syscalls.end(),
+                     [](const SeccompRule& r) { return r.action == "SCMP_ACT_NOTIFY"; });
 }
 
 SeccompFilter resolve_seccomp_profile(const SeccompProfile& profile, const SeccompTarget& target) {

@@ -42,6 +42,7 @@ Result<uint32_t> action_value(const std::string& action, std::optional<uint32_t>
   if (action == "SCMP_ACT_TRAP") return SCMP_ACT_TRAP;
   if (action == "SCMP_ACT_LOG") return SCMP_ACT_LOG;
   if (action == "SCMP_ACT_TRACE") return SCMP_ACT_TRACE(errno_ret.value_or(default_errno));
+  if (action == "SCMP_ACT_NOTIFY") return SCMP_ACT_NOTIFY;
   return plain_error("seccomp action " + action, "not supported by barco");
 }
 

@@ -1,14 +1,12 @@
 #include "linux/terminal.hpp"
 
+#include "linux/unix_socket.hpp"
+
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
-#include <sys/socket.h>
 #include <sys/sysmacros.h>
-#include <sys/un.h>
 #include <unistd.h>
-
-#include <cstring>
 
 namespace barco {
 
@@ -74,33 +72,7 @@ void copy_window_size(int from, int to) {
 }
 
 Result<void> send_console(const std::string& path, int master) {
-  const UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path) {
-    return Error{ENAMETOOLONG, {}, "connect(\"" + path + "\")", "a unix socket path is at most 107 bytes"};
-  }
-  path.copy(addr.sun_path, path.size());
-  if (!sock.valid() || ::connect(sock.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) < 0) {
-    return errno_error("connect(\"" + path + "\")");
-  }
-  char name[] = "/dev/ptmx";
-  iovec iov{name, sizeof name - 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-  cmsg->cmsg_level = SOL_SOCKET;
-  cmsg->cmsg_type = SCM_RIGHTS;
-  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(cmsg), &master, sizeof(int));
-  if (::sendmsg(sock.get(), &msg, MSG_NOSIGNAL) < 0) {
-    return errno_error("sendmsg(\"" + path + "\", SCM_RIGHTS)");
-  }
-  return {};
+  return send_fd_to_socket(path, "/dev/ptmx", master);
 }
 
 }  // namespace barco

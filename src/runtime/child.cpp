@@ -70,6 +70,23 @@ Result<void> pause_for_hooks(const SyncChannel& channel, std::string* state) {
   return {};
 }
 
+// With SCMP_ACT_NOTIFY the listener goes to the parent at once, and this copy is closed
+// here: no process of the container (barco's init included) keeps it, so when the agent
+// exits, the notified calls fail with ENOSYS instead of waiting forever.
+Result<void> load_filter(const op::LoadSeccomp& o, Sys& sys, const SyncChannel& channel, const ChildOptions& options) {
+  if (options.seccomp_program == nullptr) {
+    return plain_error("seccomp", "the filter was not compiled before clone");
+  }
+  if (o.listener_path.empty()) {
+    return load_seccomp(sys, *options.seccomp_program);
+  }
+  auto listener = sys.load_seccomp_listener(*options.seccomp_program);
+  if (!listener) {
+    return listener.error();
+  }
+  return channel.send(Message{MessageType::seccomp_listener, 0, {}, {}, {}}, listener->get());
+}
+
 Result<void> run_step(const Step& step, Sys& sys, const SyncChannel& channel, const ChildOptions& options) {
   return std::visit(
       overloaded{
@@ -94,11 +111,7 @@ Result<void> run_step(const Step& step, Sys& sys, const SyncChannel& channel, co
           [&](const op::SetUser& o) { return set_user(sys, o.user, o.keep_caps); },
           [&](const op::MaskPaths& o) { return mask_paths(sys, o.paths); },
           [&](const op::ReadonlyPaths& o) { return make_paths_read_only(sys, o.paths); },
-          [&](const op::LoadSeccomp&) {
-            return options.seccomp_program != nullptr
-                       ? load_seccomp(sys, *options.seccomp_program)
-                       : Result<void>(plain_error("seccomp", "the filter was not compiled before clone"));
-          },
+          [&](const op::LoadSeccomp& o) { return load_filter(o, sys, channel, options); },
           [&](const op::DropBoundingCaps& o) { return drop_bounding_caps(sys, o.keep, o.last_cap); },
           [&](const op::SetCapabilities& o) { return set_capabilities(sys, o.caps); },
           [&](const op::SetNoNewPrivs&) { return set_no_new_privs(sys); },

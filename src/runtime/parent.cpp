@@ -3,6 +3,7 @@
 #include "linux/device_filter.hpp"
 #include "linux/seccomp.hpp"
 #include "linux/terminal.hpp"
+#include "linux/unix_socket.hpp"
 #include "linux/userns.hpp"
 #include "runtime/child.hpp"
 #include "runtime/hooks.hpp"
@@ -101,10 +102,17 @@ void PidNamespaceForChildren::restore() {
   }
 }
 
+namespace {
+
+OciState oci_state(const ParentRun& run, const std::string& status) {
+  return OciState{run.plan.id,        status,        run.pid,
+                  run.options.bundle, now_rfc3339(), nlohmann::json(run.plan.annotations)};
+}
+
+}  // namespace
+
 std::string hook_state_json(const ParentRun& run, const std::string& status) {
-  return oci_state_json(OciState{run.plan.id, status, run.pid, run.options.bundle, now_rfc3339(),
-                                 nlohmann::json(run.plan.annotations)})
-      .dump();
+  return oci_state_json(oci_state(run, status)).dump();
 }
 
 namespace {
@@ -388,6 +396,30 @@ Result<void> write_exec_context(const op::WriteExecContext& o, ParentRun& run) {
                              std::string(reinterpret_cast<const char*>(p.data()), p.size() * sizeof(sock_filter)));
 }
 
+// SCMP_ACT_NOTIFY: the listener goes to the agent with the state, and the parent's copy is
+// closed on return, so the agent holds the only one.
+Result<void> hand_listener_to_agent(ParentRun& run, UniqueFd listener) {
+  const auto* load = run.plan.find<op::LoadSeccomp>();
+  if (load == nullptr || load->listener_path.empty() || !listener.valid()) {
+    return plain_error("the child's seccomp listener", "the plan's load_seccomp step has no listener");
+  }
+  const bool exec = run.plan.has<op::JoinContainer>();
+  const auto message =
+      oci_process_state_json(run.pid, load->listener_metadata, oci_state(run, exec ? "running" : "creating")).dump();
+  auto sent = send_fd_to_socket(load->listener_path, message, listener.get());
+  if (!sent) {
+    Error e = sent.error();
+    e.step = op::LoadSeccomp::kName;
+    if (e.call.starts_with("connect(")) {
+      e.call = "failed to connect with seccomp agent: " + e.call;
+      e.hint = "linux.seccomp.listenerPath names the agent's socket: start the agent first (or drop SCMP_ACT_NOTIFY)";
+    }
+    return e;
+  }
+  spdlog::debug("load_seccomp: the listener went to the agent at {}", load->listener_path);
+  return {};
+}
+
 enum class Until { hook_point, ready, exec };
 
 // Relays the child's messages until `until`. A step that failed in the child comes back
@@ -410,6 +442,11 @@ Result<void> await_child(ParentRun& run, Until until) {
       case MessageType::log: spdlog::log(static_cast<spdlog::level::level_enum>(msg.number), "{}", msg.text); break;
       case MessageType::error: return msg.to_error();
       case MessageType::pty_master: run.pty_master = std::move(passed); break;
+      case MessageType::seccomp_listener:
+        if (auto r = hand_listener_to_agent(run, std::move(passed)); !r) {
+          return r;
+        }
+        break;
       case MessageType::timings: run.clock.add_child_steps(msg.text); break;
       case MessageType::hook_point:
         if (until == Until::hook_point) {

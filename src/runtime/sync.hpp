@@ -21,6 +21,7 @@ enum class MessageType : unsigned char {
   timings,           // child -> parent: {text = "index=nanoseconds ..." per child step} (--timings)
   hook_point,        // child -> parent: before pivot_root; run the createRuntime hooks now
   hook_state,        // parent -> child: {text = the OCI state JSON} the hooks ran; go on
+  seccomp_listener,  // child -> parent: carries the SCMP_ACT_NOTIFY listener fd (SCM_RIGHTS)
 };
 
 struct Message {

@@ -421,6 +421,18 @@ Result<void> RealSys::load_seccomp(const std::vector<sock_filter>& program) {
                "seccomp(SECCOMP_SET_MODE_FILTER, " + std::to_string(program.size()) + " instructions)");
 }
 
+Result<UniqueFd> RealSys::load_seccomp_listener(const std::vector<sock_filter>& program) {
+  sock_fprog prog{static_cast<unsigned short>(program.size()), const_cast<sock_filter*>(program.data())};
+  // The kernel makes the listener close-on-exec.
+  const int fd =
+      static_cast<int>(::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog));
+  if (fd < 0) {
+    return errno_error("seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, " +
+                       std::to_string(program.size()) + " instructions)");
+  }
+  return UniqueFd(fd);
+}
+
 Result<void> RealSys::make_non_dumpable() {
   return check(::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl(PR_SET_DUMPABLE, 0)");
 }

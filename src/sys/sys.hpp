@@ -80,6 +80,8 @@ class Sys {
   virtual Result<void> raise_ambient_cap(int cap) = 0;
   virtual Result<void> set_no_new_privs() = 0;
   virtual Result<void> load_seccomp(const std::vector<sock_filter>& program) = 0;
+  // SECCOMP_FILTER_FLAG_NEW_LISTENER: the fd on which SCMP_ACT_NOTIFY calls arrive.
+  virtual Result<UniqueFd> load_seccomp_listener(const std::vector<sock_filter>& program) = 0;
 
   // Descriptors and terminals
   // PR_SET_DUMPABLE 0: no process of the container may ptrace this one or open its /proc
@@ -152,6 +154,7 @@ class RealSys final : public Sys {
   Result<void> raise_ambient_cap(int cap) override;
   Result<void> set_no_new_privs() override;
   Result<void> load_seccomp(const std::vector<sock_filter>& program) override;
+  Result<UniqueFd> load_seccomp_listener(const std::vector<sock_filter>& program) override;
   Result<void> make_non_dumpable() override;
   Result<void> close_fds_except(const std::vector<int>& keep) override;
   Result<UniqueFd> open_file(const std::string& path, int flags) override;

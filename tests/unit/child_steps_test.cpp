@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
 
@@ -173,6 +174,26 @@ TEST_F(ChildSteps, CwdOutsideTheRootIsRefused) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().step, "change_dir");
   EXPECT_NE(r.error().message().find("outside the container's root"), std::string::npos);
+}
+
+// The listener reaches the parent over the sync socket, and the child keeps no copy: a
+// container process holding it would keep notified calls waiting once the agent is gone.
+TEST_F(ChildSteps, ANotifyFilterHandsItsListenerToTheParentAndKeepsNoCopy) {
+  auto config = config_from_words({"--rootfs", "/r", "sh"});
+  config.seccomp = parse_seccomp_profile(R"({"defaultAction":"SCMP_ACT_ALLOW","listenerPath":"/run/a.sock",
+      "syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_NOTIFY"}]})",
+                                         "p.json");
+  FakeSys sys;
+  ASSERT_TRUE(run(build_plan(config, test_host()), sys));
+  EXPECT_GE(sys.index_of("seccomp_listener 3"), 0);
+  EXPECT_EQ(sys.index_of("seccomp 3"), -1);
+  ASSERT_GE(sys.last_listener_fd, 0);
+  EXPECT_EQ(::fcntl(sys.last_listener_fd, F_GETFD), -1) << "the child's copy is still open";
+  UniqueFd passed;
+  auto m = parent_.receive(&passed);
+  ASSERT_TRUE(m && m->has_value());
+  EXPECT_EQ((*m)->type, MessageType::seccomp_listener);
+  EXPECT_TRUE(passed.valid());
 }
 
 // A failure at any call stops the walk at once and is reported with the step it belongs to.

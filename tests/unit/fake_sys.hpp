@@ -5,6 +5,7 @@
 
 #include "sys/sys.hpp"
 
+#include <fcntl.h>
 #include <sys/sysmacros.h>
 
 #include <algorithm>
@@ -19,6 +20,7 @@ class FakeSys final : public Sys {
   std::vector<std::string> calls;
   int fail_at = -1;  // 0-based index of the call that fails
   int fail_errno = EPERM;
+  int last_listener_fd = -1;             // the fd load_seccomp_listener returned (the child must close it)
   std::vector<std::string> directories;  // paths for which is_directory() says yes
 
   Result<void> mount(const std::string& source, const std::string& target, const std::string& fstype,
@@ -146,6 +148,14 @@ class FakeSys final : public Sys {
   Result<void> set_no_new_privs() override { return record("no_new_privs"); }
   Result<void> load_seccomp(const std::vector<sock_filter>& program) override {
     return record("seccomp " + std::to_string(program.size()));
+  }
+  Result<UniqueFd> load_seccomp_listener(const std::vector<sock_filter>& program) override {
+    if (auto r = record("seccomp_listener " + std::to_string(program.size())); !r) {
+      return r.error();
+    }
+    UniqueFd fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    last_listener_fd = fd.get();
+    return fd;
   }
   Result<void> make_non_dumpable() override { return record("non_dumpable"); }
   Result<void> close_fds_except(const std::vector<int>& keep) override {

@@ -417,5 +417,34 @@ TEST(RlimitResource, LongAndShortNames) {
   EXPECT_FALSE(rlimit_resource("RLIMIT_BOGUS").has_value());
 }
 
+TEST(OciConfig, TheExecContextKeepsTheSeccompAgentForExec) {
+  auto j = minimal();
+  j["linux"]["seccomp"] = json::parse(R"({"defaultAction":"SCMP_ACT_ERRNO","listenerPath":"/run/a.sock",
+      "listenerMetadata":"m","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_NOTIFY"},
+      {"names":["read"],"action":"SCMP_ACT_ALLOW"}]})");
+  const auto stored = parse_oci_config(oci_config_json(parse(j).config, OciDetail::exec_context).dump(),
+                                       OciContext{"/run/barco/c1", "c1"})
+                          .config;
+  ASSERT_TRUE(stored.seccomp.has_value());
+  EXPECT_TRUE(uses_notify(*stored.seccomp));
+  EXPECT_EQ(stored.seccomp->listener_path, "/run/a.sock");
+  EXPECT_EQ(stored.seccomp->listener_metadata, "m");
+  // Without a listener the exec context carries no filter: exec loads the compiled one.
+  EXPECT_FALSE(parse_oci_config(oci_config_json(parse(minimal()).config, OciDetail::exec_context).dump(),
+                                OciContext{"/run/barco/c1", "c1"})
+                   .config.seccomp.has_value());
+}
+
+TEST(OciState, TheSeccompAgentGetsRuntimeSpecsContainerProcessState) {
+  const auto j = oci_process_state_json(42, "bar", OciState{"c1", "creating", 42, "/b", "", json::object()});
+  EXPECT_EQ(j["fds"], json::array({"seccompFd"}));
+  EXPECT_EQ(j["pid"], 42);
+  EXPECT_EQ(j["metadata"], "bar");
+  EXPECT_EQ(j["state"]["id"], "c1");
+  EXPECT_EQ(j["state"]["status"], "creating");
+  EXPECT_TRUE(j.contains("ociVersion"));
+  EXPECT_LT(j.dump().size(), 4096U) << "runc's agents read the message into 4096 bytes";
+}
+
 }  // namespace
 }  // namespace barco

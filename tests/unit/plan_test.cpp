@@ -370,3 +370,26 @@ TEST(Plan, EveryHierarchyIsJoinedEvenWithoutLimits) {
 
 }  // namespace
 }  // namespace barco
+
+namespace barco {
+namespace {
+
+TEST(Plan, OnlyANotifyingFilterIsLoadedWithAListener) {
+  auto c = testing::config_from_words({"--rootfs", "/r", "sh"});
+  c.seccomp = parse_seccomp_profile(
+      R"({"defaultAction":"SCMP_ACT_ALLOW","listenerPath":"/run/a.sock","listenerMetadata":"m",
+          "syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_NOTIFY"}]})",
+      "p.json");
+  const auto plan = build_plan(c);
+  const auto* load = plan.find<op::LoadSeccomp>();
+  ASSERT_NE(load, nullptr);
+  EXPECT_EQ(load->listener_path, "/run/a.sock");
+  EXPECT_EQ(load->listener_metadata, "m");
+  EXPECT_NE(describe(*load).find("NEW_LISTENER, handed to the agent at /run/a.sock"), std::string::npos);
+  c.seccomp = parse_seccomp_profile(R"({"defaultAction":"SCMP_ACT_ALLOW","listenerPath":"/run/a.sock"})", "p.json");
+  const auto unused = build_plan(c);
+  EXPECT_EQ(unused.find<op::LoadSeccomp>()->listener_path, "");
+}
+
+}  // namespace
+}  // namespace barco

@@ -89,6 +89,30 @@ TEST(SeccompProfile, ErrorsNameTheJsonPath) {
   EXPECT_NE(profile_error(R"({"defaultAction":"SCMP_ACT_NOTIFY"})").find("listener"), std::string::npos);
 }
 
+std::string notify_profile(const std::string& names, const std::string& listener) {
+  return R"({"defaultAction":"SCMP_ACT_ALLOW","listenerPath":")" + listener +
+         R"(","listenerMetadata":"bar","syscalls":[{"names":[)" + names + R"(],"action":"SCMP_ACT_NOTIFY"}]})";
+}
+
+TEST(SeccompProfile, NotifyNeedsAnAbsoluteListenerPathAndRefusesWhatWouldHangBarcosOwnSetup) {
+  const auto p = parse_seccomp_profile(notify_profile(R"("mkdir")", "/run/agent.sock"), "p.json");
+  EXPECT_TRUE(uses_notify(p));
+  EXPECT_EQ(p.listener_path, "/run/agent.sock");
+  EXPECT_EQ(p.listener_metadata, "bar");
+  EXPECT_NE(profile_error(notify_profile(R"("mkdir")", "")).find("$.listenerPath: SCMP_ACT_NOTIFY needs listenerPath"),
+            std::string::npos);
+  EXPECT_NE(profile_error(notify_profile(R"("mkdir")", "@abstract")).find("not an absolute path"), std::string::npos);
+  EXPECT_NE(profile_error(notify_profile(R"("read","write")", "/run/agent.sock"))
+                .find("$.syscalls[0]: SCMP_ACT_NOTIFY cannot be used for the write syscall"),
+            std::string::npos);
+  EXPECT_NE(profile_error(R"({"defaultAction":"SCMP_ACT_NOTIFY","listenerPath":"/a"})")
+                .find("$.defaultAction: SCMP_ACT_NOTIFY cannot be the default action"),
+            std::string::npos);
+  // A listener without a notifying rule is unused, as in runc.
+  const auto unused = parse_seccomp_profile(R"({"defaultAction":"SCMP_ACT_ALLOW","listenerPath":"/a"})", "p.json");
+  EXPECT_FALSE(uses_notify(unused));
+}
+
 TEST(SeccompProfile, ResolutionFollowsMobysRules) {
   const auto p = parse_seccomp_profile(R"({
     "defaultAction": "SCMP_ACT_ERRNO",
