@@ -83,6 +83,13 @@ struct User {
 // of the rootfs.
 enum class BuiltinProgram { none, audit };
 
+// process.consoleSize: the pty's rows and columns before the command starts.
+struct ConsoleSize {
+  uint32_t height = 0;
+  uint32_t width = 0;
+  bool operator==(const ConsoleSize&) const = default;
+};
+
 struct Process {
   std::vector<std::string> args;
   BuiltinProgram builtin = BuiltinProgram::none;  // args[0] names it when set
@@ -90,11 +97,14 @@ struct Process {
   std::string cwd = "/";
   User user;
   bool terminal = false;
-  bool stdin_open = true;  // false: the command's stdin is /dev/null (docker without -i)
+  ConsoleSize console_size;  // with `terminal`; 0x0 leaves the kernel's (or the relay's) size
+  bool stdin_open = true;    // false: the command's stdin is /dev/null (docker without -i)
   std::vector<Rlimit> rlimits;
   Capabilities capabilities;
   bool no_new_privileges = false;
   std::optional<int> oom_score_adj;  // written to /proc/self/oom_score_adj
+  unsigned umask = 022;              // the command's (process.user.umask); docker's 022 by default
+  int preserve_fds = 0;              // runc's --preserve-fds: the caller's fds 3..3+N-1 reach the command
 };
 
 struct Root {

@@ -220,6 +220,8 @@ struct EnterCgroupNamespace {
 struct SetupTerminal {
   static constexpr const char* kName = "setup_terminal";
   bool bind_console = true;  // a run makes the pty the container's /dev/console; exec does not
+  uint32_t owner = 0;        // the command's uid: the pty is its user's (its group stays tty)
+  ConsoleSize size;          // process.consoleSize; 0x0: the kernel's default
 };
 struct CreateSession {
   static constexpr const char* kName = "create_session";
@@ -278,6 +280,7 @@ struct MakeNonDumpable {
 // later step uses (the log, the exec FIFO, the target's pidfd).
 struct CloseHostFds {
   static constexpr const char* kName = "close_host_fds";
+  int preserved = 0;  // fds 3..3+N-1 are the caller's, passed on (--preserve-fds)
 };
 // Without a pty: where the caller's fd 0/1/2 is a terminal, the pipe barco relays through
 // takes its place (TIOCSTI: the container never holds the caller's terminal).
@@ -289,6 +292,7 @@ struct RelayCallerTerminal {
 // socket (and the exec FIFO's O_PATH fd, which wait_for_start closes) survive.
 struct CloseFds {
   static constexpr const char* kName = "close_fds";
+  int preserved = 0;  // as close_host_fds
 };
 struct StartInit {
   static constexpr const char* kName = "start_init";
@@ -299,6 +303,7 @@ struct Exec {
   BuiltinProgram builtin = BuiltinProgram::none;
   std::vector<std::string> env;
   std::string path_env;
+  unsigned umask = 022;  // set just before execve: the setup's own files get exact modes
 };
 }  // namespace op
 

@@ -255,6 +255,8 @@ void add_exec_flags(CLI::App& app, ExecFlags& f) {
   app.add_option("--console-socket", f.console_socket, "Send the pty master to this unix socket");
   app.add_flag("--dry-run", f.dry_run, "Print the plan and exit");
   app.add_flag("--ignore-paused", f.ignore_paused, "Exec into a paused container (the process waits until resume)");
+  app.add_option("--preserve-fds", f.preserve_fds,
+                 "Pass the caller's fds 3 to 3+N-1 to the process (files, pipes, sockets; never a directory)");
   app.add_option("id", f.id, "Container id; everything after it is the command")->required();
 }
 
@@ -369,7 +371,11 @@ int run_pause(const PauseFlags& f, const std::string& root, bool freeze) {
 
 int run_exec(const ExecFlags& f, const std::string& root) {
   ExecRequest request;
-  request.process = [&f](const ContainerConfig& stored, pid_t init) { return exec_process(f, stored, init); };
+  request.process = [&f](const ContainerConfig& stored, pid_t init) {
+    auto p = exec_process(f, stored, init);
+    p.preserve_fds = f.preserve_fds;
+    return p;
+  };
   request.detach = f.detach;
   request.pid_file = f.pid_file;
   request.console_socket = f.console_socket;

@@ -69,18 +69,14 @@ ContainerConfig bundle_config(const std::string& bundle_arg, const std::string& 
   return std::move(parsed.config);
 }
 
-// runc's flags that barco decides against: --no-pivot is accepted (callers pass it for
+// runc's flag that barco decides against: --no-pivot is accepted (callers pass it for
 // ramfs roots) but barco pivots anyway, since a chroot is escapable by a process that keeps
-// a directory fd; --preserve-fds would hand host fds to the container.
-void check_runc_only_flags(bool no_pivot, int preserve_fds) {
+// a directory fd.
+void warn_about_no_pivot(bool no_pivot) {
   if (no_pivot) {
     spdlog::warn(
         "--no-pivot ignored: barco always uses pivot_root (a chroot can be escaped through a kept "
         "directory fd)");
-  }
-  if (preserve_fds != 0) {
-    throw ConfigError("--preserve-fds " + std::to_string(preserve_fds) + ": not supported",
-                      "barco closes every fd above 2 before the command (CVE-2024-21626)");
   }
 }
 
@@ -137,7 +133,8 @@ void add_create_flags(CLI::App& app, CreateFlags& f) {
   app.add_option("--console-socket", f.console_socket, "Send the pty master to this unix socket (process.terminal)");
   app.add_flag("--no-new-keyring", f.no_new_keyring, "Accepted: barco never creates a session keyring");
   app.add_flag("--no-pivot", f.no_pivot, "Refused: barco always uses pivot_root");
-  app.add_option("--preserve-fds", f.preserve_fds, "Refused unless 0: barco passes no extra fds");
+  app.add_option("--preserve-fds", f.preserve_fds,
+                 "Pass the caller's fds 3 to 3+N-1 to the command (files, pipes, sockets; never a directory)");
   app.add_option("id", f.id, "Container id")->required();
 }
 
@@ -169,8 +166,9 @@ int run_spec(const SpecFlags& f) {
 
 int run_create(const CreateFlags& f, const std::string& root, bool systemd_cgroup) {
   validate_container_id(f.id);
-  check_runc_only_flags(f.no_pivot, f.preserve_fds);
-  const auto config = bundle_config(f.bundle, f.id, systemd_cgroup);
+  warn_about_no_pivot(f.no_pivot);
+  auto config = bundle_config(f.bundle, f.id, systemd_cgroup);
+  config.process.preserve_fds = f.preserve_fds;
   return runc_failure(launch(config, create_request(root, f.bundle, f.pid_file, f.console_socket)));
 }
 
@@ -243,8 +241,9 @@ int run_features() {
 
 int run_bundle(const RunFlags& flags, const std::string& id, const std::string& root, bool systemd_cgroup) {
   validate_container_id(id);
-  check_runc_only_flags(flags.no_pivot, flags.preserve_fds);
-  const auto config = bundle_config(flags.bundle, id, systemd_cgroup);
+  warn_about_no_pivot(flags.no_pivot);
+  auto config = bundle_config(flags.bundle, id, systemd_cgroup);
+  config.process.preserve_fds = flags.preserve_fds;
   if (flags.detach) {
     return run_bundle_detached(flags, config, root);
   }

@@ -267,7 +267,8 @@ void add_run_flags(CLI::App& run, RunFlags& f) {
   oci.add_flag("--no-new-keyring", f.no_new_keyring, "Accepted (barco never creates a session keyring)");
   oci.add_flag("--keep", f.keep, "Keep the stopped container's record until delete");
   oci.add_flag("--no-pivot", f.no_pivot, "Accepted with a warning: barco always uses pivot_root");
-  oci.add_option("--preserve-fds", f.preserve_fds, "Refused unless 0: barco passes no extra fds");
+  oci.add_option("--preserve-fds", f.preserve_fds,
+                 "Pass the caller's fds 3 to 3+N-1 to the command (files, pipes, sockets; never a directory)");
 }
 
 namespace {
@@ -318,6 +319,7 @@ ContainerConfig config_from_flags(const RunFlags& flags, const HostView& host) {
   validate_container_id(c.id);
   c.root.path = checked_rootfs(flags, host);
   c.root.readonly = flags.read_only;
+  c.process.preserve_fds = flags.preserve_fds;
 
   c.namespaces = default_namespaces();
   set_shared(c.namespaces, Namespace::net, flags.network, "--network");

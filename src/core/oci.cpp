@@ -692,6 +692,14 @@ Process parse_oci_process(const json& node, const std::string& where, std::vecto
                 "execCPUAffinity"});
   Process proc;
   proc.terminal = p.boolean("terminal");
+  if (p.has("consoleSize")) {
+    const auto size = p.object("consoleSize");
+    size.check_keys({"height", "width"});
+    proc.console_size = {size.u32("height"), size.u32("width")};
+    if (proc.console_size.height > 0xffff || proc.console_size.width > 0xffff) {
+      size.fail("a terminal has at most 65535 rows and columns");
+    }
+  }
   proc.stdin_open = true;  // the OCI caller decides what stdin is
   proc.args = p.strings("args");
   if (proc.args.empty()) {
@@ -715,8 +723,12 @@ Process parse_oci_process(const json& node, const std::string& where, std::vecto
         proc.user.additional_gids.push_back(g.node().get<uint32_t>());
       }
     }
-    if (u.has("umask") && u.unsigned_integer("umask") != 022) {
-      u.warn("umask", "barco always starts the command with umask 022");
+    if (u.has("umask")) {
+      const auto mask = u.unsigned_integer("umask");
+      if (mask > 0777) {
+        u.at("umask").fail("a umask is at most 0777 (511)");
+      }
+      proc.umask = static_cast<unsigned>(mask);
     }
   }
   if (p.has("capabilities")) {
@@ -908,6 +920,9 @@ json oci_config_json(const ContainerConfig& c, OciDetail detail) {
       {"cwd", c.process.cwd},           {"noNewPrivileges", c.process.no_new_privileges}};
   if (!c.process.user.additional_gids.empty()) {
     process["user"]["additionalGids"] = c.process.user.additional_gids;
+  }
+  if (c.process.umask != 022) {
+    process["user"]["umask"] = c.process.umask;
   }
   auto names = [](CapMask mask) {
     std::vector<std::string> out;

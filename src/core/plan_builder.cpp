@@ -227,7 +227,8 @@ class PlanBuilder {
 
  private:
   void add_exec_step() {
-    child(op::Exec{c_.process.args, c_.process.builtin, c_.process.env, find_env(c_.process.env, "PATH")},
+    child(op::Exec{c_.process.args, c_.process.builtin, c_.process.env, find_env(c_.process.env, "PATH"),
+                   c_.process.umask},
           "last: EOF on the close-on-exec sync socket tells the parent it succeeded");
   }
   void add_await_exec() {
@@ -278,14 +279,14 @@ class PlanBuilder {
             "before anything of the container runs: a process holding the caller's terminal could type into the "
             "caller's shell (TIOCSTI)");
     }
-    child(op::CloseHostFds{},
+    child(op::CloseHostFds{c_.process.preserve_fds},
           "before any namespace is joined or a path of the container is opened: a leaked host fd is the way out "
           "(CVE-2024-21626)");
   }
 
   // Before the privilege steps: seccomp is loaded after it (a profile may lack close_range),
   // and no hook or command started later inherits anything of barco's.
-  void add_close_fds(const std::string& why) { child(op::CloseFds{}, why); }
+  void add_close_fds(const std::string& why) { child(op::CloseFds{c_.process.preserve_fds}, why); }
 
   void add_namespace_joins() {
     op::JoinNamespacePaths join;
@@ -302,8 +303,9 @@ class PlanBuilder {
 
   void add_process_steps(bool bind_console = true) {
     if (c_.process.terminal) {
-      child(op::SetupTerminal{bind_console},
-            "the pty comes from the container's own devpts, and setsid makes it the controlling tty");
+      child(op::SetupTerminal{bind_console, c_.process.user.uid, c_.process.console_size},
+            "the pty comes from the container's own devpts, and setsid makes it the controlling tty; while root, "
+            "so the command's user can be made its owner");
     } else {
       child(op::CreateSession{},
             "a new session detaches the container from the caller's controlling terminal (TIOCSTI)");

@@ -38,6 +38,13 @@ std::string quoted_list(const std::vector<std::string>& items) {
   return out + "]";
 }
 
+std::string preserved_fds(int count) {
+  if (count <= 0) {
+    return {};
+  }
+  return "; the caller's fds 3-" + std::to_string(2 + count) + " are kept (--preserve-fds)";
+}
+
 std::string ids(const std::vector<uint32_t>& v) {
   std::string out;
   for (const auto id : v) {
@@ -182,10 +189,14 @@ std::string describe(const Operation& operation) {
           [](const op::BringUpLoopback&) { return std::string("ioctl(SIOCSIFFLAGS, \"lo\", IFF_UP)"); },
           [](const op::EnterCgroupNamespace&) { return std::string("unshare(CLONE_NEWCGROUP)"); },
           [](const op::SetupTerminal& o) {
-            return std::string(
-                       "openat2(\"/dev/ptmx\", RESOLVE_IN_ROOT), check char 5:2, setsid, TIOCSCTTY, dup2 slave to "
-                       "0,1,2, ") +
-                   (o.bind_console ? "bind it on /dev/console, " : "") + "send master to parent";
+            const std::string owner = o.owner == 0 ? "" : "fchown to uid " + std::to_string(o.owner) + ", ";
+            const std::string size =
+                o.size.height == 0 && o.size.width == 0
+                    ? ""
+                    : "TIOCSWINSZ " + std::to_string(o.size.height) + "x" + std::to_string(o.size.width) + ", ";
+            return "openat2(\"/dev/ptmx\", RESOLVE_IN_ROOT), check char 5:2, " + owner + size +
+                   "setsid, TIOCSCTTY, dup2 slave to 0,1,2, " + (o.bind_console ? "bind it on /dev/console, " : "") +
+                   "send master to parent";
           },
           [](const op::CreateSession&) { return std::string("setsid()"); },
           [](const op::DetachStdin&) {
@@ -199,15 +210,17 @@ std::string describe(const Operation& operation) {
                    std::to_string(o.user.uid) + ")";
           },
           [](const op::ChangeDir& o) { return "chdir(\"" + o.cwd + "\")"; },
-          [](const op::CloseFds&) {
-            return std::string("close_range(3, ~0) except the sync socket (close-on-exec) and the exec FIFO");
+          [](const op::CloseFds& o) {
+            return "close_range(3, ~0) except the sync socket (close-on-exec) and the exec FIFO" +
+                   preserved_fds(o.preserved);
           },
           [](const op::MakeNonDumpable&) { return std::string("prctl(PR_SET_DUMPABLE, 0)"); },
           [](const op::RelayCallerTerminal&) {
             return std::string("dup2 a pipe barco relays onto each of fd 0-2 that is the caller's terminal");
           },
-          [](const op::CloseHostFds&) {
-            return std::string("close_range(3, ~0) except the sync socket, the log, the exec FIFO, the target's pidfd");
+          [](const op::CloseHostFds& o) {
+            return "close_range(3, ~0) except the sync socket, the log, the exec FIFO, the target's pidfd" +
+                   preserved_fds(o.preserved);
           },
           [](const op::StartInit&) { return std::string("fork; pid 1 waits for all children"); },
           [](const op::MaskPaths& o) {
@@ -301,7 +314,10 @@ std::string describe(const Operation& operation) {
           [](const op::ReportOom& o) { return "read " + o.memory_dir + "'s OOM kill count after a SIGKILL"; },
           [](const op::Exec& o) {
             const std::string how = o.builtin == BuiltinProgram::none ? "execve(" : "execveat(sealed memfd, ";
-            return how + quoted_list(o.argv) + ", env=" + quoted_list(o.env) + ")";
+            char mask[8];
+            std::snprintf(mask, sizeof mask, "%04o", o.umask);
+            return how + quoted_list(o.argv) + ", env=" + quoted_list(o.env) + ")" +
+                   (o.umask == 022 ? "" : std::string(" with umask ") + mask);
           },
       },
       operation);

@@ -1,6 +1,7 @@
 #include "linux/process.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 
 #include <algorithm>
@@ -72,6 +73,34 @@ Result<void> replace_caller_terminal(Sys& sys, const std::array<int, 3>& pipes) 
 
 Result<void> close_host_fds(Sys& sys, const std::vector<int>& keep) {
   return sys.close_fds_except(keep);
+}
+
+Result<void> check_preserved_fds(int count) {
+  if (count < 0) {
+    return plain_error("--preserve-fds " + std::to_string(count), "a count of fds, from 0");
+  }
+  for (int fd = 3; fd < 3 + count; ++fd) {
+    struct stat st {};
+    if (::fstat(fd, &st) < 0) {
+      return Error{errno,
+                   {},
+                   "--preserve-fds " + std::to_string(count) + ": fstat(" + std::to_string(fd) + ")",
+                   "fds 3 to " + std::to_string(2 + count) + " must be open in barco's caller"};
+    }
+    // What the caller passed survived its execve of barco; barco's own fds are all close-on-exec.
+    if ((::fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0) {
+      return plain_error("--preserve-fds " + std::to_string(count) + ": fd " + std::to_string(fd) +
+                             " is not the caller's (barco opened it)",
+                         "fds 3 to " + std::to_string(2 + count) + " must be open in barco's caller");
+    }
+    if (S_ISDIR(st.st_mode)) {
+      return plain_error(
+          "--preserve-fds " + std::to_string(count) + ": fd " + std::to_string(fd) + " is a directory of the host",
+          "a process holding a host directory can walk out of the container's root through it "
+          "(CVE-2024-21626); pass files, pipes or sockets");
+    }
+  }
+  return {};
 }
 
 Result<void> detach_stdin(Sys& sys) {

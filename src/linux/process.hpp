@@ -22,6 +22,10 @@ Result<void> set_user(Sys& sys, const User& user, bool keep_caps);
 Result<void> replace_caller_terminal(Sys& sys, const std::array<int, 3>& pipes);
 // Every fd >= 3 except `keep` (the sync socket, and what later steps still need).
 Result<void> close_host_fds(Sys& sys, const std::vector<int>& keep);
+// --preserve-fds N, checked in the caller before anything starts: fds 3..3+N-1 must be
+// open, and none may be a directory (a process holding a host directory walks out of its
+// root through it, as in CVE-2024-21626).
+Result<void> check_preserved_fds(int count);
 // The container's /dev/null as stdin, opened inside its root without following magic links
 // and checked to be char 1:3: a container that replaced it gets a refused exec, never a
 // host file or one of barco's fds.

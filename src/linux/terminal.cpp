@@ -10,7 +10,7 @@
 
 namespace barco {
 
-Result<UniqueFd> setup_terminal(Sys& sys, bool bind_console) {
+Result<UniqueFd> setup_terminal(Sys& sys, bool bind_console, uid_t owner, const ConsoleSize& size) {
   // /dev/ptmx (a link to pts/ptmx) resolved inside the container and checked to be the
   // pty multiplexer, so a container cannot hand barco exec another file to open.
   auto master = sys.open_device("/dev/ptmx", makedev(5, 2), O_RDWR);
@@ -20,6 +20,19 @@ Result<UniqueFd> setup_terminal(Sys& sys, bool bind_console) {
   auto slave = sys.open_pty_slave(master->get());
   if (!slave) {
     return slave.error();
+  }
+  // As runc: a user other than root gets its own terminal (the group stays devpts' tty). Only
+  // this pty is changed, never a stdio file the caller passed. EINVAL (the uid is not mapped
+  // in the container's user namespace) leaves root's terminal, as runc does.
+  if (owner != 0) {
+    if (auto r = sys.chown_fd_owner(slave->get(), owner); !r && r.error().err != EINVAL) {
+      return r.error();
+    }
+  }
+  if (size.height != 0 || size.width != 0) {
+    if (auto r = sys.set_window_size(slave->get(), size.height, size.width); !r) {
+      return r.error();
+    }
   }
   // The session must be new before TIOCSCTTY: a process can only acquire a controlling
   // terminal as a session leader without one.

@@ -6,6 +6,8 @@
 
 #include "sys/sys.hpp"
 
+#include <barco/config.hpp>
+
 #include <termios.h>
 
 #include <optional>
@@ -14,7 +16,7 @@ namespace barco {
 
 // Child side: new session, pty slave as controlling tty and stdio, bound onto /dev/console.
 // Returns the master, which the caller sends to the parent.
-Result<UniqueFd> setup_terminal(Sys& sys, bool bind_console);
+Result<UniqueFd> setup_terminal(Sys& sys, bool bind_console, uid_t owner, const ConsoleSize& size);
 
 // Parent side: puts a terminal in raw mode and restores it on destruction.
 class RawMode {

@@ -44,8 +44,8 @@ Result<void> wait_for_id_maps(const SyncChannel& channel) {
   return {};
 }
 
-Result<void> run_terminal_step(Sys& sys, const SyncChannel& channel, bool bind_console) {
-  auto master = setup_terminal(sys, bind_console);
+Result<void> run_terminal_step(Sys& sys, const SyncChannel& channel, const op::SetupTerminal& o) {
+  auto master = setup_terminal(sys, o.bind_console, o.owner, o.size);
   if (!master) {
     return master.error();
   }
@@ -68,6 +68,13 @@ Result<void> pause_for_hooks(const SyncChannel& channel, std::string* state) {
     *state = (*m)->text;
   }
   return {};
+}
+
+std::vector<int> with_preserved(std::vector<int> keep, int preserved) {
+  for (int fd = 3; fd < 3 + preserved; ++fd) {
+    keep.push_back(fd);
+  }
+  return keep;
 }
 
 // With SCMP_ACT_NOTIFY the listener goes to the parent at once, and this copy is closed
@@ -104,7 +111,7 @@ Result<void> run_step(const Step& step, Sys& sys, const SyncChannel& channel, co
           [&](const op::SetRootPropagation& o) { return sys.mount("", "/", "", o.flags, ""); },
           [&](const op::BringUpLoopback&) { return bring_up_loopback(sys); },
           [&](const op::EnterCgroupNamespace&) { return enter_cgroup_namespace(sys); },
-          [&](const op::SetupTerminal& o) { return run_terminal_step(sys, channel, o.bind_console); },
+          [&](const op::SetupTerminal& o) { return run_terminal_step(sys, channel, o); },
           [&](const op::CreateSession&) { return sys.setsid(); },
           [&](const op::DetachStdin&) { return detach_stdin(sys); },
           [&](const op::SetRlimits& o) { return set_rlimits(sys, o.limits); },
@@ -118,11 +125,13 @@ Result<void> run_step(const Step& step, Sys& sys, const SyncChannel& channel, co
           [&](const op::ChangeDir& o) { return change_dir(sys, o.cwd); },
           [&](const op::MakeNonDumpable&) { return sys.make_non_dumpable(); },
           [&](const op::RelayCallerTerminal&) { return replace_caller_terminal(sys, options.stdio); },
-          [&](const op::CloseHostFds&) {
-            return close_host_fds(sys, {channel.fd(), options.output_fd, options.exec_fifo_fd, options.target_pidfd});
+          [&](const op::CloseHostFds& o) {
+            return close_host_fds(
+                sys, with_preserved({channel.fd(), options.output_fd, options.exec_fifo_fd, options.target_pidfd},
+                                    o.preserved));
           },
-          [&](const op::CloseFds&) {
-            return close_host_fds(sys, {channel.fd(), options.exec_fifo_fd});
+          [&](const op::CloseFds& o) {
+            return close_host_fds(sys, with_preserved({channel.fd(), options.exec_fifo_fd}, o.preserved));
           },
           [&](const op::MountOverlay& o) { return mount_overlay(sys, o.lower, o.dir, o.userxattr); },
           [&](const op::RedirectOutput&) { return redirect_output(sys, options.output_fd); },
@@ -226,7 +235,7 @@ void child_main(const Plan& plan, const ExecArgs& exec, const SyncChannel& chann
   if (parent_is_gone(channel)) {
     ::_exit(1);
   }
-  // Device nodes get exactly the modes the plan gives them; the command gets docker's 022.
+  // Device nodes get exactly the modes the plan gives them; the command gets its own umask.
   sys.umask(0);
   std::string timings;
   size_t next = 0;
@@ -254,7 +263,7 @@ void child_main(const Plan& plan, const ExecArgs& exec, const SyncChannel& chann
       fail(channel, r.error(), 1);
     }
   }
-  sys.umask(022);
+  sys.umask(exec_op.umask);
   if (plan.has<op::StartInit>()) {
     start_init(channel);  // returns in the command's process only
   }

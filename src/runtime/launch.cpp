@@ -1,5 +1,6 @@
 // One launch path for run, run -d, run --bundle and create, and the exec path: the
 // placement, the plan for this machine, the warnings, the dry run, then the parent's walk.
+#include "linux/process.hpp"
 #include "linux/seccomp.hpp"
 #include "runtime/containers.hpp"
 #include "runtime/executor.hpp"
@@ -160,6 +161,9 @@ int launch(const ContainerConfig& config, const LaunchRequest& request) {
   if (auto r = require_root(request.oci_create ? "create" : "run"); !r) {
     return report(r.error());
   }
+  if (auto r = check_preserved_fds(config.process.preserve_fds); !r) {
+    return report(r.error());
+  }
   return run_container(plan, run_options(request, config.id, placement));
 }
 
@@ -192,6 +196,9 @@ int exec_container(const std::string& root, const std::string& id, const ExecReq
   if (request.dry_run) {
     std::fputs(format_plan(plan).c_str(), stdout);
     return 0;
+  }
+  if (auto r = check_preserved_fds(stored.process.preserve_fds); !r) {
+    return report(r.error());
   }
   auto pidfd = open_init(*v);
   if (!pidfd) {

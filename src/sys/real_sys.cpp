@@ -514,6 +514,18 @@ Result<void> RealSys::make_controlling_tty(int fd) {
   return check(::ioctl(fd, TIOCSCTTY, 0), "ioctl(TIOCSCTTY, " + std::to_string(fd) + ")");
 }
 
+Result<void> RealSys::set_window_size(int fd, unsigned rows, unsigned columns) {
+  winsize ws{};
+  ws.ws_row = static_cast<unsigned short>(rows);
+  ws.ws_col = static_cast<unsigned short>(columns);
+  return check(::ioctl(fd, TIOCSWINSZ, &ws),
+               "ioctl(TIOCSWINSZ, " + std::to_string(rows) + "x" + std::to_string(columns) + ")");
+}
+
+Result<void> RealSys::chown_fd_owner(int fd, uid_t uid) {
+  return check(::fchown(fd, uid, static_cast<gid_t>(-1)), "fchown(pty, " + std::to_string(uid) + ", -1)");
+}
+
 Result<void> RealSys::dup2(int from, int to) {
   return check(::dup2(from, to), "dup2(" + std::to_string(from) + ", " + std::to_string(to) + ")");
 }

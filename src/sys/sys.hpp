@@ -96,8 +96,11 @@ class Sys {
   // device `dev`: a container cannot redirect the open to a host file or fd. O_NONBLOCK is
   // cleared again when `flags` lacks it. O_CLOEXEC is added.
   virtual Result<UniqueFd> open_device(const std::string& path, dev_t dev, int flags) = 0;
-  virtual Result<UniqueFd> open_pty_slave(int master) = 0;  // unlockpt + open of its peer
-  virtual Result<void> make_controlling_tty(int fd) = 0;    // TIOCSCTTY
+  virtual Result<UniqueFd> open_pty_slave(int master) = 0;                            // unlockpt + open of its peer
+  virtual Result<void> make_controlling_tty(int fd) = 0;                              // TIOCSCTTY
+  virtual Result<void> set_window_size(int fd, unsigned rows, unsigned columns) = 0;  // TIOCSWINSZ
+  // fchown(fd, uid, -1): the pty slave becomes the command's user's, its group (tty) kept.
+  virtual Result<void> chown_fd_owner(int fd, uid_t uid) = 0;
   virtual Result<void> dup2(int from, int to) = 0;
 
   // The parent's host-side work: cgroup directories and files, the overlay's directories,
@@ -161,6 +164,8 @@ class RealSys final : public Sys {
   Result<UniqueFd> open_device(const std::string& path, dev_t dev, int flags) override;
   Result<UniqueFd> open_pty_slave(int master) override;
   Result<void> make_controlling_tty(int fd) override;
+  Result<void> set_window_size(int fd, unsigned rows, unsigned columns) override;
+  Result<void> chown_fd_owner(int fd, uid_t uid) override;
   Result<void> dup2(int from, int to) override;
   Result<void> mkdir(const std::string& path, mode_t mode) override;
   Result<void> rmdir(const std::string& path) override;

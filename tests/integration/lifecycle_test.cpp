@@ -477,5 +477,40 @@ TEST_F(Lifecycle, TwentyParallelRunsAndRemovalsNeverCorruptState) {
   EXPECT_TRUE(ps_json().empty());
 }
 
+// runc's --preserve-fds: the caller's fds 3..3+N-1 reach the command (run and exec), and
+// nothing else of the caller's or barco's does.
+TEST_F(Lifecycle, PreserveFdsPassesTheCallersFdsAndNothingElse) {
+  const auto dir = scratch_dir();
+  std::ofstream(dir + "/hello") << "hello\n";
+  const std::string bin = "'" + barco_binary() + "' --root '" + state_root() + "' ";
+  const auto shell = [&](const std::string& script) { return command({"/bin/sh", "-c", script}); };
+  // fd 5 is open too, beyond the count: it must not arrive.
+  const auto r = shell(
+      "exec 3</dev/null 4<'" + dir + "/hello' 5<'" + dir + "/hello'; exec " + bin + "run --rootfs '" + test_rootfs() +
+      "' --preserve-fds 2 sh -c 'cat /proc/self/fd/4; for n in 3 4 5 6 7 8 9; do [ -e /proc/self/fd/$n ] "
+      "&& echo $n; done; true'");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(lines(r.out), (std::vector<std::string>{"hello", "3", "4"}));
+
+  run_detached("keeper", {"sleep", "30"});
+  const auto e = shell("exec 3<'" + dir + "/hello'; exec " + bin + "exec --preserve-fds 1 keeper cat /proc/self/fd/3");
+  EXPECT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_EQ(e.out, "hello\n");
+  remove("keeper");
+}
+
+TEST_F(Lifecycle, PreserveFdsRefusesADirectoryAndAnFdTheCallerDidNotPass) {
+  const std::string run = "exec '" + barco_binary() + "' --root '" + state_root() + "' run --rootfs '" + test_rootfs() +
+                          "' --preserve-fds ";
+  const auto dir = command({"/bin/sh", "-c", "exec 3</tmp; " + run + "1 true"});
+  EXPECT_EQ(dir.exit_code, 125);
+  EXPECT_NE(dir.err.find("--preserve-fds 1: fd 3 is a directory of the host"), std::string::npos) << dir.err;
+  EXPECT_NE(dir.err.find("CVE-2024-21626"), std::string::npos) << dir.err;
+  const auto closed = command({"/bin/sh", "-c", run + "2 true"});
+  EXPECT_EQ(closed.exit_code, 125);
+  EXPECT_NE(closed.err.find("--preserve-fds 2: fstat(3): Bad file descriptor"), std::string::npos) << closed.err;
+  EXPECT_TRUE(ps_json().empty()) << "a refused start left a record";
+}
+
 }  // namespace
 }  // namespace barco::it

@@ -295,6 +295,16 @@ TEST_F(Oci, RunBundleRunsInTheForegroundWithTheCommandsStatus) {
   EXPECT_EQ(lines(r.out), (std::vector<std::string>{"from-bundle", "Seccomp:\t2"}));
 }
 
+TEST_F(Oci, TheCommandRunsWithTheConfigsUmask) {
+  const auto dir = bundle([](nlohmann::json& c) {
+    c["process"]["args"] = {"sh", "-c", "grep Umask: /proc/self/status; touch /dev/shm/f; stat -c %a /dev/shm/f"};
+    c["process"]["user"]["umask"] = 63;  // 077
+  });
+  const auto r = b({"run", "--bundle", dir, "umask"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(lines(r.out), (std::vector<std::string>{"Umask:\t0077", "600"}));
+}
+
 // docker, ctr and podman list every host device for --privileged, /dev/ptmx and
 // /dev/console included (and some paths twice): the container starts, /dev/ptmx stays the
 // link to its own devpts, and every listed node exists.

@@ -196,6 +196,38 @@ TEST_F(ChildSteps, ANotifyFilterHandsItsListenerToTheParentAndKeepsNoCopy) {
   EXPECT_TRUE(passed.valid());
 }
 
+TEST_F(ChildSteps, ThePtyIsTheCommandsUsersAndHasTheConsoleSize) {
+  auto config = config_from_words({"--rootfs", "/r", "-t", "-u", "1000:1000", "sh"});
+  config.process.console_size = {10, 110};
+  FakeSys sys;
+  ASSERT_TRUE(run(build_plan(config, test_host()), sys));
+  const int slave = sys.index_of("open_pty_slave");
+  ASSERT_GE(slave, 0);
+  EXPECT_EQ(sys.calls.at(slave + 1), "chown_fd_owner 1000");
+  EXPECT_EQ(sys.calls.at(slave + 2), "winsize 10x110");
+  EXPECT_LT(slave + 2, sys.index_of("setresuid 1000")) << "fchown needs the privileges set_user drops";
+
+  FakeSys as_root;
+  ASSERT_TRUE(run(build_plan(config_from_words({"--rootfs", "/r", "-t", "sh"}), test_host()), as_root));
+  EXPECT_EQ(as_root.index_of("chown_fd_owner"), -1);
+  EXPECT_EQ(as_root.index_of("winsize"), -1) << "without consoleSize the relay sets the size";
+}
+
+TEST_F(ChildSteps, PreservedFdsAreKeptByBothCloses) {
+  auto config = config_from_words({"--rootfs", "/r", "--preserve-fds", "2", "sh"});
+  EXPECT_EQ(config.process.preserve_fds, 2);
+  FakeSys sys;
+  ASSERT_TRUE(run(build_plan(config, test_host()), sys));
+  int closes = 0;
+  for (const auto& c : sys.calls) {
+    if (c.rfind("close_fds_except", 0) == 0) {
+      ++closes;
+      EXPECT_TRUE(c.ends_with(" 3 4")) << c;  // after barco's own fds, and nothing beyond 4
+    }
+  }
+  EXPECT_EQ(closes, 2);
+}
+
 // A failure at any call stops the walk at once and is reported with the step it belongs to.
 TEST_F(ChildSteps, FailureAtCallNStopsAndNamesTheStep) {
   const auto plan = build_plan(

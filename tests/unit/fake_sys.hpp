@@ -189,6 +189,10 @@ class FakeSys final : public Sys {
     return UniqueFd();
   }
   Result<void> make_controlling_tty(int) override { return record("make_controlling_tty"); }
+  Result<void> set_window_size(int, unsigned rows, unsigned columns) override {
+    return record("winsize " + std::to_string(rows) + "x" + std::to_string(columns));
+  }
+  Result<void> chown_fd_owner(int, uid_t uid) override { return record("chown_fd_owner " + std::to_string(uid)); }
   Result<void> dup2(int from, int to) override {
     return record("dup2 " + std::to_string(from) + " " + std::to_string(to));
   }

@@ -35,6 +35,10 @@ OciConfig parse(const json& j) {
   return parse_oci_config(j.dump(), OciContext{"/bundles/b", "c1"});
 }
 
+Process minimal_process() {
+  return parse(minimal()).config.process;
+}
+
 std::string parse_error(const json& j) {
   return error_of([&] { (void)parse(j); });
 }
@@ -70,7 +74,7 @@ TEST(OciConfig, RootPathIsNormalised) {
 
 TEST(OciConfig, ProcessFields) {
   auto j = minimal();
-  j["process"]["user"] = {{"uid", 1000}, {"gid", 100}, {"additionalGids", {5, 6}}};
+  j["process"]["user"] = {{"uid", 1000}, {"gid", 100}, {"additionalGids", {5, 6}}, {"umask", 63}};
   j["process"]["capabilities"] = {{"bounding", {"CAP_CHOWN", "CAP_KILL"}}, {"effective", {"CAP_KILL"}}};
   j["process"]["rlimits"] = {{{"type", "RLIMIT_NOFILE"}, {"soft", 1024}, {"hard", 2048}}};
   j["process"]["noNewPrivileges"] = true;
@@ -86,6 +90,12 @@ TEST(OciConfig, ProcessFields) {
   EXPECT_TRUE(p.no_new_privileges);
   EXPECT_EQ(p.oom_score_adj, 500);
   EXPECT_TRUE(p.terminal);
+  EXPECT_EQ(p.umask, 077U);
+  j["process"]["consoleSize"] = {{"height", 10}, {"width", 110}};
+  EXPECT_EQ(parse(j).config.process.console_size, (ConsoleSize{10, 110}));
+  EXPECT_EQ(minimal_process().umask, 022U) << "docker's default";
+  j["process"]["user"]["umask"] = 01000;
+  EXPECT_NE(parse_error(j).find("$.process.user.umask: a umask is at most 0777"), std::string::npos) << parse_error(j);
 }
 
 TEST(OciConfig, LinuxFields) {
