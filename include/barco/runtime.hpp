@@ -41,6 +41,9 @@ struct Handover {
 
 // Exit status conventions (docker's).
 inline constexpr int kExitBarcoError = 125;
+// runc's status when runc itself fails: what `barco exec` exits with for a container made by
+// the OCI verbs (create, run --bundle) and for an id that does not exist.
+inline constexpr int kExitRuncError = 255;
 inline constexpr int kExitNotExecutable = 126;
 inline constexpr int kExitNotFound = 127;
 

@@ -212,7 +212,8 @@ int run_list(const ListFlags& f, const std::string& root) {
   }
   auto pid_of = [](const ContainerView& v) { return v.status == ContainerStatus::exited ? 0 : v.info.pid; };
   if (f.format == "json") {
-    nlohmann::json out = nlohmann::json::array();
+    // In runc's field order: tests and scripts match the line as text.
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
     for (const auto& v : containers) {
       out.push_back({{"ociVersion", kOciVersion},
                      {"id", v.info.id},

@@ -26,12 +26,12 @@ int exit_code_for(const Error& e) {
 }
 
 // Reports the error of a failed start and turns the outcome into barco's exit status.
-int exit_status(const Result<int>& outcome) {
+int exit_status(const Result<int>& outcome, bool runc_exit_codes = false) {
   if (outcome) {
     return *outcome;
   }
   report_error(outcome.error());
-  return exit_code_for(outcome.error());
+  return runc_exit_codes ? kExitRuncError : exit_code_for(outcome.error());
 }
 
 // The whole start: the state record, the cgroups and the child are released by ParentRun
@@ -135,7 +135,7 @@ int exec_in_container(const Plan& plan, int pidfd, const std::string& seccomp_pr
   run.target_pidfd = pidfd;
   run.seccomp_program.resize(seccomp_program.size() / sizeof(sock_filter));
   std::memcpy(run.seccomp_program.data(), seccomp_program.data(), run.seccomp_program.size() * sizeof(sock_filter));
-  return exit_status(launch(run));
+  return exit_status(launch(run), options.runc_exit_codes);
 }
 
 int run_container(const Plan& plan, const RunOptions& options) {

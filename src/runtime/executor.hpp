@@ -28,6 +28,7 @@ struct RunOptions {
   std::string bundle;                    // OCI: the bundle directory, for the state and the hooks
   std::string data_dir;                  // <data root>/<id>: the overlay layer and the log; empty: none
   int64_t log_limit = kDefaultLogLimit;  // run -d: bytes the log may hold
+  bool runc_exit_codes = false;          // exec into an OCI container: barco's failures exit 255, as runc's
 };
 
 // Runs the plan and returns the status barco should exit with. Errors are printed to stderr

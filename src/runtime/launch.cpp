@@ -168,25 +168,35 @@ int launch(const ContainerConfig& config, const LaunchRequest& request) {
 }
 
 int exec_container(const std::string& root, const std::string& id, const ExecRequest& request) {
+  // runc's 255 unless the container is one of barco's own (run -d), which keep docker's codes.
+  int failed = kExitRuncError;
+  auto fail = [&failed](const Error& e) {
+    report_error(e);
+    return failed;
+  };
   if (auto r = require_root("exec"); !r) {
-    return report(r.error());
+    return fail(r.error());
   }
   auto v = find_container(root, id);
   if (!v) {
-    return report(v.error());
+    return fail(v.error());
+  }
+  if (!v->info.oci) {
+    failed = kExitBarcoError;
   }
   // As runc: a created container (waiting for start) can be entered; a paused one only
   // with --ignore-paused, since the new process would freeze with it.
   const bool enterable = v->status == ContainerStatus::running || v->status == ContainerStatus::created ||
                          (v->status == ContainerStatus::paused && request.ignore_paused);
   if (!enterable) {
-    return report(plain_error(
-        "barco exec " + id + ": the container is " + status_name(v->status),
+    return fail(plain_error(
+        v->status == ContainerStatus::paused ? "barco exec " + id + ": cannot exec in a paused container"
+                                             : "barco exec " + id + ": the container is " + status_name(v->status),
         v->status == ContainerStatus::paused ? "resume it, or exec --ignore-paused" : "barco ps -a shows its state"));
   }
   auto text = read_file(v->dir + "/config.json");
   if (!text) {
-    return report(text.error());
+    return fail(text.error());
   }
   auto stored = parse_oci_config(*text, OciContext{v->dir, id}).config;
   stored.process = request.process(stored, v->info.pid);
@@ -198,16 +208,17 @@ int exec_container(const std::string& root, const std::string& id, const ExecReq
     return 0;
   }
   if (auto r = check_preserved_fds(stored.process.preserve_fds); !r) {
-    return report(r.error());
+    return fail(r.error());
   }
   auto pidfd = open_init(*v);
   if (!pidfd) {
-    return report(pidfd.error());
+    return fail(pidfd.error());
   }
   RunOptions options;
   options.state_root = root;
   options.log_steps = spdlog::should_log(spdlog::level::debug);
   options.handover = {request.detach, request.pid_file, request.console_socket};
+  options.runc_exit_codes = v->info.oci;
   return exec_in_container(plan, pidfd->get(), program, options);
 }
 

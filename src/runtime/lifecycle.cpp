@@ -106,12 +106,16 @@ Result<void> kill_container(const std::string& root, const std::string& id, int 
   if (!v) {
     return v.error();
   }
-  if (v->status == ContainerStatus::exited) {
-    // As runc: signalling a container that has stopped is an error, not a silent success.
+  // As runc: signalling a container that has stopped is an error, not a silent success;
+  // but --all signals whatever is left in its cgroups (a process that outlived the init when
+  // the pid namespace is shared), which may be nothing.
+  if (v->status == ContainerStatus::exited && !all) {
     return Error{ESRCH, "kill", id, "container '" + id + "' is not running (stopped)"};
   }
-  if (auto r = signal_container(*v, signal); !r || !all) {
-    return r;
+  if (v->status != ContainerStatus::exited) {
+    if (auto r = signal_container(*v, signal); !r || !all) {
+      return r;
+    }
   }
   if (auto processes = container_processes(root, id)) {
     for (const auto& p : *processes) {

@@ -509,10 +509,11 @@ Result<void> await_setup(const op::AwaitSetup& o, ParentRun& run) {
   if (const auto* exec = run.plan.find_step<op::Exec>(); exec != nullptr && !o.until_ready) {
     run.clock.lap(*exec);
   }
-  // run --bundle --pid-file: the command runs already, so a failed write is only reported.
+  // run --bundle --pid-file, exec --pid-file: as runc, a pid file that cannot be written
+  // fails the start and the command (already running) is killed: the caller waits on it.
   if (!o.until_ready && !run.options.handover.pid_file.empty()) {
     if (auto r = write_file_atomic(run.options.handover.pid_file, std::to_string(run.pid)); !r) {
-      report_error(in_step(std::move(r), op::AwaitSetup::kName).error());
+      return r.error();
     }
   }
   return {};

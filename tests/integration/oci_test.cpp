@@ -196,7 +196,31 @@ TEST_F(Oci, FailingPoststartAndPoststopHooksDoNotStopTheNextOnesAndTheStateHasTh
   EXPECT_EQ(recorded[1].rfind("poststop ", 0), 0U);
 }
 
-// runc's rules: kill of a stopped container fails; delete of a paused one needs --force,
+// An exec into a container of the OCI verbs fails as runc's does: 255 for barco's own
+// failures (the command's status otherwise), and a pid file that cannot be written kills the
+// process it names.
+TEST_F(Oci, ExecIntoAnOciContainerFailsWithRuncsStatus) {
+  const auto dir = bundle([](nlohmann::json& c) { c["process"]["args"] = {"sleep", "30"}; });
+  ASSERT_EQ(create(dir, "ociexec").exit_code, 0);
+  ASSERT_EQ(b({"start", "ociexec"}).exit_code, 0);
+  EXPECT_EQ(b({"exec", "ociexec", "false"}).exit_code, 1);
+  EXPECT_EQ(b({"exec", "ociexec", "sh", "-c", "exit 42"}).exit_code, 42);
+  EXPECT_EQ(b({"exec", "ociexec", "no-such-binary"}).exit_code, 255);
+  EXPECT_EQ(b({"exec", "nosuchcontainer", "true"}).exit_code, 255);
+  const auto pid_file = b({"exec", "--pid-file", "/nonexistent/dir/pid", "ociexec", "sleep", "31"});
+  EXPECT_EQ(pid_file.exit_code, 255);
+  EXPECT_NE(pid_file.err.find("/nonexistent/dir/pid"), std::string::npos) << pid_file.err;
+  EXPECT_EQ(b({"ps", "ociexec"}).out.find("sleep 31"), std::string::npos)
+      << "the exec'd process whose pid file failed is still running";
+  b({"pause", "ociexec"});
+  const auto paused = b({"exec", "ociexec", "true"});
+  EXPECT_EQ(paused.exit_code, 255);
+  EXPECT_NE(paused.err.find("cannot exec in a paused container"), std::string::npos) << paused.err;
+  b({"resume", "ociexec"});
+  EXPECT_EQ(b({"delete", "--force", "ociexec"}).exit_code, 0);
+}
+
+// runc's rules: kill of a stopped container fails (but kill --all does not); delete of a paused one needs --force,
 // which thaws it (a frozen process dies of SIGKILL only once thawed) and removes its cgroups
 // (the harness checks none is left).
 TEST_F(Oci, KillOfAStoppedContainerFailsAndDeleteForceRemovesAPausedOne) {
@@ -207,6 +231,9 @@ TEST_F(Oci, KillOfAStoppedContainerFailsAndDeleteForceRemovesAPausedOne) {
   const auto killed = b({"kill", "done", "KILL"});
   EXPECT_NE(killed.exit_code, 0);
   EXPECT_NE(killed.err.find("not running"), std::string::npos) << killed.err;
+  // --all signals what is left in its cgroups: nothing here, which is no error (runc's rule).
+  const auto all = b({"kill", "--all", "done", "0"});
+  EXPECT_EQ(all.exit_code, 0) << all.err;
   EXPECT_EQ(b({"delete", "done"}).exit_code, 0);
 
   const auto sleeper = bundle([](nlohmann::json& c) { c["process"]["args"] = {"sleep", "30"}; });
@@ -356,8 +383,13 @@ TEST_F(Oci, RuncsRunFormsAndList) {
   EXPECT_EQ(state("bg")["status"], "running") << "run -d returns once the command runs";
   const auto quiet = b({"list", "-q"});
   EXPECT_EQ(quiet.out, "bg\n");
-  const auto listed = nlohmann::json::parse(b({"list", "--format", "json"}).out);
+  const auto list_json = b({"list", "--format", "json"}).out;
+  const auto listed = nlohmann::json::parse(list_json);
   ASSERT_EQ(listed.size(), 1U);
+  EXPECT_TRUE(list_json.starts_with(R"([{"ociVersion":")")) << "runc's field order: " << list_json;
+  EXPECT_NE(list_json.find(R"(,"id":"bg","pid":)"), std::string::npos) << list_json;
+  EXPECT_LT(list_json.find(R"("status":)"), list_json.find(R"("bundle":)")) << list_json;
+  EXPECT_LT(list_json.find(R"("rootfs":)"), list_json.find(R"("created":)")) << list_json;
   EXPECT_EQ(listed[0]["id"], "bg");
   EXPECT_EQ(listed[0]["status"], "running");
   EXPECT_EQ(listed[0]["bundle"], fs::canonical(dir).string());
