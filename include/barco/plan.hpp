@@ -205,6 +205,7 @@ struct HookPause {
 struct RunHooks {
   std::string phase;  // createRuntime, createContainer, startContainer, poststart
   std::vector<Hook> hooks;
+  std::string cwd;  // createContainer: the container's root (as runc); empty: barco's own
 };
 // OCI create: the set-up container waits here until `barco start` opens the exec fifo.
 struct WaitForStart {

@@ -399,7 +399,13 @@ void parse_resources(const Reader& r, ContainerConfig& c) {
       rule.major = d.has("major") ? d.integer("major") : -1;
       rule.minor = d.has("minor") ? d.integer("minor") : -1;
       rule.access = d.str_or("access", "rwm");
-      if (rule.access.empty() || rule.access.find_first_not_of("rwm") != std::string::npos) {
+      // runc ignores letters other than r, w, m (configs in the wild carry "rwa"); barco too,
+      // with a warning. A rule left with no access at all is an error.
+      if (const auto odd = rule.access.find_first_not_of("rwm"); odd != std::string::npos) {
+        d.warn("access", "'" + rule.access + "': only r, w and m are access letters; the others are ignored");
+        std::erase_if(rule.access, [](char ch) { return ch != 'r' && ch != 'w' && ch != 'm'; });
+      }
+      if (rule.access.empty()) {
         d.at("access").fail("expected letters from r, w, m");
       }
       c.device_rules.push_back(rule);

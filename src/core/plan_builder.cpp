@@ -264,8 +264,8 @@ class PlanBuilder {
            "at the child's hook point: prestart (deprecated) then createRuntime, in the runtime's namespaces, with the "
            "state on stdin; the answer lets the child go on");
     if (!h.create_container.empty()) {
-      child(op::RunHooks{"createContainer", h.create_container},
-            "in the container's mount namespace, before pivot_root");
+      child(op::RunHooks{"createContainer", h.create_container, p_.mount_point(c_.root.path)},
+            "in the container's mount namespace, before pivot_root, in the container's root directory (as runc)");
     }
   }
 

@@ -291,7 +291,7 @@ std::string describe(const Operation& operation) {
             for (const auto& h : o.hooks) {
               out += " " + h.path;
             }
-            return out + " (state JSON on stdin)";
+            return out + " (state JSON on stdin" + (o.cwd.empty() ? ")" : ", in " + o.cwd + ")");
           },
           [](const op::WaitForStart& o) { return "open(\"" + o.fifo + "\" via /proc/self/fd, O_WRONLY) blocks"; },
           [](const op::SetOomScoreAdj& o) { return "write /proc/PID/oom_score_adj " + std::to_string(o.value); },

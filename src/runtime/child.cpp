@@ -140,6 +140,11 @@ Result<void> run_step(const Step& step, Sys& sys, const SyncChannel& channel, co
           [&](const op::WriteSysctl& o) { return write_sysctl(sys, o.values); },
           [&](const op::HookPause&) { return pause_for_hooks(channel, options.hook_state); },
           [&](const op::RunHooks& o) {
+            if (!o.cwd.empty()) {
+              if (auto r = sys.chdir(o.cwd); !r) {
+                return r;
+              }
+            }
             return run_hooks(o.hooks, o.phase, options.hook_state != nullptr ? *options.hook_state : "{}");
           },
           [&](const auto&) { return Result<void>(plain_error("not a child step", {})); },

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstring>
 
 namespace barco {
 namespace {
@@ -57,8 +58,17 @@ Result<void> run_hook(const Hook& hook, const std::string& phase, const std::str
   if (code == 127 && WIFEXITED(status)) {
     return Error{ENOENT, phase, what, "the hook could not be executed (missing, or not executable)"};
   }
+  if (WIFSIGNALED(status)) {
+    const char* name = sigabbrev_np(WTERMSIG(status));
+    return Error{0, phase,
+                 "error running " + what + ": killed by SIG" + (name != nullptr ? name : "?") + " (signal " +
+                     std::to_string(WTERMSIG(status)) + ")",
+                 WTERMSIG(status) == SIGSYS ? "a seccomp filter refused one of its system calls"
+                                            : "the hook failed; see its output above"};
+  }
   if (code != 0) {
-    return Error{0, phase, what + " exited with " + std::to_string(code), "the hook failed; see its output above"};
+    return Error{0, phase, "error running " + what + ": exited with " + std::to_string(code),
+                 "the hook failed; see its output above"};
   }
   return {};
 }

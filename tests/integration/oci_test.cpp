@@ -125,6 +125,37 @@ TEST_F(Oci, LogFileLinesInRuncsTwoForms) {
   EXPECT_NE(text.find("no container 'nosuch'"), std::string::npos) << text;
 }
 
+// runc runs them from the container's root directory: hooks written for runc use relative paths.
+TEST_F(Oci, CreateContainerHooksRunInTheContainersRoot) {
+  const auto log = scratch_dir() + "/cwd.log";
+  std::string root;
+  const auto dir = bundle([&](nlohmann::json& c) {
+    c["process"]["args"] = {"true"};
+    const nlohmann::json hook = {{"path", "/bin/sh"}, {"args", {"sh", "-c", "pwd > " + log}}};
+    c["hooks"]["createContainer"] = nlohmann::json::array({hook});
+    root = c["root"]["path"].get<std::string>();
+  });
+  const auto r = b({"run", "--bundle", dir, "hookcwd"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(slurp(log), fs::canonical(fs::path(dir) / root).string() + "\n");
+}
+
+// A startContainer hook runs under the container's filter: one the filter kills says so.
+TEST_F(Oci, AHookKilledBySeccompIsNamedSo) {
+  const auto dir = bundle([](nlohmann::json& c) {
+    c["process"]["args"] = {"true"};
+    c["linux"]["seccomp"] = {{"defaultAction", "SCMP_ACT_ALLOW"},
+                             {"syscalls", {{{"names", {"mkdir", "mkdirat"}}, {"action", "SCMP_ACT_KILL"}}}}};
+    const nlohmann::json hook = {{"path", "/bin/mkdir"}, {"args", {"mkdir", "/tmp/x"}}};
+    c["hooks"]["startContainer"] = nlohmann::json::array({hook});
+  });
+  const auto r = b({"run", "--bundle", dir, "sighook"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("error running startContainer hook /bin/mkdir: killed by SIGSYS (signal 31)"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("a seccomp filter refused one of its system calls"), std::string::npos) << r.err;
+}
+
 TEST_F(Oci, HooksRunInOrderWithTheStateOnStdin) {
   const auto log = scratch_dir() + "/hooks.log";
   auto host_hook = [&](const std::string& phase) {
@@ -182,10 +213,10 @@ TEST_F(Oci, FailingPoststartAndPoststopHooksDoNotStopTheNextOnesAndTheStateHasTh
   EXPECT_EQ(state("annot")["annotations"], (nlohmann::json{{"org.example.lab", "hooks"}}));
   const auto started = b({"start", "annot"});
   EXPECT_EQ(started.exit_code, 0) << started.err;
-  EXPECT_NE(started.err.find("poststart hook /bin/sh exited with 7"), std::string::npos) << started.err;
+  EXPECT_NE(started.err.find("error running poststart hook /bin/sh: exited with 7"), std::string::npos) << started.err;
   const auto deleted = b({"delete", "--force", "annot"});
   EXPECT_EQ(deleted.exit_code, 0) << deleted.err;
-  EXPECT_NE(deleted.err.find("poststop hook /bin/sh exited with 7"), std::string::npos) << deleted.err;
+  EXPECT_NE(deleted.err.find("error running poststop hook /bin/sh: exited with 7"), std::string::npos) << deleted.err;
   const auto recorded = lines(slurp(log));
   ASSERT_EQ(recorded.size(), 2U) << slurp(log);
   for (const auto& line : recorded) {
@@ -196,15 +227,20 @@ TEST_F(Oci, FailingPoststartAndPoststopHooksDoNotStopTheNextOnesAndTheStateHasTh
   EXPECT_EQ(recorded[1].rfind("poststop ", 0), 0U);
 }
 
-// An exec into a container of the OCI verbs fails as runc's does: 255 for barco's own
+// An exec into a container of the OCI verbs behaves as runc's: stdin is passed without -i, 255 for barco's own
 // failures (the command's status otherwise), and a pid file that cannot be written kills the
 // process it names.
-TEST_F(Oci, ExecIntoAnOciContainerFailsWithRuncsStatus) {
+TEST_F(Oci, ExecIntoAnOciContainerBehavesAsRuncs) {
   const auto dir = bundle([](nlohmann::json& c) { c["process"]["args"] = {"sleep", "30"}; });
   ASSERT_EQ(create(dir, "ociexec").exit_code, 0);
   ASSERT_EQ(b({"start", "ociexec"}).exit_code, 0);
   EXPECT_EQ(b({"exec", "ociexec", "false"}).exit_code, 1);
   EXPECT_EQ(b({"exec", "ociexec", "sh", "-c", "exit 42"}).exit_code, 42);
+  // runc's exec reads the caller's stdin without -i.
+  const auto piped =
+      command({"/bin/sh", "-c",
+               "echo 'echo from-stdin' | '" + barco_binary() + "' --root '" + state_root() + "' exec ociexec sh"});
+  EXPECT_EQ(piped.out, "from-stdin\n") << piped.err;
   EXPECT_EQ(b({"exec", "ociexec", "no-such-binary"}).exit_code, 255);
   EXPECT_EQ(b({"exec", "nosuchcontainer", "true"}).exit_code, 255);
   const auto pid_file = b({"exec", "--pid-file", "/nonexistent/dir/pid", "ociexec", "sleep", "31"});
@@ -279,7 +315,7 @@ TEST_F(Oci, AFailingCreateRuntimeHookFailsCreateAndLeavesNothing) {
   });
   const auto r = create(dir, "badhook");
   EXPECT_EQ(r.exit_code, 1) << "runc's status for a failed create";
-  EXPECT_NE(r.err.find("createRuntime hook /bin/sh exited with 3"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("error running createRuntime hook /bin/sh: exited with 3"), std::string::npos) << r.err;
 }
 
 TEST_F(Oci, ErrorsNameTheProblem) {

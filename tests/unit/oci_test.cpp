@@ -98,6 +98,19 @@ TEST(OciConfig, ProcessFields) {
   EXPECT_NE(parse_error(j).find("$.process.user.umask: a umask is at most 0777"), std::string::npos) << parse_error(j);
 }
 
+TEST(OciConfig, DeviceRuleAccessLettersOtherThanRwmAreIgnoredWithAWarning) {
+  auto j = minimal();
+  j["linux"]["resources"] = {
+      {"devices", {{{"allow", false}, {"type", "c"}, {"major", 1}, {"minor", 11}, {"access", "rwa"}}}}};
+  const auto parsed = parse(j);
+  ASSERT_FALSE(parsed.config.device_rules.empty());
+  EXPECT_EQ(parsed.config.device_rules.front().access, "rw");
+  ASSERT_EQ(parsed.warnings.size(), 1U);
+  EXPECT_NE(parsed.warnings[0].find("$.linux.resources.devices[0].access"), std::string::npos) << parsed.warnings[0];
+  j["linux"]["resources"]["devices"][0]["access"] = "x";
+  EXPECT_NE(parse_error(j).find("expected letters from r, w, m"), std::string::npos);
+}
+
 TEST(OciConfig, LinuxFields) {
   auto j = minimal();
   j["hostname"] = "box";
