@@ -137,10 +137,13 @@ struct Resources {
   std::string cpuset_cpus;
   std::string cpuset_mems;
   std::optional<int64_t> blkio_weight;  // 10-1000
+  // OCI linux.resources.unified: cgroup v2 files by name ("memory.high": "64M"), written after
+  // the other limits; only on a pure cgroup v2 host.
+  std::map<std::string, std::string> unified;
   [[nodiscard]] bool any() const {
     return memory || memory_swap || memory_reservation || disable_oom_killer || memory_swappiness || cpu_quota ||
            cpu_shares || cpu_weight || cpu_rt_period || cpu_rt_runtime || pids_limit || !cpuset_cpus.empty() ||
-           !cpuset_mems.empty() || blkio_weight;
+           !cpuset_mems.empty() || blkio_weight || !unified.empty();
   }
   bool operator==(const Resources&) const = default;
 };

@@ -308,6 +308,31 @@ Hooks parse_hooks(const Reader& r) {
 
 // The limits of linux.resources (not its device rules): what create sets and `update -r`
 // changes. 0 is "not set", as in runc; -1 is "unlimited".
+// A file of the container's own cgroup v2 directory, by name: never a path, and never one of
+// the files through which processes move or die.
+std::map<std::string, std::string> read_unified(const Reader& u) {
+  std::map<std::string, std::string> out;
+  for (const auto& [file, value] : u.node().items()) {
+    const auto at = u.at(file.c_str());
+    const bool name =
+        !file.empty() && file.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_.") == std::string::npos;
+    const auto dot = file.find('.');
+    if (!name || dot == 0 || dot == std::string::npos || dot + 1 == file.size()) {
+      at.fail("not a cgroup v2 file name (controller.file, such as memory.high)");
+    }
+    for (const char* own : {"cgroup.procs", "cgroup.threads", "cgroup.subtree_control", "cgroup.kill"}) {
+      if (file == own) {
+        at.fail("barco writes " + file + " itself: it moves, kills or delegates processes, which is no resource");
+      }
+    }
+    if (!value.is_string()) {
+      at.fail("expected a string");
+    }
+    out[file] = value.get<std::string>();
+  }
+  return out;
+}
+
 ResourceUpdate read_limits(const Reader& r) {
   r.check_keys({"memory", "cpu", "pids", "blockIO", "devices", "hugepageLimits", "network", "rdma", "unified"});
   ResourceUpdate u;
@@ -376,7 +401,10 @@ ResourceUpdate read_limits(const Reader& r) {
       }
     }
   }
-  for (const char* key : {"hugepageLimits", "network", "rdma", "unified"}) {
+  if (r.has("unified")) {
+    res.unified = read_unified(r.object("unified"));
+  }
+  for (const char* key : {"hugepageLimits", "network", "rdma"}) {
     if (r.has(key)) {
       r.warn(key, "not supported by barco");
     }
@@ -815,6 +843,7 @@ json oci_resources_json(const Resources& r) {
   if (!r.cpuset_mems.empty()) res["cpu"]["mems"] = r.cpuset_mems;
   if (r.pids_limit) res["pids"]["limit"] = *r.pids_limit;
   if (r.blkio_weight) res["blockIO"]["weight"] = *r.blkio_weight;
+  if (!r.unified.empty()) res["unified"] = r.unified;
   return res;
 }
 

@@ -2,6 +2,7 @@
 #include <barco/oci.hpp>
 #include <barco/plan.hpp>
 #include <barco/resources.hpp>
+#include <barco/result.hpp>
 
 #include <sched.h>
 #include <sys/mount.h>
@@ -405,6 +406,12 @@ class PlanBuilder {
     if (cg.mode == CgroupMode::unified) {
       add_v2_cgroup(r, cg, create, join);
     } else {
+      if (!r.unified.empty()) {
+        throw ConfigError(std::string("linux.resources.unified: invalid configuration: cgroup v2 files, but this "
+                                      "host's controllers are on cgroup v1 (") +
+                              cgroup_mode_name(cg.mode) + ")",
+                          "use the v1 fields of linux.resources (memory, cpu, pids, blockIO) on this host");
+      }
       for (const auto& w : v1_resource_writes(r, p_.strict_cgroups)) {
         limit(w.controller, w.file, w.value, w.flag, w.optional);
       }
@@ -446,8 +453,8 @@ class PlanBuilder {
     create.v2_dir = dir;
     create.v2_mount = cg.unified_mount;
     for (auto& w : v2_resource_writes(r, p_.strict_cgroups, plan_.unenforced)) {
-      if (std::find(create.v2_controllers.begin(), create.v2_controllers.end(), w.controller) ==
-          create.v2_controllers.end()) {
+      if (!w.controller.empty() && std::find(create.v2_controllers.begin(), create.v2_controllers.end(),
+                                             w.controller) == create.v2_controllers.end()) {
         create.v2_controllers.push_back(w.controller);
       }
       create.writes.push_back({dir + "/" + w.file, std::move(w.value), std::move(w.flag), w.optional});

@@ -126,6 +126,11 @@ std::vector<ResourceWrite> v2_resource_writes(const Resources& r, bool strict, s
     w.push_back(
         {"io", "io.weight", "default " + std::to_string(1 + (*r.blkio_weight - 10) * 9999 / 990), "--blkio-weight"});
   }
+  for (const auto& [file, value] : r.unified) {
+    // "cgroup.*" files belong to no controller: nothing to enable for them.
+    const auto controller = file.substr(0, file.find('.'));
+    w.push_back({controller == "cgroup" ? "" : controller, file, value, "linux.resources.unified"});
+  }
   return w;
 }
 
@@ -148,6 +153,9 @@ Resources apply_update(Resources current, const ResourceUpdate& update) {
   take(current.cpu_rt_runtime, u.cpu_rt_runtime);
   take(current.pids_limit, u.pids_limit);
   take(current.blkio_weight, u.blkio_weight);
+  for (const auto& [file, value] : u.unified) {
+    current.unified[file] = value;
+  }
   // Shares and weight are one knob in two scales: the newer one given wins.
   if (u.cpu_shares) {
     current.cpu_shares = u.cpu_shares;

@@ -104,6 +104,12 @@ Result<std::vector<std::string>> update_container(const std::string& root, const
   }
   const Resources next = apply_update(v->info.resources, update);
   const bool unified = is_unified(dirs);
+  if (!unified && !update.set.unified.empty()) {
+    return plain_error("update " + id +
+                           ": linux.resources.unified: invalid configuration: the container's "
+                           "cgroups are v1",
+                       "use the v1 fields of linux.resources (memory, cpu, pids, blockIO)");
+  }
   std::vector<std::string> unenforced;
   auto writes = unified ? v2_resource_writes(next, false, unenforced) : v1_resource_writes(next, false);
   if (unified) {

@@ -140,6 +140,24 @@ TEST_F(Oci, CreateContainerHooksRunInTheContainersRoot) {
   EXPECT_EQ(slurp(log), fs::canonical(fs::path(dir) / root).string() + "\n");
 }
 
+// linux.resources.unified: on a pure v2 host the file is written in the container's own
+// cgroup (read back from inside, where the cgroup namespace makes it the root); where the
+// controllers are on v1 the start is refused and nothing is left.
+TEST_F(Oci, UnifiedResourcesAreWrittenOnV2AndRefusedOnV1) {
+  const auto dir = bundle([](nlohmann::json& c) {
+    c["process"]["args"] = {"cat", "/sys/fs/cgroup/memory.high"};
+    c["linux"]["resources"]["unified"] = {{"memory.high", "67108864"}};
+  });
+  const auto r = b({"run", "--bundle", dir, "unified"});
+  if (fs::exists("/sys/fs/cgroup/cgroup.controllers")) {
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "67108864\n");
+  } else {
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_NE(r.err.find("linux.resources.unified: invalid configuration"), std::string::npos) << r.err;
+  }
+}
+
 // A startContainer hook runs under the container's filter: one the filter kills says so.
 TEST_F(Oci, AHookKilledBySeccompIsNamedSo) {
   const auto dir = bundle([](nlohmann::json& c) {

@@ -111,6 +111,24 @@ TEST(OciConfig, DeviceRuleAccessLettersOtherThanRwmAreIgnoredWithAWarning) {
   EXPECT_NE(parse_error(j).find("expected letters from r, w, m"), std::string::npos);
 }
 
+TEST(OciConfig, UnifiedNamesAFileOfTheContainersCgroupAndNeverAPath) {
+  auto j = minimal();
+  j["linux"]["resources"] = {{"unified", {{"memory.high", "64M"}, {"io.weight", "default 50"}}}};
+  EXPECT_EQ(parse(j).config.resources.unified,
+            (std::map<std::string, std::string>{{"io.weight", "default 50"}, {"memory.high", "64M"}}));
+  EXPECT_TRUE(parse(j).warnings.empty());
+  for (const char* bad : {"../../cgroup.procs", "memory", ".high", "memory.", "Memory.high", "a/b.c"}) {
+    j["linux"]["resources"]["unified"] = {{bad, "1"}};
+    EXPECT_NE(parse_error(j).find("not a cgroup v2 file name"), std::string::npos) << bad << ": " << parse_error(j);
+  }
+  for (const char* own : {"cgroup.procs", "cgroup.threads", "cgroup.subtree_control", "cgroup.kill"}) {
+    j["linux"]["resources"]["unified"] = {{own, "1"}};
+    EXPECT_NE(parse_error(j).find("barco writes " + std::string(own) + " itself"), std::string::npos) << own;
+  }
+  j["linux"]["resources"]["unified"] = {{"memory.high", 64}};
+  EXPECT_NE(parse_error(j).find("expected a string"), std::string::npos);
+}
+
 TEST(OciConfig, LinuxFields) {
   auto j = minimal();
   j["hostname"] = "box";

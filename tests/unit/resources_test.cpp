@@ -5,6 +5,7 @@
 #include <barco/cgroups.hpp>
 #include <barco/parse.hpp>
 #include <barco/plan.hpp>
+#include <barco/resources.hpp>
 
 #include <gtest/gtest.h>
 
@@ -131,6 +132,30 @@ TEST(ResourcePlan, V2LimitsAtTheHierarchyRootWithControllersEnabled) {
   EXPECT_EQ(w.at("/sys/fs/cgroup/barco/c/pids.max"), "16");
   EXPECT_EQ(w.at("/sys/fs/cgroup/barco/c/io.weight"), "default 4950") << "1 + (500 - 10) * 9999 / 990";
   EXPECT_EQ((*p.find<op::JoinCgroups>()).tasks_files, std::vector<std::string>{"/sys/fs/cgroup/barco/c/cgroup.procs"});
+}
+
+// OCI linux.resources.unified: v2 files by name after the other limits, their controllers
+// enabled; refused where the controllers are on v1 (runc's "invalid configuration").
+TEST(ResourcePlan, UnifiedFilesOnV2AndRefusedOnV1) {
+  auto c = config_from_words({"--rootfs", "/r", "--name", "c", "sh"});
+  c.resources.unified = {{"memory.high", "64M"}, {"cgroup.max.depth", "2"}};
+  PlanHost v2;
+  v2.cgroups = parse_cgroup_host("30 23 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n", "0::/user.slice/s\n");
+  const auto p = build_plan(c, v2);
+  const auto w = writes_of(p);
+  EXPECT_EQ(w.at("/sys/fs/cgroup/barco/c/memory.high"), "64M");
+  EXPECT_EQ(w.at("/sys/fs/cgroup/barco/c/cgroup.max.depth"), "2");
+  EXPECT_EQ(p.find<op::CreateCgroups>()->v2_controllers, std::vector<std::string>{"memory"})
+      << "cgroup.* files need no controller";
+  PlanHost v1;
+  v1.cgroups = parse_cgroup_host(kMountinfo, kOwn);
+  EXPECT_NE(error_of([&] { (void)build_plan(c, v1); }).find("linux.resources.unified: invalid configuration"),
+            std::string::npos);
+  ResourceUpdate more;
+  more.set.unified = {{"memory.high", "128M"}, {"pids.max", "9"}};
+  EXPECT_EQ(
+      apply_update(c.resources, more).unified,
+      (std::map<std::string, std::string>{{"cgroup.max.depth", "2"}, {"memory.high", "128M"}, {"pids.max", "9"}}));
 }
 
 TEST(ResourcePlan, CgroupParentAndUnifiedHosts) {
