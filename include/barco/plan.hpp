@@ -88,6 +88,14 @@ struct BindRootfs {
 struct MountFs {
   Mount mount;
   std::string rootfs;
+  int source_slot = -1;  // a bind whose source tree clone_bind_sources opened (user namespaces)
+};
+// With a user namespace the container's root is an unprivileged host uid, which may not even
+// reach a bind's source: the parent clones each source's mount tree (open_tree) before clone,
+// with the caller's rights, and the child attaches the tree (move_mount) instead.
+struct CloneBindSources {
+  static constexpr const char* kName = "clone_bind_sources";
+  std::vector<std::pair<std::string, bool>> sources;  // path, recursive (rbind)
 };
 struct MakeDevice {
   static constexpr const char* kName = "make_device";
@@ -107,6 +115,12 @@ struct PivotRoot {
 };
 struct RemountRootReadOnly {
   static constexpr const char* kName = "remount_root_read_only";
+};
+// A read-only /dev: its tmpfs is mounted writable so the nodes, links and mount points can be
+// made, then made read-only itself (not the mounts below it: devpts, shm, mqueue).
+struct RemountDevReadOnly {
+  static constexpr const char* kName = "remount_dev_read_only";
+  std::string path;  // the host path of the container's /dev
 };
 // OCI rootfsPropagation: the container's / becomes shared, slave or unbindable.
 struct SetRootPropagation {
@@ -308,16 +322,18 @@ struct Exec {
 };
 }  // namespace op
 
-using Operation = std::variant<
-    op::ReserveId, op::Clone, op::WriteIdMaps, op::Supervise, op::WaitForIdMaps, op::BecomeRootInUserns,
-    op::SetHostname, op::MakeRootPrivate, op::BindRootfs, op::MountFs, op::MakeDevice, op::MakeSymlink, op::PivotRoot,
-    op::RemountRootReadOnly, op::SetRootPropagation, op::BringUpLoopback, op::EnterCgroupNamespace, op::SetupTerminal,
-    op::CreateSession, op::DetachStdin, op::SetRlimits, op::SetUser, op::ChangeDir, op::CloseFds, op::StartInit,
-    op::Exec, op::MaskPaths, op::ReadonlyPaths, op::LoadSeccomp, op::DropBoundingCaps, op::SetCapabilities,
-    op::SetNoNewPrivs, op::CreateCgroups, op::JoinCgroups, op::PrepareOverlay, op::MountOverlay, op::RedirectOutput,
-    op::JoinNamespacePaths, op::JoinPidNamespace, op::JoinContainer, op::WriteSysctl, op::SetOomScoreAdj, op::HookPause,
-    op::RunHooks, op::WaitForStart, op::MakeNonDumpable, op::CloseHostFds, op::RelayCallerTerminal, op::OpenLog,
-    op::MakeExecFifo, op::CompileSeccomp, op::WriteExecContext, op::AwaitSetup, op::HandOver, op::ReportOom>;
+using Operation =
+    std::variant<op::ReserveId, op::Clone, op::WriteIdMaps, op::Supervise, op::WaitForIdMaps, op::BecomeRootInUserns,
+                 op::SetHostname, op::MakeRootPrivate, op::BindRootfs, op::MountFs, op::MakeDevice, op::MakeSymlink,
+                 op::PivotRoot, op::RemountRootReadOnly, op::SetRootPropagation, op::BringUpLoopback,
+                 op::EnterCgroupNamespace, op::SetupTerminal, op::CreateSession, op::DetachStdin, op::SetRlimits,
+                 op::SetUser, op::ChangeDir, op::CloseFds, op::StartInit, op::Exec, op::MaskPaths, op::ReadonlyPaths,
+                 op::LoadSeccomp, op::DropBoundingCaps, op::SetCapabilities, op::SetNoNewPrivs, op::CreateCgroups,
+                 op::JoinCgroups, op::PrepareOverlay, op::MountOverlay, op::RedirectOutput, op::JoinNamespacePaths,
+                 op::JoinPidNamespace, op::JoinContainer, op::WriteSysctl, op::SetOomScoreAdj, op::HookPause,
+                 op::RunHooks, op::WaitForStart, op::MakeNonDumpable, op::CloseHostFds, op::RelayCallerTerminal,
+                 op::OpenLog, op::MakeExecFifo, op::CompileSeccomp, op::WriteExecContext, op::AwaitSetup, op::HandOver,
+                 op::ReportOom, op::CloneBindSources, op::RemountDevReadOnly>;
 
 // A step's name comes from its op: the type's kName; mounts are named for what they mount,
 // hooks for their phase. Logs, errors, --dry-run and --timings all use it.

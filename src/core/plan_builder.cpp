@@ -110,6 +110,9 @@ class PlanBuilder {
       parent(Where::parent_before_clone, op::JoinPidNamespace{*pid_ns},
              "setns(CLONE_NEWPID) moves only the caller's future children, so the parent enters before clone");
     }
+    if (userns) {
+      add_bind_sources();
+    }
     parent(Where::parent_before_clone, op::Clone{plan_.clone_flags},
            "namespaces are created with the process, so it never runs in the host's");
     // run -d and OCI create leave no barco behind to relay: their output goes to the log
@@ -329,11 +332,23 @@ class PlanBuilder {
     // In the config's order, as runc (callers and the runtime-tools suite rely on it: a later
     // mount may sit on an earlier one); the device nodes go into /dev right after its tmpfs,
     // before the mounts listed below it (devpts, shm, mqueue).
+    bool dev_read_only = false;
     for (const auto& m : c_.mounts) {
-      add_mount(m);
+      if (m.destination == "/dev" && (m.flags & MS_BIND) == 0 && (m.flags & MS_RDONLY) != 0) {
+        Mount writable = m;
+        writable.flags &= ~static_cast<unsigned long>(MS_RDONLY);
+        add_mount(writable);
+        dev_read_only = true;
+      } else {
+        add_mount(m);
+      }
       if (m.destination == "/dev") {
         add_device_steps(userns);
       }
+    }
+    if (dev_read_only) {
+      child(op::RemountDevReadOnly{root + "/dev"},
+            "after every node, link and mount point under /dev exists (runc's order for a read-only /dev)");
     }
     add_cgroup_mounts(host.cgroups);
     add_create_hooks();
@@ -567,8 +582,24 @@ class PlanBuilder {
     }
   }
 
+  void add_bind_sources() {
+    op::CloneBindSources clone;
+    for (const auto& m : c_.mounts) {
+      if ((m.flags & MS_BIND) != 0) {
+        bind_slots_[m.destination] = static_cast<int>(clone.sources.size());
+        clone.sources.emplace_back(m.source, (m.flags & MS_REC) != 0);
+      }
+    }
+    if (!clone.sources.empty()) {
+      parent(Where::parent_before_clone, std::move(clone),
+             "with the caller's rights, before clone: the user namespace's root may not reach a source the host's "
+             "root owns");
+    }
+  }
+
   void add_mount(const Mount& m) {
-    child(op::MountFs{m, p_.mount_point(c_.root.path)},
+    const auto slot = bind_slots_.find(m.destination);
+    child(op::MountFs{m, p_.mount_point(c_.root.path), slot == bind_slots_.end() ? -1 : slot->second},
           is_under_dev(m) ? "inside the container's /dev tmpfs" : "before pivot_root, while host paths are reachable");
   }
 
@@ -621,6 +652,7 @@ class PlanBuilder {
   const Placement& p_;
   Plan plan_;
   std::optional<op::JoinCgroups> join_;
+  std::map<std::string, int> bind_slots_;  // a bind's destination -> its clone_bind_sources slot
   std::optional<op::ReportOom> oom_;
   std::string exec_seccomp_;  // exec: the container's compiled filter, loaded as it is
 };

@@ -154,10 +154,12 @@ std::string describe(const Operation& operation) {
           [](const op::BindRootfs& o) { return "mount(\"" + o.rootfs + "\" -> \"" + o.rootfs + "\", MS_BIND|MS_REC)"; },
           [](const op::MountFs& o) {
             const auto& m = o.mount;
-            std::string s = "mount(\"" + m.source + "\" -> \"" + o.rootfs + m.destination + "\", type=" + m.type +
-                            ", " + mount_flags_to_string(m.flags);
+            std::string s = o.source_slot >= 0
+                                ? "move_mount(the tree of \"" + m.source + "\" -> \"" + o.rootfs + m.destination + "\")"
+                                : "mount(\"" + m.source + "\" -> \"" + o.rootfs + m.destination + "\", type=" + m.type +
+                                      ", " + mount_flags_to_string(m.flags);
             if (!m.data.empty()) s += ", \"" + m.data + "\"";
-            s += ")";
+            s += o.source_slot >= 0 ? "" : ")";
             if (m.type == "bind" && (m.flags & ~(MS_BIND | MS_REC)) != 0) {
               s += " + mount_setattr(" + mount_flags_to_string(m.flags & ~(MS_BIND | MS_REC)) + ")";
             }
@@ -179,6 +181,7 @@ std::string describe(const Operation& operation) {
             return "chdir(\"" + o.rootfs + R"(") pivot_root(".", ".") umount2(".", MNT_DETACH))";
           },
           [](const op::RemountRootReadOnly&) { return std::string("mount(\"/\", MS_BIND|MS_REMOUNT|MS_RDONLY)"); },
+          [](const op::RemountDevReadOnly& o) { return "mount_setattr(\"" + o.path + "\", MOUNT_ATTR_RDONLY)"; },
           [](const op::SetRootPropagation& o) {
             return "mount(\"/\", " +
                    std::string((o.flags & MS_SHARED) != 0  ? "MS_SHARED"
@@ -300,6 +303,11 @@ std::string describe(const Operation& operation) {
                    (o.through_pipe ? ", pipe2() the monitor copies from" : std::string());
           },
           [](const op::MakeExecFifo& o) { return "mkfifo(\"" + o.fifo + "\", 0622), open(O_PATH)"; },
+          [](const op::CloneBindSources& o) {
+            std::string s = "open_tree(OPEN_TREE_CLONE):";
+            for (const auto& [path, recursive] : o.sources) s += " " + path + (recursive ? " (AT_RECURSIVE)" : "");
+            return s;
+          },
           [](const op::CompileSeccomp& o) { return "load_seccomp's filter to BPF, cached in " + o.cache_dir; },
           [](const op::WriteExecContext& o) {
             return "write " + o.dir + "/config.json (" + std::to_string(o.config_json.size()) + " bytes), seccomp.bpf";

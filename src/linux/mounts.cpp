@@ -69,20 +69,30 @@ std::string in_root(const std::string& root, const std::string& path) {
 
 }  // namespace
 
-Result<void> mount_filesystem(Sys& sys, const Mount& m, const std::string& rootfs) {
+Result<void> mount_filesystem(Sys& sys, const Mount& m, const std::string& rootfs, int source_tree) {
   const bool bind = (m.flags & MS_BIND) != 0;
   bool file_target = false;
   if (bind) {
     // A file can only be bound onto a file, a directory onto a directory.
-    auto is_dir = sys.is_directory(m.source);
-    if (!is_dir) {
-      return is_dir.error();
+    if (source_tree >= 0) {
+      auto st = sys.fstat(source_tree);
+      if (!st) {
+        return st.error();
+      }
+      file_target = !S_ISDIR(st->st_mode);
+    } else {
+      auto is_dir = sys.is_directory(m.source);
+      if (!is_dir) {
+        return is_dir.error();
+      }
+      file_target = !*is_dir;
     }
-    file_target = !*is_dir;
   }
   // The bind call itself ignores every per-mount flag but MS_REC.
   const unsigned long flags = bind ? m.flags & (MS_BIND | MS_REC) : m.flags;
-  auto target = sys.mount_in_root(m.source, rootfs, m.destination, file_target, bind ? "" : m.type, flags, m.data);
+  auto target = bind && source_tree >= 0 ? sys.attach_mount_in_root(source_tree, rootfs, m.destination, file_target)
+                                         : sys.mount_in_root(m.source, rootfs, m.destination, file_target,
+                                                             bind ? "" : m.type, flags, m.data);
   if (!target) {
     return target.error();
   }
@@ -93,7 +103,8 @@ Result<void> mount_filesystem(Sys& sys, const Mount& m, const std::string& rootf
                  {},
                  m.type + " on \"" + m.destination + "\" (resolved to \"" + *target + "\")",
                  "the image's " + m.destination + " is a symlink or lies below one; " + m.type +
-                     " must be mounted on a real directory (CVE-2019-19921, CVE-2023-27561)"};
+                     " must be mounted on ordinary directory, where the masks name it (CVE-2019-19921, "
+                     "CVE-2023-27561)"};
   }
   if (m.recursive_attr_set != 0 || m.recursive_attr_clear != 0) {
     if (auto r = sys.mount_setattr(*target, m.recursive_attr_set, m.recursive_attr_clear, true); !r) {

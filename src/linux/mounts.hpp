@@ -14,7 +14,9 @@ Result<void> bind_rootfs(Sys& sys, const std::string& rootfs);
 Result<void> mount_overlay(Sys& sys, const std::string& lower, const std::string& dir, bool userxattr);
 // Creates the mount point inside the rootfs (never following a symlink out of it), mounts,
 // and for read-only binds adds the MS_REMOUNT call the kernel needs.
-Result<void> mount_filesystem(Sys& sys, const Mount& mount, const std::string& rootfs);
+// `source_tree` >= 0: a bind whose source tree the parent cloned (clone_mount_tree); it is
+// attached instead of the source path being opened here.
+Result<void> mount_filesystem(Sys& sys, const Mount& mount, const std::string& rootfs, int source_tree = -1);
 Result<void> pivot_into(Sys& sys, const std::string& rootfs);
 Result<void> remount_root_read_only(Sys& sys);
 

@@ -23,6 +23,7 @@
 #include <spdlog/spdlog.h>
 
 #include <fcntl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -103,11 +104,15 @@ Result<void> run_step(const Step& step, Sys& sys, const SyncChannel& channel, co
           [&](const op::SetHostname& o) { return set_hostname(sys, o.name); },
           [&](const op::MakeRootPrivate&) { return make_root_private(sys); },
           [&](const op::BindRootfs& o) { return bind_rootfs(sys, o.rootfs); },
-          [&](const op::MountFs& o) { return mount_filesystem(sys, o.mount, o.rootfs); },
+          [&](const op::MountFs& o) {
+            const bool cloned = o.source_slot >= 0 && static_cast<size_t>(o.source_slot) < options.bind_sources.size();
+            return mount_filesystem(sys, o.mount, o.rootfs, cloned ? options.bind_sources[o.source_slot] : -1);
+          },
           [&](const op::MakeDevice& o) { return make_device(sys, o.device, o.rootfs, o.bind_from_host); },
           [&](const op::MakeSymlink& o) { return make_symlink(sys, o.target, o.link, o.rootfs); },
           [&](const op::PivotRoot& o) { return pivot_into(sys, o.rootfs); },
           [&](const op::RemountRootReadOnly&) { return remount_root_read_only(sys); },
+          [&](const op::RemountDevReadOnly& o) { return sys.mount_setattr(o.path, MOUNT_ATTR_RDONLY, 0, false); },
           [&](const op::SetRootPropagation& o) { return sys.mount("", "/", "", o.flags, ""); },
           [&](const op::BringUpLoopback&) { return bring_up_loopback(sys); },
           [&](const op::EnterCgroupNamespace&) { return enter_cgroup_namespace(sys); },
@@ -126,9 +131,9 @@ Result<void> run_step(const Step& step, Sys& sys, const SyncChannel& channel, co
           [&](const op::MakeNonDumpable&) { return sys.make_non_dumpable(); },
           [&](const op::RelayCallerTerminal&) { return replace_caller_terminal(sys, options.stdio); },
           [&](const op::CloseHostFds& o) {
-            return close_host_fds(
-                sys, with_preserved({channel.fd(), options.output_fd, options.exec_fifo_fd, options.target_pidfd},
-                                    o.preserved));
+            std::vector<int> keep{channel.fd(), options.output_fd, options.exec_fifo_fd, options.target_pidfd};
+            keep.insert(keep.end(), options.bind_sources.begin(), options.bind_sources.end());
+            return close_host_fds(sys, with_preserved(std::move(keep), o.preserved));
           },
           [&](const op::CloseFds& o) {
             return close_host_fds(sys, with_preserved({channel.fd(), options.exec_fifo_fd}, o.preserved));

@@ -27,6 +27,7 @@ struct ChildOptions {
   std::array<int, 3> stdio{-1, -1, -1};  // pipes in place of the caller's terminal (-1: keep the caller's fd)
   bool outlive_parent = false;           // OCI create, exec -d: no PDEATHSIG once set up; the caller reaps
   std::string* hook_state = nullptr;     // the OCI state JSON the parent sent at the hook pause
+  std::vector<int> bind_sources;         // clone_bind_sources' trees, by slot; kept by close_host_fds
 };
 
 // Runs the child steps from plan.steps[*next] (0 without `next`) up to, not including,

@@ -61,13 +61,13 @@ Result<void> run_hook(const Hook& hook, const std::string& phase, const std::str
   if (WIFSIGNALED(status)) {
     const char* name = sigabbrev_np(WTERMSIG(status));
     return Error{0, phase,
-                 "error running " + what + ": killed by SIG" + (name != nullptr ? name : "?") + " (signal " +
+                 "error running hook (" + what + "): killed by SIG" + (name != nullptr ? name : "?") + " (signal " +
                      std::to_string(WTERMSIG(status)) + ")",
                  WTERMSIG(status) == SIGSYS ? "a seccomp filter refused one of its system calls"
                                             : "the hook failed; see its output above"};
   }
   if (code != 0) {
-    return Error{0, phase, "error running " + what + ": exited with " + std::to_string(code),
+    return Error{0, phase, "error running hook (" + what + "): exited with " + std::to_string(code),
                  "the hook failed; see its output above"};
   }
   return {};

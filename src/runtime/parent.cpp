@@ -241,6 +241,17 @@ Result<void> create_cgroups(const op::CreateCgroups& cg, ParentRun& run) {
 // 0622, as runc: the init reopens it for writing after it may have become an unmapped or
 // non-root user (docker --user 1000, a user namespace); only barco start reads it, and the
 // record's directory is root's. The mode is set again because the umask narrowed it.
+Result<void> clone_bind_sources(const op::CloneBindSources& o, ParentRun& run) {
+  for (const auto& [path, recursive] : o.sources) {
+    auto tree = run.sys.clone_mount_tree(path, recursive);
+    if (!tree) {
+      return tree.error();
+    }
+    run.bind_sources.push_back(std::move(*tree));
+  }
+  return {};
+}
+
 Result<void> make_exec_fifo(const op::MakeExecFifo& o, ParentRun& run) {
   if (auto r = run.sys.mkfifo(o.fifo, 0622); !r) {
     return r;
@@ -300,6 +311,9 @@ ChildOptions child_options(const ParentRun& run) {
   o.output_fd = run.log_write.valid() ? run.log_write.get() : run.log.get();
   o.stdio = run.relay.child_fds();
   o.outlive_parent = run.plan.has<op::HandOver>();
+  for (const auto& tree : run.bind_sources) {
+    o.bind_sources.push_back(tree.get());
+  }
   return o;
 }
 
@@ -612,6 +626,7 @@ Result<void> run_parent_step(const Step& step, ParentRun& run) {
                           [&](const op::OpenLog& o) { return open_log(o, run); },
                           [&](const op::CreateCgroups& o) { return create_cgroups(o, run); },
                           [&](const op::MakeExecFifo& o) { return make_exec_fifo(o, run); },
+                          [&](const op::CloneBindSources& o) { return clone_bind_sources(o, run); },
                           [&](const op::CompileSeccomp& o) { return compile_filter(o, run); },
                           [&](const op::JoinPidNamespace& o) { return join_pid_namespace(o, run); },
                           [&](const op::Clone& o) { return spawn_child(o, run); },

@@ -93,10 +93,11 @@ struct ParentRun {
 
   std::optional<StateRecord> record;
   std::optional<CgroupDirs> cgroups;
-  UniqueFd log;        // run -d: the log file
-  UniqueFd log_read;   // run -d without a pty: the monitor's end of the output pipe
-  UniqueFd log_write;  // ... and the container's
-  UniqueFd exec_fifo;  // OCI create: O_PATH fd of the FIFO
+  UniqueFd log;                        // run -d: the log file
+  UniqueFd log_read;                   // run -d without a pty: the monitor's end of the output pipe
+  UniqueFd log_write;                  // ... and the container's
+  UniqueFd exec_fifo;                  // OCI create: O_PATH fd of the FIFO
+  std::vector<UniqueFd> bind_sources;  // clone_bind_sources: detached trees the child attaches
   PidNamespaceForChildren pid_ns;
 
   // From clone on.

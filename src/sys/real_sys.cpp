@@ -211,10 +211,17 @@ Result<std::string> RealSys::make_path_in_root(const std::string& root, const st
   return walk_in_root(root_fd, root, path, file, kMaxLinks);
 }
 
-Result<std::string> RealSys::mount_in_root(const std::string& source, const std::string& root, const std::string& path,
-                                           bool file, const std::string& fstype, unsigned long flags,
-                                           const std::string& data) {
-  auto target = make_path_in_root(root, path, file);
+namespace {
+
+// The node make_path_in_root resolved, opened again with no symlink allowed anywhere: a
+// component swapped for one since the walk fails here (ELOOP) instead of redirecting the mount.
+struct TargetInRoot {
+  std::string path;  // host path
+  UniqueFd node;     // O_PATH
+};
+
+Result<TargetInRoot> open_target_in_root(RealSys& sys, const std::string& root, const std::string& path, bool file) {
+  auto target = sys.make_path_in_root(root, path, file);
   if (!target) {
     return target.error();
   }
@@ -222,22 +229,32 @@ Result<std::string> RealSys::mount_in_root(const std::string& source, const std:
   if (!root_fd.valid()) {
     return errno_error("open(" + quoted(root) + ", O_PATH|O_DIRECTORY)");
   }
-  // The resolved path again, now with no symlink allowed anywhere: a component swapped for
-  // one since the walk fails here (ELOOP) instead of redirecting the mount.
   const std::string relative = root == "/" ? *target : target->substr(std::min(root.size(), target->size()));
   open_how how{};
   how.flags = O_PATH | O_CLOEXEC;
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-  const UniqueFd node(static_cast<int>(::syscall(SYS_openat2, root_fd.get(), relative.c_str(), &how, sizeof how)));
+  UniqueFd node(static_cast<int>(::syscall(SYS_openat2, root_fd.get(), relative.c_str(), &how, sizeof how)));
   if (!node.valid()) {
     auto e = errno_error("openat2(" + quoted(root) + ", " + quoted(relative) + ", RESOLVE_NO_SYMLINKS)");
     e.hint = "the mount target changed while barco resolved it (a symlink swapped in?)";
     return e;
   }
-  const std::string via = "/proc/self/fd/" + std::to_string(node.get());
+  return TargetInRoot{std::move(*target), std::move(node)};
+}
+
+}  // namespace
+
+Result<std::string> RealSys::mount_in_root(const std::string& source, const std::string& root, const std::string& path,
+                                           bool file, const std::string& fstype, unsigned long flags,
+                                           const std::string& data) {
+  auto target = open_target_in_root(*this, root, path, file);
+  if (!target) {
+    return target.error();
+  }
+  const std::string via = "/proc/self/fd/" + std::to_string(target->node.get());
   const int rc = ::mount(source.empty() ? nullptr : source.c_str(), via.c_str(),
                          fstype.empty() ? nullptr : fstype.c_str(), flags, data.empty() ? nullptr : data.c_str());
-  std::string call = "mount(" + quoted(source) + " -> " + quoted(*target);
+  std::string call = "mount(" + quoted(source) + " -> " + quoted(target->path);
   if (!fstype.empty()) {
     call += ", type=" + fstype;
   }
@@ -247,7 +264,30 @@ Result<std::string> RealSys::mount_in_root(const std::string& source, const std:
   if (auto r = check(rc, call + ")"); !r) {
     return r.error();
   }
-  return target;
+  return std::move(target->path);
+}
+
+Result<UniqueFd> RealSys::clone_mount_tree(const std::string& path, bool recursive) {
+  const unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0U);
+  const int fd = static_cast<int>(::syscall(SYS_open_tree, AT_FDCWD, path.c_str(), flags));
+  if (fd < 0) {
+    return errno_error("open_tree(" + quoted(path) + ", OPEN_TREE_CLONE" + (recursive ? "|AT_RECURSIVE)" : ")"));
+  }
+  return UniqueFd(fd);
+}
+
+Result<std::string> RealSys::attach_mount_in_root(int tree, const std::string& root, const std::string& path,
+                                                  bool file) {
+  auto target = open_target_in_root(*this, root, path, file);
+  if (!target) {
+    return target.error();
+  }
+  const int rc = static_cast<int>(
+      ::syscall(SYS_move_mount, tree, "", target->node.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH));
+  if (auto r = check(rc, "move_mount(tree " + std::to_string(tree) + " -> " + quoted(target->path) + ")"); !r) {
+    return r.error();
+  }
+  return std::move(target->path);
 }
 
 Result<void> RealSys::mknod(const std::string& path, mode_t mode, dev_t dev) {

@@ -47,6 +47,13 @@ class Sys {
   virtual Result<std::string> mount_in_root(const std::string& source, const std::string& root, const std::string& path,
                                             bool file, const std::string& fstype, unsigned long flags,
                                             const std::string& data) = 0;
+  // open_tree(OPEN_TREE_CLONE [| AT_RECURSIVE]): a detached copy of the mount tree at `path`,
+  // made with the caller's rights, that a process in another mount namespace can attach.
+  virtual Result<UniqueFd> clone_mount_tree(const std::string& path, bool recursive) = 0;
+  // move_mount of the detached `tree` onto `path` inside `root`, resolved as mount_in_root
+  // does (the target made if missing, no symlink followed). Returns the host path.
+  virtual Result<std::string> attach_mount_in_root(int tree, const std::string& root, const std::string& path,
+                                                   bool file) = 0;
   virtual Result<void> mknod(const std::string& path, mode_t mode, dev_t dev) = 0;
   virtual Result<void> symlink(const std::string& target, const std::string& link) = 0;
   virtual Result<std::string> getcwd() = 0;
@@ -133,6 +140,9 @@ class RealSys final : public Sys {
   Result<std::string> mount_in_root(const std::string& source, const std::string& root, const std::string& path,
                                     bool file, const std::string& fstype, unsigned long flags,
                                     const std::string& data) override;
+  Result<UniqueFd> clone_mount_tree(const std::string& path, bool recursive) override;
+  Result<std::string> attach_mount_in_root(int tree, const std::string& root, const std::string& path,
+                                           bool file) override;
   Result<void> mknod(const std::string& path, mode_t mode, dev_t dev) override;
   Result<void> symlink(const std::string& target, const std::string& link) override;
   Result<std::string> getcwd() override;

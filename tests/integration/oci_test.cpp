@@ -158,6 +158,25 @@ TEST_F(Oci, UnifiedResourcesAreWrittenOnV2AndRefusedOnV1) {
   }
 }
 
+// runc #3248: a read-only /dev still gets its nodes (made before it turns read-only), and
+// only the tmpfs is read-only, not devpts or shm below it.
+TEST_F(Oci, AReadOnlyDevGetsItsNodesFirst) {
+  const auto dir = bundle([](nlohmann::json& c) {
+    for (auto& m : c["mounts"]) {
+      if (m["destination"] == "/dev") {
+        m["options"].push_back("ro");
+      }
+    }
+    c["process"]["args"] = {"sh", "-c",
+                            "grep '^tmpfs /dev ' /proc/mounts | cut -d' ' -f4 | cut -d, -f1; "
+                            "echo x > /dev/null && echo null-ok; touch /dev/new 2>/dev/null || echo dev-ro; "
+                            "touch /dev/shm/f && echo shm-rw"};
+  });
+  const auto r = b({"run", "--bundle", dir, "rodev"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(lines(r.out), (std::vector<std::string>{"ro", "null-ok", "dev-ro", "shm-rw"}));
+}
+
 // A startContainer hook runs under the container's filter: one the filter kills says so.
 TEST_F(Oci, AHookKilledBySeccompIsNamedSo) {
   const auto dir = bundle([](nlohmann::json& c) {
@@ -169,7 +188,8 @@ TEST_F(Oci, AHookKilledBySeccompIsNamedSo) {
   });
   const auto r = b({"run", "--bundle", dir, "sighook"});
   EXPECT_NE(r.exit_code, 0);
-  EXPECT_NE(r.err.find("error running startContainer hook /bin/mkdir: killed by SIGSYS (signal 31)"), std::string::npos)
+  EXPECT_NE(r.err.find("error running hook (startContainer hook /bin/mkdir): killed by SIGSYS (signal 31)"),
+            std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find("a seccomp filter refused one of its system calls"), std::string::npos) << r.err;
 }
@@ -231,10 +251,12 @@ TEST_F(Oci, FailingPoststartAndPoststopHooksDoNotStopTheNextOnesAndTheStateHasTh
   EXPECT_EQ(state("annot")["annotations"], (nlohmann::json{{"org.example.lab", "hooks"}}));
   const auto started = b({"start", "annot"});
   EXPECT_EQ(started.exit_code, 0) << started.err;
-  EXPECT_NE(started.err.find("error running poststart hook /bin/sh: exited with 7"), std::string::npos) << started.err;
+  EXPECT_NE(started.err.find("error running hook (poststart hook /bin/sh): exited with 7"), std::string::npos)
+      << started.err;
   const auto deleted = b({"delete", "--force", "annot"});
   EXPECT_EQ(deleted.exit_code, 0) << deleted.err;
-  EXPECT_NE(deleted.err.find("error running poststop hook /bin/sh: exited with 7"), std::string::npos) << deleted.err;
+  EXPECT_NE(deleted.err.find("error running hook (poststop hook /bin/sh): exited with 7"), std::string::npos)
+      << deleted.err;
   const auto recorded = lines(slurp(log));
   ASSERT_EQ(recorded.size(), 2U) << slurp(log);
   for (const auto& line : recorded) {
@@ -333,7 +355,7 @@ TEST_F(Oci, AFailingCreateRuntimeHookFailsCreateAndLeavesNothing) {
   });
   const auto r = create(dir, "badhook");
   EXPECT_EQ(r.exit_code, 1) << "runc's status for a failed create";
-  EXPECT_NE(r.err.find("error running createRuntime hook /bin/sh: exited with 3"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("error running hook (createRuntime hook /bin/sh): exited with 3"), std::string::npos) << r.err;
 }
 
 TEST_F(Oci, ErrorsNameTheProblem) {

@@ -426,6 +426,25 @@ TEST_F(BarcoRun, PrivateUserNamespaceMapsRootToAnUnprivilegedRange) {
   EXPECT_GT(outside, 0U) << "container root must not be host root";
 }
 
+// The container's root is an unprivileged host uid: it cannot reach a volume below a
+// directory only the host's root may enter. The parent clones the volume's tree with the
+// caller's rights (open_tree) and the child attaches it, as runc and crun do; the file
+// itself stays as protected as it was (root's 0600 file reads as nobody's).
+TEST_F(BarcoRun, AUserNamespaceMountsVolumesItsRootCouldNotReach) {
+  namespace fs = std::filesystem;
+  const auto dir = scratch_dir();
+  fs::create_directories(dir + "/locked/shared");
+  std::ofstream(dir + "/locked/shared/readable") << "through the clone\n";
+  fs::permissions(dir + "/locked/shared/readable",
+                  fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+  fs::permissions(dir + "/locked", fs::perms::owner_all);  // 0700, host root's
+  const auto r = run({"--userns", "private", "-v", dir + "/locked/shared:/mnt", "-v", dir + "/locked/shared:/vol:ro",
+                      "sh", "-c", "cat /mnt/readable; touch /vol/x 2>&1 || echo ro-refused"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(lines(r.out).front(), "through the clone");
+  EXPECT_EQ(lines(r.out).back(), "ro-refused") << "the clone keeps the bind's own flags";
+}
+
 TEST_F(BarcoRun, VerboseLogsEveryStepByName) {
   const auto r = barco({"--root", state_root(), "-v", "run", "--rootfs", test_rootfs(), "true"});
   EXPECT_EQ(r.exit_code, 0);

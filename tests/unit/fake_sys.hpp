@@ -57,6 +57,23 @@ class FakeSys final : public Sys {
     }
     return target;
   }
+  Result<UniqueFd> clone_mount_tree(const std::string& path, bool recursive) override {
+    if (auto r = record("open_tree " + path + (recursive ? " recursive" : "")); !r) {
+      return r.error();
+    }
+    return UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  }
+  Result<std::string> attach_mount_in_root(int tree, const std::string& root, const std::string& path,
+                                           bool file) override {
+    auto target = make_path_in_root(root, path, file);
+    if (!target) {
+      return target.error();
+    }
+    if (auto r = record("move_mount " + std::to_string(tree) + " -> " + *target); !r) {
+      return r.error();
+    }
+    return target;
+  }
   Result<void> mknod(const std::string& path, mode_t mode, dev_t dev) override {
     if (auto r = record("mknod " + path + " " + std::to_string(mode) + " " + std::to_string(dev)); !r) {
       return r;

@@ -393,3 +393,34 @@ TEST(Plan, OnlyANotifyingFilterIsLoadedWithAListener) {
 
 }  // namespace
 }  // namespace barco
+
+namespace barco {
+namespace {
+
+TEST(Plan, AUserNamespaceClonesBindSourcesBeforeCloneAndAttachesThem) {
+  const auto plan =
+      build_plan(testing::config_from_words({"--rootfs", "/r", "--userns", "private", "-v", "/srv/data:/data", "sh"}));
+  const auto* clone = plan.find<op::CloneBindSources>();
+  ASSERT_NE(clone, nullptr);
+  EXPECT_EQ(clone->sources, (std::vector<std::pair<std::string, bool>>{{"/srv/data", true}}));
+  size_t sources = 0;
+  size_t cloned = 0;
+  for (size_t i = 0; i < plan.steps.size(); ++i) {
+    if (std::holds_alternative<op::CloneBindSources>(plan.steps[i].op)) sources = i;
+    if (std::holds_alternative<op::Clone>(plan.steps[i].op)) cloned = i;
+  }
+  EXPECT_LT(sources, cloned) << "open_tree runs with the caller's rights, before the child exists";
+  bool attached = false;
+  for (const auto& step : plan.steps) {
+    if (const auto* m = std::get_if<op::MountFs>(&step.op); m != nullptr && m->mount.destination == "/data") {
+      EXPECT_EQ(m->source_slot, 0);
+      attached = true;
+    }
+  }
+  EXPECT_TRUE(attached);
+  const auto plain = build_plan(testing::config_from_words({"--rootfs", "/r", "-v", "/srv/data:/data", "sh"}));
+  EXPECT_EQ(plain.find<op::CloneBindSources>(), nullptr) << "without a user namespace the child binds the path";
+}
+
+}  // namespace
+}  // namespace barco
