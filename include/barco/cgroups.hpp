@@ -51,4 +51,20 @@ struct DeviceRule {
 [[nodiscard]] int64_t cpu_weight_to_shares(int64_t weight);
 [[nodiscard]] int64_t cpu_shares_to_weight(int64_t shares);
 
+// runc's `exec --cgroup [CONTROLLER[,CONTROLLER...]:]PATH`: a cgroup below the container's
+// own ("/" is the container's cgroup itself). Without controllers it applies to every
+// hierarchy. Throws ConfigError for a path that leaves the container's cgroup.
+struct SubCgroup {
+  std::vector<std::string> controllers;
+  std::string path;  // relative, normalised; empty: the container's cgroup
+  bool operator==(const SubCgroup&) const = default;
+};
+[[nodiscard]] SubCgroup parse_sub_cgroup(const std::string& spec);
+// The container's cgroup directories (`dirs`, below `mount`) with the sub cgroups applied: a
+// v1 directory takes the last spec naming one of its hierarchy's controllers, or else the
+// last unqualified one. Throws ConfigError for a controller no directory has.
+[[nodiscard]] std::vector<std::string> sub_cgroup_dirs(const std::vector<std::string>& dirs,
+                                                       const std::vector<SubCgroup>& subs,
+                                                       const std::string& mount = "/sys/fs/cgroup");
+
 }  // namespace barco

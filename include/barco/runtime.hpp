@@ -155,7 +155,8 @@ struct ExecRequest {
   std::string pid_file;
   std::string console_socket;
   bool dry_run = false;
-  bool ignore_paused = false;  // a paused container's new process waits, frozen, until resume
+  bool ignore_paused = false;        // a paused container's new process waits, frozen, until resume
+  std::vector<std::string> cgroups;  // runc's --cgroup: sub cgroups of the container's to join
 };
 [[nodiscard]] int exec_container(const std::string& root, const std::string& id, const ExecRequest& request);
 

@@ -257,6 +257,8 @@ void add_exec_flags(CLI::App& app, ExecFlags& f) {
   app.add_flag("--ignore-paused", f.ignore_paused, "Exec into a paused container (the process waits until resume)");
   app.add_option("--preserve-fds", f.preserve_fds,
                  "Pass the caller's fds 3 to 3+N-1 to the process (files, pipes, sockets; never a directory)");
+  app.add_option("--cgroup", f.cgroups,
+                 "Join a sub cgroup of the container's: [CONTROLLER[,CONTROLLER]:]PATH (repeatable)");
   app.add_option("id", f.id, "Container id; everything after it is the command")->required();
 }
 
@@ -386,6 +388,7 @@ int run_exec(const ExecFlags& f, const std::string& root) {
   request.console_socket = f.console_socket;
   request.dry_run = f.dry_run;
   request.ignore_paused = f.ignore_paused;
+  request.cgroups = f.cgroups;
   return exec_container(root, f.id, request);
 }
 

@@ -50,7 +50,8 @@ struct ExecFlags {
   std::string console_socket;
   bool dry_run = false;
   bool ignore_paused = false;
-  int preserve_fds = 0;  // runc's: the caller's fds 3..3+N-1 reach the process
+  int preserve_fds = 0;              // runc's: the caller's fds 3..3+N-1 reach the process
+  std::vector<std::string> cgroups;  // runc's --cgroup [CONTROLLER:]PATH
   std::string id;
   std::vector<std::string> command;  // the words after the id (docker's rule, as for run)
 };

@@ -1,5 +1,8 @@
 #include <barco/cgroups.hpp>
 #include <barco/parse.hpp>
+#include <barco/result.hpp>
+
+#include <algorithm>
 
 namespace barco {
 
@@ -119,6 +122,82 @@ std::vector<DeviceRule> default_device_rules() {
       {true, 'c', 5, 2, "rwm"},     // ptmx
       {true, 'c', 136, -1, "rwm"},  // pty slaves of the container's devpts
   };
+}
+
+SubCgroup parse_sub_cgroup(const std::string& spec) {
+  SubCgroup sub;
+  std::string path = spec;
+  if (const auto colon = spec.find(':'); colon != std::string::npos) {
+    std::string list = spec.substr(0, colon);
+    path = spec.substr(colon + 1);
+    for (size_t start = 0; start <= list.size();) {
+      const auto comma = std::min(list.find(',', start), list.size());
+      if (comma > start) {
+        sub.controllers.push_back(list.substr(start, comma - start));
+      }
+      start = comma + 1;
+    }
+  }
+  std::string normal;
+  for (size_t start = 0; start <= path.size();) {
+    const auto slash = std::min(path.find('/', start), path.size());
+    const auto part = path.substr(start, slash - start);
+    if (part == "..") {
+      throw ConfigError("--cgroup " + spec + ": " + path + " is not a sub cgroup path",
+                        "the path is below the container's own cgroup (\"/\" is that cgroup)");
+    }
+    if (!part.empty() && part != ".") {
+      normal += (normal.empty() ? "" : "/") + part;
+    }
+    start = slash + 1;
+  }
+  sub.path = normal;
+  return sub;
+}
+
+std::vector<std::string> sub_cgroup_dirs(const std::vector<std::string>& dirs, const std::vector<SubCgroup>& subs,
+                                         const std::string& mount) {
+  // The hierarchy's mount name below `mount` ("memory", "cpu,cpuacct"); empty for a v2 root.
+  auto controllers_of = [&](const std::string& dir) {
+    std::vector<std::string> out;
+    if (dir.rfind(mount + "/", 0) == 0) {
+      const auto rest = dir.substr(mount.size() + 1);
+      const auto name = rest.substr(0, rest.find('/'));
+      for (size_t start = 0; start <= name.size();) {
+        const auto comma = std::min(name.find(',', start), name.size());
+        out.push_back(name.substr(start, comma - start));
+        start = comma + 1;
+      }
+    }
+    return out;
+  };
+  for (const auto& sub : subs) {
+    for (const auto& c : sub.controllers) {
+      const bool known = std::any_of(dirs.begin(), dirs.end(), [&](const std::string& d) {
+        const auto names = controllers_of(d);
+        return std::find(names.begin(), names.end(), c) != names.end();
+      });
+      if (!known) {
+        throw ConfigError("--cgroup: unknown controller " + c, "the container has no cgroup of that controller");
+      }
+    }
+  }
+  std::vector<std::string> out;
+  out.reserve(dirs.size());
+  for (const auto& dir : dirs) {
+    const auto names = controllers_of(dir);
+    const SubCgroup* chosen = nullptr;
+    for (const auto& sub : subs) {
+      const bool named = std::any_of(sub.controllers.begin(), sub.controllers.end(), [&](const std::string& c) {
+        return std::find(names.begin(), names.end(), c) != names.end();
+      });
+      if (named || (sub.controllers.empty() && (chosen == nullptr || chosen->controllers.empty()))) {
+        chosen = &sub;
+      }
+    }
+    out.push_back(chosen == nullptr || chosen->path.empty() ? dir : dir + "/" + chosen->path);
+  }
+  return out;
 }
 
 }  // namespace barco

@@ -53,7 +53,8 @@ class CgroupDirs {
   std::vector<std::string> dirs_;
 };
 
-// Kills what is left in the cgroup, then removes it (retrying while the kernel says busy).
+// Removes the cgroup's sub cgroups, kills what is left in it, then removes it (retrying while
+// the kernel says busy).
 void remove_cgroup_dir(Sys& sys, const std::string& dir);
 
 // Child side: the calling process moves itself into each cgroup (v1 `tasks`, v2

@@ -98,7 +98,8 @@ void add_exec_cgroups(ExecTarget& target, const std::vector<std::string>& dirs) 
   }
 }
 
-ExecTarget exec_target(const ContainerView& v, const ContainerConfig& stored, const std::string& seccomp, bool detach) {
+ExecTarget exec_target(const ContainerView& v, const std::vector<std::string>& cgroup_dirs,
+                       const ContainerConfig& stored, const std::string& seccomp, bool detach) {
   ExecTarget target;
   target.pid = v.info.pid;
   for (const auto& ns : stored.namespaces) {
@@ -107,12 +108,38 @@ ExecTarget exec_target(const ContainerView& v, const ContainerConfig& stored, co
     }
     target.pid_namespace = target.pid_namespace || (ns.private_ns && ns.type == Namespace::pid);
   }
-  add_exec_cgroups(target, v.info.cgroups);
+  add_exec_cgroups(target, cgroup_dirs);
   if (!seccomp.empty()) {
     target.seccomp = "the container's own filter (" + std::to_string(seccomp.size() / 8) + " BPF instructions)";
   }
   target.detach = detach;
   return target;
+}
+
+// exec --cgroup: the container's cgroups with the sub cgroups applied, each one existing.
+Result<std::vector<std::string>> exec_cgroup_dirs(const std::vector<std::string>& dirs,
+                                                  const std::vector<std::string>& specs) {
+  if (specs.empty()) {
+    return dirs;
+  }
+  std::vector<std::string> out;
+  try {
+    std::vector<SubCgroup> subs;
+    subs.reserve(specs.size());
+    for (const auto& spec : specs) {
+      subs.push_back(parse_sub_cgroup(spec));
+    }
+    out = sub_cgroup_dirs(dirs, subs);
+  } catch (const ConfigError& e) {
+    return e.error();
+  }
+  for (const auto& dir : out) {
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) < 0) {
+      return Error{errno, "exec", "--cgroup: " + dir, "create the sub cgroup first (mkdir in the container's cgroup)"};
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -202,7 +229,12 @@ int exec_container(const std::string& root, const std::string& id, const ExecReq
   stored.process = request.process(stored, v->info.pid);
   const auto seccomp = read_file(v->dir + "/seccomp.bpf");
   const auto program = seccomp ? *seccomp : std::string();
-  const auto plan = build_exec_plan(stored, exec_target(*v, stored, program, request.detach), plan_host(root, false));
+  auto cgroups = exec_cgroup_dirs(v->info.cgroups, request.cgroups);
+  if (!cgroups) {
+    return fail(cgroups.error());
+  }
+  const auto plan =
+      build_exec_plan(stored, exec_target(*v, *cgroups, stored, program, request.detach), plan_host(root, false));
   if (request.dry_run) {
     std::fputs(format_plan(plan).c_str(), stdout);
     return 0;

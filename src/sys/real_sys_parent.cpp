@@ -10,6 +10,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <filesystem>
+
 namespace barco {
 namespace {
 
@@ -42,6 +44,17 @@ int load_device_program(const std::vector<bpf_insn>& program, std::vector<char>*
 
 Result<void> RealSys::mkdir(const std::string& path, mode_t mode) {
   return check(::mkdir(path.c_str(), mode), "mkdir(" + quoted(path) + ", " + octal(mode) + ")");
+}
+
+std::vector<std::string> RealSys::subdirectories(const std::string& path) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
+    if (entry.is_directory(ec) && !entry.is_symlink(ec)) {
+      out.push_back(entry.path().filename().string());
+    }
+  }
+  return out;
 }
 
 Result<void> RealSys::rmdir(const std::string& path) {

@@ -114,6 +114,8 @@ class Sys {
   // the exec FIFO, the log, the record's files.
   virtual Result<void> mkdir(const std::string& path, mode_t mode) = 0;  // EEXIST is an error
   virtual Result<void> rmdir(const std::string& path) = 0;
+  // The names of the directories in `path` (a cgroup's sub cgroups); empty when unreadable.
+  virtual std::vector<std::string> subdirectories(const std::string& path) = 0;
   virtual Result<void> chown(const std::string& path, uid_t uid, gid_t gid) = 0;
   virtual Result<void> chmod(const std::string& path, mode_t mode) = 0;
   virtual Result<void> mkfifo(const std::string& path, mode_t mode) = 0;
@@ -179,6 +181,7 @@ class RealSys final : public Sys {
   Result<void> dup2(int from, int to) override;
   Result<void> mkdir(const std::string& path, mode_t mode) override;
   Result<void> rmdir(const std::string& path) override;
+  std::vector<std::string> subdirectories(const std::string& path) override;
   Result<void> chown(const std::string& path, uid_t uid, gid_t gid) override;
   Result<void> chmod(const std::string& path, mode_t mode) override;
   Result<void> mkfifo(const std::string& path, mode_t mode) override;

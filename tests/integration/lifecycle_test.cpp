@@ -512,5 +512,36 @@ TEST_F(Lifecycle, PreserveFdsRefusesADirectoryAndAnFdTheCallerDidNotPass) {
   EXPECT_TRUE(ps_json().empty()) << "a refused start left a record";
 }
 
+// runc's exec --cgroup: a sub cgroup of the container's, and never a way out of it.
+TEST_F(Lifecycle, ExecJoinsASubCgroupButNoneOutside) {
+  run_detached("subcg", {"sleep", "30"});
+  const auto pid = container("subcg")["pid"].get<int>();
+  std::string memory;
+  std::ifstream cgroup("/proc/" + std::to_string(pid) + "/cgroup");
+  for (std::string line; std::getline(cgroup, line);) {
+    if (const auto at = line.find(":memory:"); at != std::string::npos && fs::exists("/sys/fs/cgroup/memory")) {
+      memory = "/sys/fs/cgroup/memory" + line.substr(at + 8);
+    }
+  }
+  if (memory.empty()) {
+    remove("subcg");
+    GTEST_SKIP() << "no memory cgroup of its own on this host";
+  }
+  ASSERT_TRUE(fs::create_directory(memory + "/sub")) << memory;
+  const auto in = b({"exec", "--cgroup", "memory:sub", "subcg", "cat", "/proc/self/cgroup"});
+  EXPECT_EQ(in.exit_code, 0) << in.err;
+  EXPECT_NE(in.out.find(":memory:/sub\n"), std::string::npos) << in.out;
+  const auto up = b({"exec", "--cgroup", "..", "subcg", "true"});
+  EXPECT_NE(up.exit_code, 0);
+  EXPECT_NE(up.err.find(".. is not a sub cgroup path"), std::string::npos) << up.err;
+  const auto missing = b({"exec", "--cgroup", "nonexistent", "subcg", "true"});
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.err.find("/nonexistent: No such file or directory"), std::string::npos) << missing.err;
+  const auto unknown = b({"exec", "--cgroup", "whaaat:/", "subcg", "true"});
+  EXPECT_NE(unknown.err.find("unknown controller whaaat"), std::string::npos) << unknown.err;
+  remove("subcg");
+  EXPECT_FALSE(fs::exists(memory)) << "rm left the container's cgroup (with its sub cgroup)";
+}
+
 }  // namespace
 }  // namespace barco::it

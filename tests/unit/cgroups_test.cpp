@@ -107,5 +107,22 @@ TEST(CgroupPlan, DeviceFlagAddsARuleAndPrivilegedHasNoFilter) {
   EXPECT_EQ(build_plan(c, none).find_step<op::CreateCgroups>(), nullptr) << "no cgroup filesystem: nothing to create";
 }
 
+TEST(SubCgroup, RuncsExecCgroupForms) {
+  EXPECT_EQ(parse_sub_cgroup("a/./b/"), (SubCgroup{{}, "a/b"}));
+  EXPECT_EQ(parse_sub_cgroup("/"), (SubCgroup{{}, ""}));
+  EXPECT_EQ(parse_sub_cgroup("cpu,cpuacct:sub"), (SubCgroup{{"cpu", "cpuacct"}, "sub"}));
+  EXPECT_THROW((void)parse_sub_cgroup(".."), ConfigError);
+  EXPECT_THROW((void)parse_sub_cgroup("memory:a/../../b"), ConfigError);
+  const std::vector<std::string> dirs{"/sys/fs/cgroup/memory/c", "/sys/fs/cgroup/cpu,cpuacct/c",
+                                      "/sys/fs/cgroup/pids/c"};
+  EXPECT_EQ(sub_cgroup_dirs(dirs, {parse_sub_cgroup("memory:m"), parse_sub_cgroup("cpuacct:k")}),
+            (std::vector<std::string>{"/sys/fs/cgroup/memory/c/m", "/sys/fs/cgroup/cpu,cpuacct/c/k",
+                                      "/sys/fs/cgroup/pids/c"}));
+  EXPECT_EQ(sub_cgroup_dirs(dirs, {parse_sub_cgroup("all"), parse_sub_cgroup("memory:m")}),
+            (std::vector<std::string>{"/sys/fs/cgroup/memory/c/m", "/sys/fs/cgroup/cpu,cpuacct/c/all",
+                                      "/sys/fs/cgroup/pids/c/all"}));
+  EXPECT_THROW((void)sub_cgroup_dirs(dirs, {parse_sub_cgroup("whaaat:/")}), ConfigError);
+}
+
 }  // namespace
 }  // namespace barco

@@ -217,6 +217,7 @@ class FakeSys final : public Sys {
     return record("mkdir " + path + " " + std::to_string(mode));
   }
   Result<void> rmdir(const std::string& path) override { return record("rmdir " + path); }
+  std::vector<std::string> subdirectories(const std::string&) override { return {}; }
   Result<void> chown(const std::string& path, uid_t uid, gid_t gid) override {
     return record("chown " + path + " " + std::to_string(uid) + ":" + std::to_string(gid));
   }
