@@ -143,8 +143,9 @@ SubCgroup parse_sub_cgroup(const std::string& spec) {
     const auto slash = std::min(path.find('/', start), path.size());
     const auto part = path.substr(start, slash - start);
     if (part == "..") {
-      throw ConfigError("--cgroup " + spec + ": " + path + " is not a sub cgroup path",
-                        "the path is below the container's own cgroup (\"/\" is that cgroup)");
+      std::string what = "--cgroup ";
+      what.append(spec).append(": ").append(path).append(" is not a sub cgroup path");
+      throw ConfigError(what, "the path is below the container's own cgroup (\"/\" is that cgroup)");
     }
     if (!part.empty() && part != ".") {
       normal += (normal.empty() ? "" : "/") + part;

@@ -99,7 +99,7 @@ void remove_cgroup_dir(Sys& sys, const std::string& dir) {
   // Sub cgroups first (made by exec --cgroup's user, or by the container itself where its
   // cgroupfs is writable): a cgroup with children cannot be removed.
   for (const auto& sub : sys.subdirectories(dir)) {
-    remove_cgroup_dir(sys, dir + "/" + sub);
+    remove_cgroup_dir(sys, std::string(dir).append("/").append(sub));
   }
   kill_remaining(sys, dir);
   // A just-emptied cgroup can stay busy for a moment after its last task exits.

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <csignal>
 #include <cstring>
 
@@ -60,9 +61,13 @@ Result<void> run_hook(const Hook& hook, const std::string& phase, const std::str
   }
   if (WIFSIGNALED(status)) {
     const char* name = sigabbrev_np(WTERMSIG(status));
+    std::string description = sigdescr_np(WTERMSIG(status)) != nullptr ? sigdescr_np(WTERMSIG(status)) : "";
+    if (!description.empty()) {
+      description[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(description[0])));
+    }
     return Error{0, phase,
-                 "error running hook (" + what + "): killed by SIG" + (name != nullptr ? name : "?") + " (signal " +
-                     std::to_string(WTERMSIG(status)) + ")",
+                 "error running hook (" + what + "): killed by SIG" + (name != nullptr ? name : "?") + ", " +
+                     description + " (signal " + std::to_string(WTERMSIG(status)) + ")",
                  WTERMSIG(status) == SIGSYS ? "a seccomp filter refused one of its system calls"
                                             : "the hook failed; see its output above"};
   }
