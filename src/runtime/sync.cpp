@@ -1,5 +1,7 @@
 #include "runtime/sync.hpp"
 
+#include "linux/unix_socket.hpp"
+
 #include <sys/socket.h>
 
 #include <array>
@@ -52,28 +54,7 @@ Result<std::pair<SyncChannel, SyncChannel>> SyncChannel::make_pair() {
 
 Result<void> SyncChannel::send(const Message& m, int pass_fd) const {
   const std::string bytes = encode(m);
-  iovec iov{const_cast<char*>(bytes.data()), bytes.size()};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(int))> control{};
-  if (pass_fd >= 0) {
-    msg.msg_control = control.data();
-    msg.msg_controllen = control.size();
-    cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-    cmsg->cmsg_level = SOL_SOCKET;
-    cmsg->cmsg_type = SCM_RIGHTS;
-    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(cmsg), &pass_fd, sizeof(int));
-  }
-  ssize_t n = 0;
-  do {
-    n = ::sendmsg(fd_.get(), &msg, MSG_NOSIGNAL);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) {
-    return errno_error("sendmsg(sync socket)");
-  }
-  return {};
+  return send_with_fd(fd_.get(), bytes, pass_fd, "sync socket");
 }
 
 Result<std::optional<Message>> SyncChannel::receive(UniqueFd* received_fd) const {

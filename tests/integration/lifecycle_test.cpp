@@ -506,7 +506,8 @@ TEST_F(Lifecycle, PreserveFdsRefusesADirectoryAndAnFdTheCallerDidNotPass) {
   EXPECT_EQ(dir.exit_code, 125);
   EXPECT_NE(dir.err.find("--preserve-fds 1: fd 3 is a directory of the host"), std::string::npos) << dir.err;
   EXPECT_NE(dir.err.find("CVE-2024-21626"), std::string::npos) << dir.err;
-  const auto closed = command({"/bin/sh", "-c", run + "2 true"});
+  // The caller (ctest, a CI runner) may itself have fds 3 and 4 open: closed here.
+  const auto closed = command({"/bin/sh", "-c", "exec 3<&- 4<&-; " + run + "2 true"});
   EXPECT_EQ(closed.exit_code, 125);
   EXPECT_NE(closed.err.find("--preserve-fds 2: fstat(3): Bad file descriptor"), std::string::npos) << closed.err;
   EXPECT_TRUE(ps_json().empty()) << "a refused start left a record";

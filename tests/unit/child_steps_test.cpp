@@ -39,7 +39,9 @@ class ChildSteps : public ::testing::Test {
   }
 
   Result<void> run(const Plan& plan, FakeSys& sys) {
-    return run_child_setup(plan, sys, child_, ChildOptions{false, &program_});
+    ChildOptions options;
+    options.seccomp_program = &program_;
+    return run_child_setup(plan, sys, child_, options);
   }
 
   std::vector<sock_filter> program_{3};
