@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -61,10 +62,13 @@ struct SubCgroup {
 };
 [[nodiscard]] SubCgroup parse_sub_cgroup(const std::string& spec);
 // The container's cgroup directories (`dirs`, below `mount`) with the sub cgroups applied: a
-// v1 directory takes the last spec naming one of its hierarchy's controllers, or else the
-// last unqualified one. Throws ConfigError for a controller no directory has.
+// v1 directory takes the last spec naming one of its hierarchy's controllers (the mount's
+// name: "memory", "cpu,cpuacct"), or else the last unqualified one; a v2 directory (`is_v2`)
+// has no named controllers and takes the last unqualified one. Throws ConfigError for a
+// controller no directory has.
 [[nodiscard]] std::vector<std::string> sub_cgroup_dirs(const std::vector<std::string>& dirs,
                                                        const std::vector<SubCgroup>& subs,
+                                                       const std::function<bool(const std::string&)>& is_v2,
                                                        const std::string& mount = "/sys/fs/cgroup");
 
 }  // namespace barco

@@ -157,11 +157,12 @@ SubCgroup parse_sub_cgroup(const std::string& spec) {
 }
 
 std::vector<std::string> sub_cgroup_dirs(const std::vector<std::string>& dirs, const std::vector<SubCgroup>& subs,
+                                         const std::function<bool(const std::string&)>& is_v2,
                                          const std::string& mount) {
   // The hierarchy's mount name below `mount` ("memory", "cpu,cpuacct"); empty for a v2 root.
   auto controllers_of = [&](const std::string& dir) {
     std::vector<std::string> out;
-    if (dir.rfind(mount + "/", 0) == 0) {
+    if (!is_v2(dir) && dir.rfind(mount + "/", 0) == 0) {
       const auto rest = dir.substr(mount.size() + 1);
       const auto name = rest.substr(0, rest.find('/'));
       for (size_t start = 0; start <= name.size();) {

@@ -129,7 +129,10 @@ Result<std::vector<std::string>> exec_cgroup_dirs(const std::vector<std::string>
     for (const auto& spec : specs) {
       subs.push_back(parse_sub_cgroup(spec));
     }
-    out = sub_cgroup_dirs(dirs, subs);
+    out = sub_cgroup_dirs(dirs, subs, [](const std::string& dir) {
+      struct stat st {};
+      return ::stat((dir + "/cgroup.controllers").c_str(), &st) == 0;  // only cgroup v2 has it
+    });
   } catch (const ConfigError& e) {
     return e.error();
   }

@@ -517,11 +517,24 @@ TEST_F(Lifecycle, PreserveFdsRefusesADirectoryAndAnFdTheCallerDidNotPass) {
 TEST_F(Lifecycle, ExecJoinsASubCgroupButNoneOutside) {
   run_detached("subcg", {"sleep", "30"});
   const auto pid = container("subcg")["pid"].get<int>();
+  // v1: the memory hierarchy, named; pure v2: the one hierarchy, unnamed.
   std::string memory;
+  std::string spec = "memory:sub";
+  std::string expect = ":memory:/sub\n";
   std::ifstream cgroup("/proc/" + std::to_string(pid) + "/cgroup");
   for (std::string line; std::getline(cgroup, line);) {
     if (const auto at = line.find(":memory:"); at != std::string::npos && fs::exists("/sys/fs/cgroup/memory")) {
       memory = "/sys/fs/cgroup/memory" + line.substr(at + 8);
+    }
+  }
+  if (memory.empty() && fs::exists("/sys/fs/cgroup/cgroup.controllers")) {
+    std::ifstream again("/proc/" + std::to_string(pid) + "/cgroup");
+    for (std::string line; std::getline(again, line);) {
+      if (line.rfind("0::", 0) == 0) {
+        memory = "/sys/fs/cgroup" + line.substr(3);
+        spec = "sub";
+        expect = "0::/sub\n";
+      }
     }
   }
   if (memory.empty()) {
@@ -529,9 +542,9 @@ TEST_F(Lifecycle, ExecJoinsASubCgroupButNoneOutside) {
     GTEST_SKIP() << "no memory cgroup of its own on this host";
   }
   ASSERT_TRUE(fs::create_directory(memory + "/sub")) << memory;
-  const auto in = b({"exec", "--cgroup", "memory:sub", "subcg", "cat", "/proc/self/cgroup"});
+  const auto in = b({"exec", "--cgroup", spec, "subcg", "cat", "/proc/self/cgroup"});
   EXPECT_EQ(in.exit_code, 0) << in.err;
-  EXPECT_NE(in.out.find(":memory:/sub\n"), std::string::npos) << in.out;
+  EXPECT_NE(in.out.find(expect), std::string::npos) << in.out;
   const auto up = b({"exec", "--cgroup", "..", "subcg", "true"});
   EXPECT_NE(up.exit_code, 0);
   EXPECT_NE(up.err.find(".. is not a sub cgroup path"), std::string::npos) << up.err;

@@ -115,13 +115,19 @@ TEST(SubCgroup, RuncsExecCgroupForms) {
   EXPECT_THROW((void)parse_sub_cgroup("memory:a/../../b"), ConfigError);
   const std::vector<std::string> dirs{"/sys/fs/cgroup/memory/c", "/sys/fs/cgroup/cpu,cpuacct/c",
                                       "/sys/fs/cgroup/pids/c"};
-  EXPECT_EQ(sub_cgroup_dirs(dirs, {parse_sub_cgroup("memory:m"), parse_sub_cgroup("cpuacct:k")}),
+  const auto v1 = [](const std::string&) { return false; };
+  EXPECT_EQ(sub_cgroup_dirs(dirs, {parse_sub_cgroup("memory:m"), parse_sub_cgroup("cpuacct:k")}, v1),
             (std::vector<std::string>{"/sys/fs/cgroup/memory/c/m", "/sys/fs/cgroup/cpu,cpuacct/c/k",
                                       "/sys/fs/cgroup/pids/c"}));
-  EXPECT_EQ(sub_cgroup_dirs(dirs, {parse_sub_cgroup("all"), parse_sub_cgroup("memory:m")}),
+  EXPECT_EQ(sub_cgroup_dirs(dirs, {parse_sub_cgroup("all"), parse_sub_cgroup("memory:m")}, v1),
             (std::vector<std::string>{"/sys/fs/cgroup/memory/c/m", "/sys/fs/cgroup/cpu,cpuacct/c/all",
                                       "/sys/fs/cgroup/pids/c/all"}));
-  EXPECT_THROW((void)sub_cgroup_dirs(dirs, {parse_sub_cgroup("whaaat:/")}), ConfigError);
+  EXPECT_THROW((void)sub_cgroup_dirs(dirs, {parse_sub_cgroup("whaaat:/")}, v1), ConfigError);
+  // Pure v2: the path below the mount is the cgroup's, not a controller's name.
+  const auto v2 = [](const std::string&) { return true; };
+  EXPECT_EQ(sub_cgroup_dirs({"/sys/fs/cgroup/barco/c"}, {parse_sub_cgroup("s")}, v2),
+            std::vector<std::string>{"/sys/fs/cgroup/barco/c/s"});
+  EXPECT_THROW((void)sub_cgroup_dirs({"/sys/fs/cgroup/barco/c"}, {parse_sub_cgroup("barco:s")}, v2), ConfigError);
 }
 
 }  // namespace
