@@ -373,14 +373,9 @@ int run_pause(const PauseFlags& f, const std::string& root, bool freeze) {
 
 int run_exec(const ExecFlags& f, const std::string& root) {
   ExecRequest request;
-  // runc's exec hands the caller's stdin to the process; docker's needs -i. A container of
-  // the OCI verbs follows runc.
-  const auto target = find_container(root, f.id);
-  const bool oci = target && target->info.oci;
-  request.process = [&f, oci](const ContainerConfig& stored, pid_t init) {
+  request.process = [&f](const ContainerConfig& stored, pid_t init) {
     auto p = exec_process(f, stored, init);
     p.preserve_fds = f.preserve_fds;
-    p.stdin_open = p.stdin_open || oci;
     return p;
   };
   request.detach = f.detach;

@@ -333,14 +333,16 @@ class PlanBuilder {
     // mount may sit on an earlier one); the device nodes go into /dev right after its tmpfs,
     // before the mounts listed below it (devpts, shm, mqueue).
     bool dev_read_only = false;
-    for (const auto& m : c_.mounts) {
+    for (size_t i = 0; i < c_.mounts.size(); ++i) {
+      const auto& m = c_.mounts[i];
+      const int slot = i < bind_slots_.size() ? bind_slots_[i] : -1;
       if (m.destination == "/dev" && (m.flags & MS_BIND) == 0 && (m.flags & MS_RDONLY) != 0) {
         Mount writable = m;
         writable.flags &= ~static_cast<unsigned long>(MS_RDONLY);
-        add_mount(writable);
+        add_mount(writable, slot);
         dev_read_only = true;
       } else {
-        add_mount(m);
+        add_mount(m, slot);
       }
       if (m.destination == "/dev") {
         add_device_steps(userns);
@@ -584,9 +586,11 @@ class PlanBuilder {
 
   void add_bind_sources() {
     op::CloneBindSources clone;
-    for (const auto& m : c_.mounts) {
+    bind_slots_.assign(c_.mounts.size(), -1);
+    for (size_t i = 0; i < c_.mounts.size(); ++i) {
+      const auto& m = c_.mounts[i];
       if ((m.flags & MS_BIND) != 0) {
-        bind_slots_[m.destination] = static_cast<int>(clone.sources.size());
+        bind_slots_[i] = static_cast<int>(clone.sources.size());
         clone.sources.emplace_back(m.source, (m.flags & MS_REC) != 0);
       }
     }
@@ -597,9 +601,8 @@ class PlanBuilder {
     }
   }
 
-  void add_mount(const Mount& m) {
-    const auto slot = bind_slots_.find(m.destination);
-    child(op::MountFs{m, p_.mount_point(c_.root.path), slot == bind_slots_.end() ? -1 : slot->second},
+  void add_mount(const Mount& m, int source_slot) {
+    child(op::MountFs{m, p_.mount_point(c_.root.path), source_slot},
           is_under_dev(m) ? "inside the container's /dev tmpfs" : "before pivot_root, while host paths are reachable");
   }
 
@@ -652,7 +655,7 @@ class PlanBuilder {
   const Placement& p_;
   Plan plan_;
   std::optional<op::JoinCgroups> join_;
-  std::map<std::string, int> bind_slots_;  // a bind's destination -> its clone_bind_sources slot
+  std::vector<int> bind_slots_;  // by index into c_.mounts: a bind's clone_bind_sources slot, or -1
   std::optional<op::ReportOom> oom_;
   std::string exec_seccomp_;  // exec: the container's compiled filter, loaded as it is
 };

@@ -230,6 +230,9 @@ int exec_container(const std::string& root, const std::string& id, const ExecReq
   }
   auto stored = parse_oci_config(*text, OciContext{v->dir, id}).config;
   stored.process = request.process(stored, v->info.pid);
+  // runc's exec hands the caller's stdin to the process; docker's needs -i. A container of
+  // the OCI verbs follows runc.
+  stored.process.stdin_open = stored.process.stdin_open || v->info.oci;
   const auto seccomp = read_file(v->dir + "/seccomp.bpf");
   const auto program = seccomp ? *seccomp : std::string();
   auto cgroups = exec_cgroup_dirs(v->info.cgroups, request.cgroups);
