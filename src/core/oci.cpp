@@ -812,7 +812,8 @@ ResourceUpdate parse_oci_resources(std::string_view json_text, std::vector<std::
   json doc;
   try {
     doc = json::parse(json_text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
+    // Not only parse_error: a number too large for a double ("1e999") is out_of_range.
     throw ConfigError(std::string("resources: not JSON: ") + e.what(), "give a linux.resources object of config.json");
   }
   const Reader r(doc, "$", warnings);

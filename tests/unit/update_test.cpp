@@ -152,6 +152,11 @@ TEST(Update, ResourcesJsonAsRuncReadsIt) {
             }).find("$.memory.limit: expected an integer"),
             std::string::npos);
   EXPECT_NE(error_of([&] { (void)parse_oci_resources("nope", warnings); }).find("not JSON"), std::string::npos);
+  // Found by fuzz_oci_config: a number no double holds is nlohmann's out_of_range, not a
+  // parse_error, and once escaped the ConfigError handler and aborted `barco update`.
+  EXPECT_NE(error_of([&] { (void)parse_oci_resources("{\"cpu\": {\"quota\": 19e5201}}", warnings); })
+                .find("number overflow"),
+            std::string::npos);
 }
 
 TEST(Update, TheRecordKeepsTheLimitsInForce) {
