@@ -21,7 +21,11 @@ CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=MinSizeRel -DCMAKE_CXX_FLAGS_MINSIZEREL="-Os -
 # .github/workflows/ci.yml); deps adds the VMs and the ARM64 cross build.
 NATIVE_PACKAGES := cmake make g++ pkg-config binutils libseccomp-dev libcap-dev libcli11-dev libspdlog-dev \
                    libgtest-dev nlohmann-json3-dev busybox-static clang-14 libclang-rt-14-dev clang-format \
-                   clang-tidy python3-yaml podman conmon tar groff-base zsh
+                   clang-tidy python3-yaml podman conmon tar groff-base zsh $(CLIENT_PACKAGES)
+# The clients the integration tests drive with barco as their runtime; the tests start their
+# daemons on private directories. A host that has docker already (docker-ce on a GitHub
+# runner, which conflicts with Debian's) keeps its own.
+CLIENT_PACKAGES := $(if $(wildcard /usr/sbin/dockerd /usr/bin/dockerd),,docker.io containerd)
 BENCH_PACKAGES := crun runc hyperfine time gcc python3
 BENCH_RUNS ?= 40
 ALL_PACKAGES := $(NATIVE_PACKAGES) qemu-system-x86 qemu-system-arm cpio xz-utils kmod \
@@ -43,6 +47,10 @@ define install-missing
 	  echo "make deps: installing $$missing"; \
 	  if [ "$$(id -u)" != 0 ]; then echo "make deps: need root to apt-get install (run: sudo make deps)" >&2; exit 1; fi; \
 	  case "$$missing" in *:arm64*) dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64;; esac; \
+	  if [ ! -e /usr/sbin/policy-rc.d ]; then \
+	    printf '#!/bin/sh\n# make deps: install, start no service\nexit 101\n' > /usr/sbin/policy-rc.d; \
+	    chmod 755 /usr/sbin/policy-rc.d; trap 'rm -f /usr/sbin/policy-rc.d' EXIT; \
+	  fi; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 endef

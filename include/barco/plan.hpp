@@ -354,6 +354,9 @@ struct Plan {
   // Limits this host cannot enforce ("--pids-limit ignored: no pids controller"): warnings,
   // or errors with --strict-cgroups.
   std::vector<std::string> unenforced;
+  // What the plan leaves out of the request because no runtime could grant it here (a
+  // capability outside barco's own bounding set): warnings, never errors.
+  std::vector<std::string> left_out;
 
   [[nodiscard]] std::vector<const Step*> steps_at(Where w) const;
   // The first step whose op is an `Op` (and satisfies `pred`), or null.
@@ -407,7 +410,9 @@ struct PlanHost {
   std::string arch = native_seccomp_arch();
   KernelVersion kernel{6, 1};
   int cap_last_cap = 40;  // /proc/sys/kernel/cap_last_cap
-  CgroupHost cgroups;     // parse_cgroup_host of this machine
+  // barco's own bounding set: no process it starts can hold a capability outside it.
+  CapMask caller_bounding = ~CapMask{0};
+  CgroupHost cgroups;  // parse_cgroup_host of this machine
 };
 
 [[nodiscard]] Plan build_plan(const ContainerConfig& config, const Placement& placement, const PlanHost& host);

@@ -545,10 +545,18 @@ class PlanBuilder {
   // Seccomp, bounding set, identity, capabilities, no_new_privs: the order is the one
   // minijail documents, because each step needs a privilege that a later one removes.
   void add_privilege_steps(const PlanHost& host) {
-    const CapMask known = host.cap_last_cap >= 63 ? ~CapMask{0} : cap_bit(host.cap_last_cap + 1) - 1;
+    const CapMask kernel = host.cap_last_cap >= 63 ? ~CapMask{0} : cap_bit(host.cap_last_cap + 1) - 1;
     Capabilities caps = c_.process.capabilities;
+    // docker --privileged and ctr --privileged ask for every capability they know; inside a
+    // CI container or a restricted host some are outside barco's own bounding set, and
+    // capset would refuse the whole set (runc fails there). Granting less is never a risk.
+    const CapMask asked = caps.bounding | caps.effective | caps.permitted | caps.inheritable | caps.ambient;
+    if (const CapMask missing = asked & kernel & ~host.caller_bounding; missing != 0) {
+      plan_.left_out.push_back(capability_names(missing) +
+                               " left out: not in barco's own bounding set (no process it starts can hold them)");
+    }
     for (auto* set : {&caps.bounding, &caps.effective, &caps.permitted, &caps.inheritable, &caps.ambient}) {
-      *set &= known;
+      *set &= kernel & host.caller_bounding;
     }
     const bool nnp = c_.process.no_new_privileges;
     std::optional<op::LoadSeccomp> seccomp;

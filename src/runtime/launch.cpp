@@ -23,8 +23,8 @@ namespace {
 PlanHost plan_host(const std::string& state_root, bool cgroups_disabled) {
   const auto host = real_host();
   // --cgroups disabled: as if the host had no cgroup filesystem, so nothing is created.
-  return PlanHost{state_root, native_seccomp_arch(), KernelVersion::parse(host.kernel_release()), host.cap_last_cap(),
-                  cgroups_disabled ? CgroupHost{} : host.cgroups()};
+  return PlanHost{state_root,          native_seccomp_arch(),  KernelVersion::parse(host.kernel_release()),
+                  host.cap_last_cap(), host.caller_bounding(), cgroups_disabled ? CgroupHost{} : host.cgroups()};
 }
 
 void warn_about_the_host(const ContainerConfig& config, const PlanHost& host, const LaunchRequest& request) {
@@ -40,8 +40,15 @@ void warn_about_the_host(const ContainerConfig& config, const PlanHost& host, co
   }
 }
 
+void warn_left_out(const Plan& plan) {
+  for (const auto& what : plan.left_out) {
+    spdlog::warn("{}", what);
+  }
+}
+
 // What the host cannot enforce: warnings, or with --strict-cgroups the refusal.
 Result<void> check_unenforced(const Plan& plan, bool strict) {
+  warn_left_out(plan);
   for (const auto& problem : plan.unenforced) {
     if (strict) {
       return plain_error(problem, "--strict-cgroups makes a limit that cannot be enforced an error");
@@ -241,6 +248,7 @@ int exec_container(const std::string& root, const std::string& id, const ExecReq
   }
   const auto plan =
       build_exec_plan(stored, exec_target(*v, *cgroups, stored, program, request.detach), plan_host(root, false));
+  warn_left_out(plan);
   if (request.dry_run) {
     std::fputs(format_plan(plan).c_str(), stdout);
     return 0;

@@ -220,6 +220,26 @@ TEST(Plan, CapsAboveTheKernelsLastCapAreMasked) {
   EXPECT_EQ((*p.find<op::DropBoundingCaps>()).last_cap, 37);
 }
 
+// docker --privileged inside a CI container: config.json asks for every capability docker
+// knows, barco's own bounding set lacks some. capset would refuse the whole set, so those are
+// left out with a warning (never granted, never an error).
+TEST(Plan, CapsOutsideTheCallersBoundingSetAreLeftOutWithAWarning) {
+  PlanHost host;
+  host.caller_bounding = all_known_caps() & ~cap_bit(24) & ~cap_bit(25);
+  auto config = config_from_words({"--rootfs", "/r", "sh"});
+  config.process.capabilities = Capabilities{all_known_caps(), all_known_caps(), all_known_caps(), 0, 0};
+  const auto p = build_plan(config, host);
+  const auto& caps = (*p.find<op::SetCapabilities>()).caps;
+  EXPECT_EQ(caps.permitted & (cap_bit(24) | cap_bit(25)), 0U);
+  EXPECT_EQ(caps.effective & cap_bit(21), cap_bit(21)) << "CAP_SYS_ADMIN, which barco holds, was dropped too";
+  EXPECT_EQ((*p.find<op::DropBoundingCaps>()).keep & cap_bit(24), 0U);
+  ASSERT_EQ(p.left_out.size(), 1U);
+  EXPECT_EQ(p.left_out[0].rfind("CAP_SYS_RESOURCE,CAP_SYS_TIME left out: not in barco's own bounding set", 0), 0U)
+      << p.left_out[0];
+  EXPECT_TRUE(build_plan(config_from_words({"--rootfs", "/r", "sh"}), host).left_out.empty())
+      << "docker's default set is all within the bounding set: nothing to warn about";
+}
+
 TEST(Plan, EveryStepSaysWhy) {
   for (const auto& s :
        plan_for({"--rootfs", "/r", "--userns", "private", "-t", "--init", "--ulimit", "nofile=5", "sh"}).steps) {
