@@ -19,17 +19,18 @@ CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=MinSizeRel -DCMAKE_CXX_FLAGS_MINSIZEREL="-Os -
 # counterparts in one transaction, which keeps both at the same version.
 # deps-native is what a native build and the host suites need (also on Ubuntu 24.04, in
 # .github/workflows/ci.yml); deps adds the VMs and the ARM64 cross build.
-NATIVE_PACKAGES := cmake make g++ pkg-config binutils libseccomp-dev libcap-dev libcli11-dev libspdlog-dev \
-                   libgtest-dev nlohmann-json3-dev busybox-static clang-14 libclang-rt-14-dev clang-format \
-                   clang-tidy python3-yaml podman conmon tar groff-base zsh $(CLIENT_PACKAGES)
 # The clients the integration tests drive with barco as their runtime; the tests start their
 # daemons on private directories. A host that has docker already (docker-ce on a GitHub
 # runner, which conflicts with Debian's) keeps its own.
 CLIENT_PACKAGES := $(if $(wildcard /usr/sbin/dockerd /usr/bin/dockerd),,docker.io containerd)
+NATIVE_PACKAGES := cmake make g++ pkg-config binutils libseccomp-dev libcap-dev libcli11-dev libspdlog-dev \
+                   libnl-route-3-dev nftables iproute2 libgtest-dev nlohmann-json3-dev busybox-static clang-14 libclang-rt-14-dev clang-format \
+                   clang-tidy python3-yaml podman conmon tar groff-base zsh $(CLIENT_PACKAGES)
 BENCH_PACKAGES := crun runc hyperfine time gcc python3
 BENCH_RUNS ?= 40
 ALL_PACKAGES := $(NATIVE_PACKAGES) qemu-system-x86 qemu-system-arm cpio xz-utils kmod \
-                g++-aarch64-linux-gnu libseccomp-dev:arm64 libcap-dev:arm64 libgtest-dev:arm64
+                g++-aarch64-linux-gnu libseccomp-dev:arm64 libcap-dev:arm64 libgtest-dev:arm64 \
+                libnl-route-3-dev:arm64
 
 # pipefail: a suite piped through tee still fails the target.
 SHELL := /bin/bash
@@ -167,11 +168,14 @@ test-vm: build rootfs
 
 # The same two suites, cross-built static for ARM64, in an aarch64 VM (TCG, -cpu
 # max,pauth=off) booting Debian's arm64 kernel with pure cgroup v2 and an arm64 busybox rootfs.
+# The integration suite runs nested, as in a CI runner or a container: from a leaf of a
+# delegated cgroup that is the root of its own cgroup namespace (tests/vm/cgroup_nest.cpp).
 test-arm64: build-arm64 rootfs-arm64
 	@mkdir -p $(LOGS)
-	@echo "arm64 VM, pure cgroup v2:"
+	@echo "arm64 VM, pure cgroup v2, suite in a nested delegated cgroup:"
 	@tests/vm/run-in-vm.sh aarch64 $(CURDIR) '$(call vm-rootfs-copy,$(ROOTFS_ARM64)) && \
-	  $(BUILD_ARM64)/tests/barco_unit_tests --gtest_brief=1 && $(VM_TEST_ENV) $(BUILD_ARM64)/tests/barco_integration_tests --gtest_brief=1' \
+	  $(BUILD_ARM64)/tests/barco_unit_tests --gtest_brief=1 && \
+	  $(BUILD_ARM64)/tests/barco-cgroup-nest ci env $(VM_TEST_ENV) $(BUILD_ARM64)/tests/barco_integration_tests --gtest_brief=1' \
 	  | tee $(LOGS)/vm-aarch64.log
 
 # Real escapes from a --privileged container (mount the VM's disk, core_pattern, cgroup v1

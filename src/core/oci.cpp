@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -33,15 +34,19 @@ class Reader {
   void warn(const std::string& key, const std::string& why) const {
     warnings_.push_back("config.json: " + path_ + "." + key + " is not applied: " + why);
   }
-  [[nodiscard]] bool has(const char* key) const { return node_.contains(key) && !node_[key].is_null(); }
+  [[nodiscard]] bool has(const char* key) const {
+    const json* value = find(key);
+    return value != nullptr && !value->is_null();
+  }
   [[nodiscard]] Reader at(const char* key) const {
     if (!node_.is_object()) {
       fail("expected an object");
     }
-    if (!node_.contains(key)) {
+    const json* value = find(key);
+    if (value == nullptr) {
       fail(std::string("'") + key + "' is required");
     }
-    return {node_[key], path_ + "." + key, warnings_};
+    return {*value, path_ + "." + key, warnings_};
   }
   [[nodiscard]] Reader at(size_t i) const { return {node_.at(i), path_ + "[" + std::to_string(i) + "]", warnings_}; }
   [[nodiscard]] const json& node() const { return node_; }
@@ -120,13 +125,35 @@ class Reader {
   void check_keys(std::initializer_list<const char*> known) const {
     for (const auto& item : node_.items()) {
       const std::string& key = item.key();
-      if (std::find_if(known.begin(), known.end(), [&key](const char* k) { return key == k; }) == known.end()) {
+      if (std::find_if(known.begin(), known.end(), [&key](const char* k) { return same_key(key, k); }) == known.end()) {
         warn(key, "barco does not know this field");
       }
     }
   }
 
  private:
+  // runc reads config.json with Go's encoding/json, which takes a key in any letter case
+  // when no exact match exists ("CPU" for "cpu"): a config runc runs, barco runs.
+  [[nodiscard]] static bool same_key(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+             return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+  }
+  [[nodiscard]] const json* find(const char* key) const {
+    if (!node_.is_object()) {
+      return nullptr;
+    }
+    if (const auto exact = node_.find(key); exact != node_.end()) {
+      return &*exact;
+    }
+    for (const auto& item : node_.items()) {
+      if (same_key(item.key(), key)) {
+        return &item.value();
+      }
+    }
+    return nullptr;
+  }
+
   const json& node_;
   std::string path_;
   std::vector<std::string>& warnings_;

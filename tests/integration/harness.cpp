@@ -12,11 +12,29 @@
 #include <array>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <thread>
 
 namespace barco::it {
 namespace {
+
+// Kernel threads live in the initial mount namespace, which is not ours when the suite runs
+// in a namespace of its own (the VM's nested mode), and the kernel starts them at any time.
+bool is_kernel_thread(const std::string& proc_dir) {
+  constexpr unsigned long kPfKthread = 0x00200000;  // PF_KTHREAD, the stat file's flags field
+  std::ifstream in(proc_dir + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto after_comm = stat.rfind(')');
+  if (after_comm == std::string::npos) {
+    return false;
+  }
+  std::istringstream fields(stat.substr(after_comm + 2));
+  std::string state, ppid, pgrp, session, tty, tpgid;
+  unsigned long flags = 0;
+  fields >> state >> ppid >> pgrp >> session >> tty >> tpgid >> flags;
+  return (flags & kPfKthread) != 0;
+}
 
 std::string read_link(const std::string& path) {
   std::array<char, 256> buf{};
@@ -126,7 +144,7 @@ std::set<pid_t> foreign_mount_ns_pids() {
       continue;
     }
     const auto ns = read_link(e.path().string() + "/ns/mnt");
-    if (!ns.empty() && ns != own) {
+    if (!ns.empty() && ns != own && !is_kernel_thread(e.path().string())) {
       out.insert(std::stoi(name));
     }
   }

@@ -154,9 +154,21 @@ TEST(Update, ResourcesJsonAsRuncReadsIt) {
   EXPECT_NE(error_of([&] { (void)parse_oci_resources("nope", warnings); }).find("not JSON"), std::string::npos);
   // Found by fuzz_oci_config: a number no double holds is nlohmann's out_of_range, not a
   // parse_error, and once escaped the ConfigError handler and aborted `barco update`.
-  EXPECT_NE(error_of([&] { (void)parse_oci_resources("{\"cpu\": {\"quota\": 19e5201}}", warnings); })
-                .find("number overflow"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([&] { (void)parse_oci_resources("{\"cpu\": {\"quota\": 19e5201}}", warnings); }).find("number overflow"),
+      std::string::npos);
+}
+
+// runc's bats update test writes `"CPU": {"Cpus": ...}`: Go's encoding/json matches keys
+// in any letter case when no exact one exists, so runc applies it, and so does barco.
+TEST(Update, KeysMatchInAnyLetterCaseAsInGo) {
+  std::vector<std::string> warnings;
+  const auto u = parse_oci_resources(R"({"CPU": {"Cpus": "0", "shares": 100}, "Pids": {"LIMIT": 7}})", warnings);
+  EXPECT_EQ(u.set.cpuset_cpus, "0");
+  EXPECT_EQ(u.set.pids_limit, 7);
+  EXPECT_TRUE(warnings.empty()) << warnings.front();
+  const auto exact = parse_oci_resources(R"({"pids": {"limit": 9}, "Pids": {"limit": 7}})", warnings);
+  EXPECT_EQ(exact.set.pids_limit, 9) << "an exact match wins, as in Go";
 }
 
 TEST(Update, TheRecordKeepsTheLimitsInForce) {
