@@ -5,6 +5,9 @@
 #include <barco/result.hpp>
 
 #include <csignal>
+#include <limits>
+#include <optional>
+#include <type_traits>
 
 namespace barco {
 
@@ -98,15 +101,40 @@ nlohmann::json to_json(const StateInfo& s) {
   return j;
 }
 
+namespace {
+
+// A number of the record, only when it is an integer that fits `T`: a damaged record's
+// 2.2e20 or 4294967297 is no pid (a float-to-int conversion out of range is undefined, and
+// a wrapped integer names another process).
+template <class T>
+std::optional<T> integer_of(const nlohmann::json& j, const char* key) {
+  const auto it = j.find(key);
+  if (it == j.end() || !it->is_number_integer()) {
+    return std::nullopt;
+  }
+  if (it->is_number_unsigned()) {
+    const auto v = it->get<uint64_t>();
+    return v <= static_cast<uint64_t>(std::numeric_limits<T>::max()) ? std::optional<T>(static_cast<T>(v))
+                                                                     : std::nullopt;
+  }
+  const auto v = it->get<int64_t>();
+  const bool fits = std::is_unsigned_v<T> ? v >= 0
+                                          : v >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
+                                                v <= static_cast<int64_t>(std::numeric_limits<T>::max());
+  return fits ? std::optional<T>(static_cast<T>(v)) : std::nullopt;
+}
+
+}  // namespace
+
 StateInfo state_from_json(const nlohmann::json& j) {
   StateInfo s;
   s.id = j.value("id", "");
   s.rootfs = j.value("rootfs", "");
   s.status = parse_status(j.value("status", ""));
-  s.pid = j.value("pid", 0);
-  s.barco_pid = j.value("barco_pid", 0);
-  s.barco_start_time = j.value("barco_start_time", 0ULL);
-  s.pid_start_time = j.value("pid_start_time", 0ULL);
+  s.pid = integer_of<pid_t>(j, "pid").value_or(0);
+  s.barco_pid = integer_of<pid_t>(j, "barco_pid").value_or(0);
+  s.barco_start_time = integer_of<unsigned long long>(j, "barco_start_time").value_or(0);
+  s.pid_start_time = integer_of<unsigned long long>(j, "pid_start_time").value_or(0);
   s.created = j.value("created", "");
   s.detached = j.value("detached", false);
   s.auto_remove = j.value("auto_remove", true);
@@ -119,8 +147,8 @@ StateInfo state_from_json(const nlohmann::json& j) {
       data_dir.ends_with("/" + s.id)) {
     s.data_dir = data_dir;
   }
-  if (j.contains("exit_code") && j["exit_code"].is_number_integer()) {
-    s.exit_code = j["exit_code"].get<int>();
+  if (const auto code = integer_of<int>(j, "exit_code")) {
+    s.exit_code = code;
     s.finished = j.value("finished", "");
   }
   if (j.contains("cgroups") && j["cgroups"].is_array()) {
@@ -137,8 +165,8 @@ StateInfo state_from_json(const nlohmann::json& j) {
     } catch (const ConfigError&) {
       s.resources = Resources{};  // a damaged record: `update` starts from no limits
     }
-    if (j.contains("cpu_weight") && j["cpu_weight"].is_number_integer()) {
-      s.resources.cpu_weight = j["cpu_weight"].get<int64_t>();
+    if (const auto weight = integer_of<int64_t>(j, "cpu_weight")) {
+      s.resources.cpu_weight = weight;
     }
   }
   if (j.contains("command") && j["command"].is_array()) {

@@ -55,6 +55,21 @@ TEST_F(State, DataDirComesAndGoesWithTheRecord) {
   EXPECT_EQ(state_from_json(to_json(i)).data_dir, i.data_dir);
 }
 
+// Found by fuzz_state_json: a pid of 2.2e20 was converted to int (undefined behaviour), and
+// 4294967297 wrapped around to pid 1. A number that does not fit is no number.
+TEST(StateJson, NumbersOutOfRangeAreNotRead) {
+  const auto s = state_from_json(nlohmann::json::parse(
+      R"({"id": "x", "pid": 222222222222222222222, "barco_pid": 4294967297, "pid_start_time": -1,
+          "exit_code": 1.5, "cpu_weight": 1e300})"));
+  EXPECT_EQ(s.pid, 0);
+  EXPECT_EQ(s.barco_pid, 0);
+  EXPECT_EQ(s.pid_start_time, 0U);
+  EXPECT_FALSE(s.exit_code.has_value());
+  const auto fine = state_from_json(nlohmann::json::parse(R"({"pid": 42, "exit_code": 137})"));
+  EXPECT_EQ(fine.pid, 42);
+  EXPECT_EQ(fine.exit_code, 137);
+}
+
 TEST_F(State, RecordExistsWhileOwnedAndIsRemovedAfter) {
   {
     auto r = StateRecord::reserve(root_, info("c1"));
