@@ -55,6 +55,7 @@ struct ContainerView {
 [[nodiscard]] ContainerView derive_view(StateInfo info, std::string dir, bool monitor_alive, bool init_alive);
 // OCI's words: creating | created | running | stopped, and runc's paused.
 [[nodiscard]] std::string oci_status(const ContainerView& v);
+[[nodiscard]] std::string oci_status_name(ContainerStatus status);
 
 // state.json. Reading keeps only what is safe to act on: cgroups under /sys/fs/cgroup/, a
 // data directory that is absolute, without "..", and ends in the id.

@@ -57,7 +57,11 @@ ContainerView derive_view(StateInfo info, std::string dir, bool monitor_alive, b
 }
 
 std::string oci_status(const ContainerView& v) {
-  switch (v.status) {
+  return oci_status_name(v.status);
+}
+
+std::string oci_status_name(ContainerStatus status) {
+  switch (status) {
     case ContainerStatus::creating: return "creating";
     case ContainerStatus::created: return "created";
     case ContainerStatus::running: return "running";

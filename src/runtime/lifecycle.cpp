@@ -218,7 +218,8 @@ Result<void> start_container(const std::string& root, const std::string& id) {
   }
   (void)update_state(v->dir, [](StateInfo& s) { s.status = ContainerStatus::running; });
   const auto config = stored_config(*v);
-  warn_on_failures(run_hooks_to_the_end(config.hooks.poststart, "poststart", state_text(*v, config, "running")));
+  warn_on_failures(run_hooks_to_the_end(config.hooks.poststart, "poststart",
+                                        state_text(*v, config, oci_status_name(ContainerStatus::running))));
   return {};
 }
 
@@ -243,7 +244,8 @@ Result<void> delete_container(const std::string& root, const std::string& id, bo
   if (auto r = remove_container(root, id, true); !r) {
     return r;
   }
-  warn_on_failures(run_hooks_to_the_end(config.hooks.poststop, "poststop", state_text(*v, config, "stopped")));
+  warn_on_failures(run_hooks_to_the_end(config.hooks.poststop, "poststop",
+                                        state_text(*v, config, oci_status_name(ContainerStatus::exited))));
   return {};
 }
 

@@ -133,7 +133,7 @@ Result<void> reserve_id(const op::ReserveId& o, ParentRun& run) {
   if (const auto* cg = run.plan.find<op::CreateCgroups>()) {
     info.cgroups = cg->dirs;
   }
-  auto record = StateRecord::reserve(run.options.state_root, std::move(info));
+  auto record = StateRecord::reserve(run.sys, run.options.state_root, std::move(info));
   if (!record) {
     return record.error();
   }
@@ -180,12 +180,12 @@ Result<void> open_log(const op::OpenLog& o, ParentRun& run) {
   if (!o.through_pipe) {
     return {};
   }
-  std::array<int, 2> p{};
-  if (::pipe2(p.data(), O_CLOEXEC) < 0) {
-    return errno_error("pipe2() for the log");
+  auto pipe = run.sys.make_pipe();
+  if (!pipe) {
+    return pipe.error();
   }
-  run.log_read.reset(p[0]);
-  run.log_write.reset(p[1]);
+  run.log_read = std::move(pipe->first);
+  run.log_write = std::move(pipe->second);
   return {};
 }
 
@@ -321,22 +321,28 @@ ChildOptions child_options(const ParentRun& run) {
 // child inherits the mask and clears it right before execve.
 Result<void> block_supervised_signals(ParentRun& run) {
   run.signals_blocked.emplace(supervised_signals());
-  const sigset_t supervised = supervised_signals();
-  run.signal_fd.reset(::signalfd(-1, &supervised, SFD_CLOEXEC));
-  if (!run.signal_fd.valid()) {
-    return errno_error("signalfd()");
+  auto fd = run.sys.open_signalfd(supervised_signals());
+  if (!fd) {
+    return fd.error();
   }
+  run.signal_fd = std::move(*fd);
   return {};
 }
 
 // cgroup v2: the child is born inside its cgroup (CLONE_INTO_CGROUP), so it has nothing
-// to join there.
-UniqueFd unified_cgroup_fd(const Plan& plan) {
+// to join there. Without the directory's fd it is born outside and joins it itself (its
+// join_cgroups step), which is slower, not wrong: the failure is logged, not fatal.
+UniqueFd unified_cgroup_fd(const Plan& plan, Sys& sys) {
   const auto* join = plan.find<op::JoinCgroups>();
   if (join == nullptr || join->unified_dir.empty()) {
     return {};
   }
-  return UniqueFd(::open(join->unified_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  auto fd = sys.open_file(join->unified_dir, O_RDONLY | O_DIRECTORY);
+  if (!fd) {
+    spdlog::debug("clone: no CLONE_INTO_CGROUP: {}", fd.error().message());
+    return {};
+  }
+  return std::move(*fd);
 }
 
 Result<void> spawn_child(const op::Clone& o, ParentRun& run) {
@@ -359,7 +365,7 @@ Result<void> spawn_child(const op::Clone& o, ParentRun& run) {
   if (auto r = block_supervised_signals(run); !r) {
     return r;
   }
-  const UniqueFd cgroup = unified_cgroup_fd(run.plan);
+  const UniqueFd cgroup = unified_cgroup_fd(run.plan, run.sys);
   run.clock.lap("prepare (sync socket, exec args, signals)");
   auto cloned = clone_process(o.flags, cgroup.get());
   run.pid_ns.restore();
@@ -418,8 +424,10 @@ Result<void> hand_listener_to_agent(ParentRun& run, UniqueFd listener) {
     return plain_error("the child's seccomp listener", "the plan's load_seccomp step has no listener");
   }
   const bool exec = run.plan.has<op::JoinContainer>();
-  const auto message =
-      oci_process_state_json(run.pid, load->listener_metadata, oci_state(run, exec ? "running" : "creating")).dump();
+  const auto message = oci_process_state_json(
+                           run.pid, load->listener_metadata,
+                           oci_state(run, oci_status_name(exec ? ContainerStatus::running : ContainerStatus::creating)))
+                           .dump();
   auto sent = send_fd_to_socket(load->listener_path, message, listener.get());
   if (!sent) {
     Error e = sent.error();
@@ -491,7 +499,7 @@ Result<void> run_create_runtime_hooks(const op::RunHooks& o, ParentRun& run) {
   if (auto r = await_child(run, Until::hook_point); !r) {
     return r;
   }
-  run.hook_state = hook_state_json(run, "creating");
+  run.hook_state = hook_state_json(run, oci_status_name(ContainerStatus::creating));
   if (auto r = run_hooks(o.hooks, o.phase, run.hook_state); !r) {
     return r;
   }
@@ -512,7 +520,8 @@ Result<void> run_parent_hooks(const op::RunHooks& o, ParentRun& run) {
   if (o.phase == "createRuntime") {
     return run_create_runtime_hooks(o, run);
   }
-  run_hooks_warning_only(o, run, o.phase == "poststop" ? "stopped" : "running");
+  run_hooks_warning_only(o, run,
+                         oci_status_name(o.phase == "poststop" ? ContainerStatus::exited : ContainerStatus::running));
   return {};
 }
 

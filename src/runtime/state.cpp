@@ -180,7 +180,7 @@ Result<void> update_state(const std::string& dir, const std::function<void(State
   return write_file_atomic(dir + "/state.json", to_json(info).dump(2) + "\n");
 }
 
-Result<StateRecord> StateRecord::reserve(const std::string& root, StateInfo info) {
+Result<StateRecord> StateRecord::reserve(Sys& sys, const std::string& root, StateInfo info) {
   if (auto r = make_state_root(root); !r) {
     return r.error();
   }
@@ -193,26 +193,24 @@ Result<StateRecord> StateRecord::reserve(const std::string& root, StateInfo info
   // and two barco calls can never both win it.
   const std::string tmp = root + "/.new-" + std::to_string(info.barco_pid);
   const std::string dir = root + "/" + info.id;
-  if (::mkdir(tmp.c_str(), 0700) < 0) {
-    return errno_error("mkdir(\"" + tmp + "\")");
+  if (auto r = sys.mkdir(tmp, 0700); !r) {
+    return r.error();
   }
   StateRecord record(tmp, std::move(info));
   // Nobody sees the temp directory: its files need neither a lock nor temp + rename.
-  if (auto r = create_file(tmp + "/state.json", to_json(record.info_).dump(2) + "\n"); !r) {
+  if (auto r = sys.create_file(tmp + "/state.json", to_json(record.info_).dump(2) + "\n"); !r) {
     return r.error();
   }
-  if (::rename(tmp.c_str(), dir.c_str()) < 0) {
-    if (errno == EEXIST || errno == ENOTEMPTY) {
-      return Error{
-          EEXIST,
-          {},
-          "rename(\"" + tmp + "\" -> \"" + dir + "\")",
-          "a container is already called '" + record.info_.id + "' (barco ps -a); choose another name, or barco rm it"};
+  if (auto r = sys.rename(tmp, dir); !r) {
+    if (r.error().err == EEXIST || r.error().err == ENOTEMPTY) {
+      r.error().err = EEXIST;
+      r.error().hint =
+          "a container is already called '" + record.info_.id + "' (barco ps -a); choose another name, or barco rm it";
     }
-    return errno_error("rename(\"" + tmp + "\" -> \"" + dir + "\")");
+    return r.error();
   }
   record.dir_ = dir;
-  if (auto r = record.make_data_dir(); !r) {
+  if (auto r = record.make_data_dir(sys); !r) {
     return r.error();
   }
   return record;
@@ -220,7 +218,7 @@ Result<StateRecord> StateRecord::reserve(const std::string& root, StateInfo info
 
 // Made once the id is ours: a directory left under that name by a barco that died is
 // emptied, never one of a live container (its record would have kept us from the id).
-Result<void> StateRecord::make_data_dir() {
+Result<void> StateRecord::make_data_dir(Sys& sys) {
   const auto& data = info_.data_dir;
   if (data.empty()) {
     return {};
@@ -234,8 +232,8 @@ Result<void> StateRecord::make_data_dir() {
                  "--data-root must be a directory barco can create"};
   }
   std::filesystem::remove_all(data, ec);
-  if (::mkdir(data.c_str(), 0700) < 0) {
-    return errno_error("mkdir(\"" + data + "\")");
+  if (auto r = sys.mkdir(data, 0700); !r) {
+    return r.error();
   }
   owns_data_ = true;
   return {};

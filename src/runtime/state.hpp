@@ -7,6 +7,8 @@
 // records (run -d, OCI create) stay until `rm`/`delete`.
 #pragma once
 
+#include "sys/sys.hpp"
+
 #include <barco/container.hpp>
 #include <barco/result.hpp>
 
@@ -36,7 +38,7 @@ class StateRecord {
  public:
   // Reserves <root>/<id>; fails with a clear message if a live container has that id. Then
   // creates info.data_dir (mode 0700), removed with the record unless it is kept.
-  static Result<StateRecord> reserve(const std::string& root, StateInfo info);
+  static Result<StateRecord> reserve(Sys& sys, const std::string& root, StateInfo info);
 
   StateRecord(StateRecord&& other) noexcept;
   StateRecord& operator=(StateRecord&&) = delete;
@@ -55,7 +57,7 @@ class StateRecord {
  private:
   StateRecord(std::string dir, StateInfo info) : dir_(std::move(dir)), info_(std::move(info)) {}
   Result<void> write() const;
-  Result<void> make_data_dir();
+  Result<void> make_data_dir(Sys& sys);
 
   std::string dir_;  // empty once moved from
   StateInfo info_;

@@ -6,6 +6,7 @@
 #include <barco/files.hpp>
 
 #include <fcntl.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -44,6 +45,26 @@ int load_device_program(const std::vector<bpf_insn>& program, std::vector<char>*
 
 Result<void> RealSys::mkdir(const std::string& path, mode_t mode) {
   return check(::mkdir(path.c_str(), mode), "mkdir(" + quoted(path) + ", " + octal(mode) + ")");
+}
+
+Result<void> RealSys::rename(const std::string& from, const std::string& to) {
+  return check(::rename(from.c_str(), to.c_str()), "rename(" + quoted(from) + " -> " + quoted(to) + ")");
+}
+
+Result<std::pair<UniqueFd, UniqueFd>> RealSys::make_pipe() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) < 0) {
+    return errno_error("pipe2(O_CLOEXEC)");
+  }
+  return std::pair<UniqueFd, UniqueFd>{UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
+Result<UniqueFd> RealSys::open_signalfd(const sigset_t& signals) {
+  UniqueFd fd(::signalfd(-1, &signals, SFD_CLOEXEC));
+  if (!fd.valid()) {
+    return errno_error("signalfd(SFD_CLOEXEC)");
+  }
+  return fd;
 }
 
 std::vector<std::string> RealSys::subdirectories(const std::string& path) {

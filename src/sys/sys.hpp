@@ -11,11 +11,13 @@
 
 #include <linux/bpf.h>
 #include <linux/filter.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace barco {
@@ -114,6 +116,10 @@ class Sys {
   // the exec FIFO, the log, the record's files.
   virtual Result<void> mkdir(const std::string& path, mode_t mode) = 0;  // EEXIST is an error
   virtual Result<void> rmdir(const std::string& path) = 0;
+  virtual Result<void> rename(const std::string& from, const std::string& to) = 0;
+  // pipe2(O_CLOEXEC): {read end, write end}
+  virtual Result<std::pair<UniqueFd, UniqueFd>> make_pipe() = 0;
+  virtual Result<UniqueFd> open_signalfd(const sigset_t& signals) = 0;  // SFD_CLOEXEC
   // The names of the directories in `path` (a cgroup's sub cgroups); empty when unreadable.
   virtual std::vector<std::string> subdirectories(const std::string& path) = 0;
   virtual Result<void> chown(const std::string& path, uid_t uid, gid_t gid) = 0;
@@ -127,6 +133,24 @@ class Sys {
   // Loads a BPF_PROG_TYPE_CGROUP_DEVICE program and attaches it to the cgroup v2 directory;
   // it stays attached (and dies with the cgroup) after the fds are closed.
   virtual Result<void> attach_device_filter(const std::string& cgroup_dir, const std::vector<bpf_insn>& program) = 0;
+
+  // The bridge network, over rtnetlink (libnl-route-3), in the caller's network namespace.
+  // The bridge `name` with `address`/`prefix`, up; true when this call created it, false
+  // when it was there (two barcos racing to create it both succeed).
+  virtual Result<bool> ensure_bridge(const std::string& name, uint32_t address, int prefix) = 0;
+  // A veth pair: `host_end` on `bridge`, up; its peer born as `peer` inside the network
+  // namespace `netns_fd` (so no host interface ever carries the container's name).
+  virtual Result<void> create_veth(const std::string& host_end, const std::string& bridge, int netns_fd,
+                                   const std::string& peer) = 0;
+  // Inside the namespace `netns_fd`: `name` gets `address`/`prefix` and comes up, and the
+  // default route goes through `gateway`.
+  virtual Result<void> configure_interface(int netns_fd, const std::string& name, uint32_t address, int prefix,
+                                           uint32_t gateway) = 0;
+  virtual Result<void> delete_link(const std::string& name) = 0;  // ENODEV: already gone, not an error
+  // `nft -f -` with `script` on its stdin; `nft` missing or refusing is an error with its text.
+  virtual Result<void> run_nft(const std::string& script) = 0;
+  // `nft -a list chain ip barco CHAIN`: the rules with their handles.
+  virtual Result<std::string> list_nft_chain(const std::string& chain) = 0;
 };
 
 // The kernel.
@@ -181,6 +205,9 @@ class RealSys final : public Sys {
   Result<void> dup2(int from, int to) override;
   Result<void> mkdir(const std::string& path, mode_t mode) override;
   Result<void> rmdir(const std::string& path) override;
+  Result<void> rename(const std::string& from, const std::string& to) override;
+  Result<std::pair<UniqueFd, UniqueFd>> make_pipe() override;
+  Result<UniqueFd> open_signalfd(const sigset_t& signals) override;
   std::vector<std::string> subdirectories(const std::string& path) override;
   Result<void> chown(const std::string& path, uid_t uid, gid_t gid) override;
   Result<void> chmod(const std::string& path, mode_t mode) override;
@@ -189,6 +216,14 @@ class RealSys final : public Sys {
   Result<void> create_file(const std::string& path, const std::string& content) override;
   Result<UniqueFd> open_or_create(const std::string& path, int flags, mode_t mode) override;
   Result<void> attach_device_filter(const std::string& cgroup_dir, const std::vector<bpf_insn>& program) override;
+  Result<bool> ensure_bridge(const std::string& name, uint32_t address, int prefix) override;
+  Result<void> create_veth(const std::string& host_end, const std::string& bridge, int netns_fd,
+                           const std::string& peer) override;
+  Result<void> configure_interface(int netns_fd, const std::string& name, uint32_t address, int prefix,
+                                   uint32_t gateway) override;
+  Result<void> delete_link(const std::string& name) override;
+  Result<void> run_nft(const std::string& script) override;
+  Result<std::string> list_nft_chain(const std::string& chain) override;
 };
 
 }  // namespace barco

@@ -6,7 +6,9 @@
 #include "sys/sys.hpp"
 
 #include <fcntl.h>
+#include <sys/signalfd.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <map>
@@ -217,6 +219,24 @@ class FakeSys final : public Sys {
     return record("mkdir " + path + " " + std::to_string(mode));
   }
   Result<void> rmdir(const std::string& path) override { return record("rmdir " + path); }
+  Result<void> rename(const std::string& from, const std::string& to) override {
+    return record("rename " + from + " -> " + to);
+  }
+  // Real pipes and signalfds: the steps keep them, and no root is needed.
+  Result<std::pair<UniqueFd, UniqueFd>> make_pipe() override {
+    if (auto r = record("pipe2"); !r) {
+      return r.error();
+    }
+    int fds[2];
+    (void)::pipe2(fds, O_CLOEXEC);
+    return std::pair<UniqueFd, UniqueFd>{UniqueFd(fds[0]), UniqueFd(fds[1])};
+  }
+  Result<UniqueFd> open_signalfd(const sigset_t& signals) override {
+    if (auto r = record("signalfd"); !r) {
+      return r.error();
+    }
+    return UniqueFd(::signalfd(-1, &signals, SFD_CLOEXEC));
+  }
   std::vector<std::string> subdirectories(const std::string&) override { return {}; }
   Result<void> chown(const std::string& path, uid_t uid, gid_t gid) override {
     return record("chown " + path + " " + std::to_string(uid) + ":" + std::to_string(gid));
@@ -247,6 +267,36 @@ class FakeSys final : public Sys {
   Result<void> attach_device_filter(const std::string& dir, const std::vector<bpf_insn>& program) override {
     return record("attach_device_filter " + dir + " " + std::to_string(program.size()));
   }
+  Result<bool> ensure_bridge(const std::string& name, uint32_t address, int prefix) override {
+    if (auto r = record("ensure_bridge " + name + " " + std::to_string(address) + "/" + std::to_string(prefix)); !r) {
+      return r.error();
+    }
+    return bridge_created;
+  }
+  Result<void> create_veth(const std::string& host_end, const std::string& bridge, int netns_fd,
+                           const std::string& peer) override {
+    return record("create_veth " + host_end + " master " + bridge + " peer " + peer + " netns_fd " +
+                  std::to_string(netns_fd));
+  }
+  Result<void> configure_interface(int netns_fd, const std::string& name, uint32_t address, int prefix,
+                                   uint32_t gateway) override {
+    return record("configure_interface " + std::to_string(netns_fd) + " " + name + " " + std::to_string(address) + "/" +
+                  std::to_string(prefix) + " via " + std::to_string(gateway));
+  }
+  Result<void> delete_link(const std::string& name) override { return record("delete_link " + name); }
+  Result<void> run_nft(const std::string& script) override {
+    nft_scripts.push_back(script);
+    return record("run_nft");
+  }
+  Result<std::string> list_nft_chain(const std::string& chain) override {
+    if (auto r = record("list_nft_chain " + chain); !r) {
+      return r.error();
+    }
+    return nft_listing;
+  }
+  bool bridge_created = false;
+  std::vector<std::string> nft_scripts;
+  std::string nft_listing;
 
   std::string cwd = "/";
   std::map<std::string, std::string> files;  // read_file's answers

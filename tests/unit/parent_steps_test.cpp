@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <tuple>
 
 namespace barco {
 namespace {
@@ -89,6 +90,8 @@ class ParentSteps : public ::testing::Test {
     sys.files["/sys/fs/cgroup/barco/cgroup.controllers"] = "memory pids\n";
   }
 
+  void expect_every_failure_named(const Plan& plan, const std::string& cgroup);
+
   std::string root_;
   RunOptions options_;
   SyncChannel parent_end_;
@@ -118,15 +121,15 @@ TEST_F(ParentSteps, HostSideWorkGoesThroughTheSeamInPlanOrder) {
 
 // A failure at any call stops the walk and names the step that made the call; what earlier
 // steps created is removed (the cgroup), and the record's directory with it.
-TEST_F(ParentSteps, FailureAtEveryCallNamesItsStepAndLeavesNothing) {
-  const auto plan = full_plan();
+void ParentSteps::expect_every_failure_named(const Plan& plan, const std::string& cgroup) {
   FakeSys reference;
   delegate_controllers(reference);
   std::vector<std::string> owner;
   ASSERT_TRUE(walk(plan, reference, &owner));
-  const auto first_rmdir = static_cast<size_t>(reference.index_of("rmdir"));
-  ASSERT_GT(owner.size(), 20U);
-  for (size_t n = 0; n < std::min(first_rmdir, owner.size()); ++n) {
+  const auto rmdir = reference.index_of("rmdir");
+  const auto last = rmdir >= 0 ? static_cast<size_t>(rmdir) : owner.size();
+  ASSERT_GT(owner.size(), 0U);
+  for (size_t n = 0; n < std::min(last, owner.size()); ++n) {
     const auto& call = reference.calls[n];
     FakeSys sys;
     delegate_controllers(sys);
@@ -142,12 +145,71 @@ TEST_F(ParentSteps, FailureAtEveryCallNamesItsStepAndLeavesNothing) {
       continue;
     }
     EXPECT_EQ(r.error().step, owner[n]) << "call " << n << " " << call;
-    EXPECT_NE(r.error().message().find(call), std::string::npos) << r.error().message();
-    const bool made_cgroup = sys.index_of("mkdir /sys/fs/cgroup/barco/c1 ") >= 0 &&
-                             sys.index_of("mkdir /sys/fs/cgroup/barco/c1 ") < static_cast<int>(n);
-    EXPECT_EQ(made_cgroup, sys.index_of("rmdir /sys/fs/cgroup/barco/c1") > static_cast<int>(n))
-        << "call " << n << ": a cgroup made before the failure is removed after it";
+    EXPECT_NE(r.error().message().find(call.substr(0, call.find(' '))), std::string::npos) << r.error().message();
+    if (!cgroup.empty()) {
+      const bool made_cgroup =
+          sys.index_of("mkdir " + cgroup + " ") >= 0 && sys.index_of("mkdir " + cgroup + " ") < static_cast<int>(n);
+      EXPECT_EQ(made_cgroup, sys.index_of("rmdir " + cgroup) > static_cast<int>(n))
+          << "call " << n << ": a cgroup made before the failure is removed after it";
+    }
     EXPECT_FALSE(std::filesystem::exists(root_ + "/c1")) << "call " << n << ": the record is removed";
+  }
+}
+
+TEST_F(ParentSteps, FailureAtEveryCallNamesItsStepAndLeavesNothing) {
+  expect_every_failure_named(full_plan(), "/sys/fs/cgroup/barco/c1");
+}
+
+// A user namespace's volumes: the parent clones each source's tree before clone.
+TEST_F(ParentSteps, FailureAtEveryCallOfAUsernsVolumeRunIsNamed) {
+  const auto c = config_from_words(
+      {"--rootfs", "/r", "--name", "c1", "--userns", "private", "-v", "/srv/data:/a", "-v", "/etc/hosts:/b:ro", "sh"});
+  PlanHost host;
+  host.state_root = root_;
+  const auto plan = build_plan(c, Placement{}, host);
+  ASSERT_TRUE(plan.has<op::CloneBindSources>());
+  expect_every_failure_named(plan, "");
+}
+
+// barco exec into a container that joined a pid namespace by path.
+TEST_F(ParentSteps, FailureAtEveryCallOfAnExecIsNamed) {
+  auto c = config_from_words({"--rootfs", "/r", "--name", "c1", "sh"});
+  ExecTarget target;
+  target.pid = 4242;
+  target.pid_namespace = true;
+  PlanHost host;
+  host.state_root = root_;
+  const auto plan = build_exec_plan(c, target, host);
+  ASSERT_TRUE(plan.has<op::JoinPidNamespace>());
+  FakeSys sys;
+  sys.fail_at = 0;
+  ParentRun run(sys, plan, options_, nullptr);
+  run.target_pidfd = -1;  // a container that has stopped
+  auto r = run_parent_step(*plan.find_step<op::JoinPidNamespace>(), run);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().step, "join_pid_namespace");
+  EXPECT_NE(r.error().hint.find("stopped"), std::string::npos) << r.error().message();
+}
+
+// A SIGKILL is called an OOM kill only when the memory cgroup counted one.
+TEST_F(ParentSteps, ReportOomNamesOnlyAKillTheMemoryCgroupCounted) {
+  PlanHost host;
+  host.state_root = root_;
+  host.cgroups = parse_cgroup_host(kPureV2, "0::/user.slice\n");
+  const auto plan = build_plan(config_from_words({"--rootfs", "/r", "--memory", "64m", "sh"}), Placement{}, host);
+  const auto* step = plan.find_step<op::ReportOom>();
+  ASSERT_NE(step, nullptr);
+  const auto& dir = std::get<op::ReportOom>(step->op).memory_dir;
+  for (const auto& [status, events, expected] :
+       std::vector<std::tuple<int, std::string, bool>>{{137, "low 0\noom 1\noom_kill 1\n", true},
+                                                       {137, "low 0\noom 0\noom_kill 0\n", false},
+                                                       {143, "oom_kill 1\n", false}}) {
+    FakeSys sys;
+    sys.files[dir + "/memory.events"] = events;
+    ParentRun run(sys, plan, options_, nullptr);
+    run.status = status;
+    ASSERT_TRUE(run_parent_step(*step, run));
+    EXPECT_EQ(run.oom_killed, expected) << status << " " << events;
   }
 }
 

@@ -19,6 +19,8 @@ class State : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(root_); }
 
+  RealSys sys_;  // the record's files are real here: what is left on disk is the test
+
   static StateInfo info(const std::string& id) {
     StateInfo s;
     s.id = id;
@@ -39,11 +41,11 @@ TEST_F(State, DataDirComesAndGoesWithTheRecord) {
   auto i = info("web");
   i.data_dir = root_ + "/data/web";
   {
-    auto r = StateRecord::reserve(root_ + "/state", i);
+    auto r = StateRecord::reserve(sys_, root_ + "/state", i);
     ASSERT_TRUE(r) << r.error().message();
     EXPECT_TRUE(std::filesystem::is_directory(i.data_dir));
     std::ofstream(i.data_dir + "/container.log") << "x";
-    EXPECT_FALSE(StateRecord::reserve(root_ + "/state", i)) << "a live id was reserved twice";
+    EXPECT_FALSE(StateRecord::reserve(sys_, root_ + "/state", i)) << "a live id was reserved twice";
     EXPECT_TRUE(std::filesystem::exists(i.data_dir + "/container.log")) << "the losing reservation removed the data";
   }
   EXPECT_FALSE(std::filesystem::exists(i.data_dir));
@@ -72,7 +74,7 @@ TEST(StateJson, NumbersOutOfRangeAreNotRead) {
 
 TEST_F(State, RecordExistsWhileOwnedAndIsRemovedAfter) {
   {
-    auto r = StateRecord::reserve(root_, info("c1"));
+    auto r = StateRecord::reserve(sys_, root_, info("c1"));
     ASSERT_TRUE(r) << r.error().message();
     ASSERT_TRUE(std::filesystem::exists(root_ + "/c1/state.json"));
     ASSERT_TRUE(r->mark_running(1234));
@@ -87,9 +89,9 @@ TEST_F(State, RecordExistsWhileOwnedAndIsRemovedAfter) {
 }
 
 TEST_F(State, SecondReservationOfALiveIdIsRefusedAndLeavesNothing) {
-  auto first = StateRecord::reserve(root_, info("dup"));
+  auto first = StateRecord::reserve(sys_, root_, info("dup"));
   ASSERT_TRUE(first);
-  auto second = StateRecord::reserve(root_, info("dup"));
+  auto second = StateRecord::reserve(sys_, root_, info("dup"));
   ASSERT_FALSE(second);
   EXPECT_EQ(second.error().err, EEXIST);
   EXPECT_NE(second.error().hint.find("already called 'dup'"), std::string::npos);
@@ -102,7 +104,7 @@ TEST_F(State, StaleRecordsOfDeadBarcosAreSweptAway) {
   std::filesystem::create_directories(root_ + "/garbage");
   std::ofstream(root_ + "/garbage/state.json") << R"({"barco_pid":"not a number"})";
   std::filesystem::create_directories(root_ + "/.new-2147483001");
-  auto r = StateRecord::reserve(root_, info("fresh"));
+  auto r = StateRecord::reserve(sys_, root_, info("fresh"));
   ASSERT_TRUE(r);
   EXPECT_FALSE(std::filesystem::exists(root_ + "/old"));
   EXPECT_FALSE(std::filesystem::exists(root_ + "/garbage"));
@@ -113,11 +115,11 @@ TEST_F(State, StaleRecordsOfDeadBarcosAreSweptAway) {
 TEST_F(State, AStaleRecordDoesNotBlockItsId) {
   std::filesystem::create_directories(root_ + "/again");
   std::ofstream(root_ + "/again/state.json") << R"({"id":"again","barco_pid":2147483000,"barco_start_time":1})";
-  EXPECT_TRUE(StateRecord::reserve(root_, info("again")));
+  EXPECT_TRUE(StateRecord::reserve(sys_, root_, info("again")));
 }
 
 TEST_F(State, ReservationFailureNamesThePath) {
-  auto r = StateRecord::reserve("/proc/barco-cannot-be-here", info("x"));
+  auto r = StateRecord::reserve(sys_, "/proc/barco-cannot-be-here", info("x"));
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message().find("/proc/barco-cannot-be-here"), std::string::npos);
 }
