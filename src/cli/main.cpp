@@ -20,14 +20,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <map>
 #include <memory>
-#include <string_view>
 
 namespace {
 
@@ -185,12 +183,37 @@ int run_lab(Invocation& in) {
   return in.compare != nullptr && in.compare->parsed() ? cli::run_lab_compare(in.lab, in.global.state_root) : 0;
 }
 
-// The subcommands: name, help, their flags, their handler. One row each.
+// The exit status of a ConfigError (a bad flag or config.json). containerd, podman and the
+// OCI tests call the OCI verbs and expect runc's 1; barco's own forms are docker's, 125.
+enum class ConfigErrorStatus {
+  docker,            // 125
+  runc,              // 1
+  runc_with_bundle,  // 1 for `run --bundle DIR ID` (runc run), 125 for `run IMAGE`
+};
+
+// What main() must know about a verb besides its flags and handler. Each is a column of the
+// table, not a list of names elsewhere, so that adding a verb is adding one row.
+struct Traits {
+  // Its child enters a container while it is still a copy of barco (CVE-2019-5736): barco
+  // re-executes from a view of its binary that cannot be written before it parses anything.
+  bool enters_a_container = false;
+  // Where the words that are not barco's begin (the container's command, ps(1)'s options),
+  // which CLI11 must not parse: `run IMAGE ls -l` would take -l. Null: every word is barco's.
+  size_t (*command_start)(Invocation& in, const CLI::App& sub, size_t first) = nullptr;
+  ConfigErrorStatus config_error_status = ConfigErrorStatus::docker;
+  // Not listed by --help: the build calls it, users read its output with man(1).
+  bool hidden = false;
+  // Completion and man pages describe every subcommand with its flags, so all are defined.
+  bool describes_every_command = false;
+};
+
+// The subcommands: name, help, their flags, their handler, their traits. One row each.
 struct Command {
   const char* name;
   const char* help;
   void (*define)(CLI::App&, Invocation&);
   int (*run)(Invocation&);
+  Traits traits{};
 };
 
 // A verb whose handler takes its flags and the state root, and one that takes only its flags.
@@ -226,13 +249,45 @@ int run_create(Invocation& in) {
   return cli::run_create(in.create, in.global.state_root, in.global.systemd_cgroup);
 }
 
+// run IMAGE CMD...: the container's command starts at the first word after run's flags.
+size_t run_command_start(Invocation& in, const CLI::App& sub, size_t first) {
+  return cli::find_command_start(sub, in.args, first);
+}
+size_t after_the_id(Invocation& in, const CLI::App& sub, size_t first) {
+  return std::min(cli::find_command_start(sub, in.args, first) + 1, in.args.size());
+}
+// exec ID CMD...: the command follows the container id.
+size_t exec_command_start(Invocation& in, const CLI::App& sub, size_t first) {
+  const size_t at = after_the_id(in, sub, first);
+  in.exec.command.assign(in.args.begin() + static_cast<std::ptrdiff_t>(at), in.args.end());
+  return at;
+}
+// runc's `ps ID [ps options]`: the words after the id are ps(1)'s.
+size_t ps_options_start(Invocation& in, const CLI::App& sub, size_t first) {
+  const size_t at = after_the_id(in, sub, first);
+  in.ps.ps_args.assign(in.args.begin() + static_cast<std::ptrdiff_t>(at), in.args.end());
+  return at;
+}
+
 using I = Invocation;
 constexpr Command kCommands[] = {
-    {"run", "Run a command in a new container (or: run --bundle DIR ID, OCI)", define_run, run_command},
-    {"exec", "Run a command in a running container, with its isolation", define<&I::exec, cli::add_exec_flags>,
-     on_root<&I::exec, cli::run_exec>},
-    {"ps", "List containers (-a: also exited); ps ID: the container's processes", define<&I::ps, cli::add_ps_flags>,
-     on_root<&I::ps, cli::run_ps>},
+    {"run",
+     "Run a command in a new container (or: run --bundle DIR ID, OCI)",
+     define_run,
+     run_command,
+     {.enters_a_container = true,
+      .command_start = run_command_start,
+      .config_error_status = ConfigErrorStatus::runc_with_bundle}},
+    {"exec",
+     "Run a command in a running container, with its isolation",
+     define<&I::exec, cli::add_exec_flags>,
+     on_root<&I::exec, cli::run_exec>,
+     {.enters_a_container = true, .command_start = exec_command_start}},
+    {"ps",
+     "List containers (-a: also exited); ps ID: the container's processes",
+     define<&I::ps, cli::add_ps_flags>,
+     on_root<&I::ps, cli::run_ps>,
+     {.command_start = ps_options_start}},
     {"logs", "Print a detached container's output (-f: follow)", define<&I::logs, cli::add_logs_flags>,
      on_root<&I::logs, cli::run_logs>},
     {"stop", "SIGTERM, then SIGKILL after -t seconds", define<&I::stop, cli::add_stop_flags>,
@@ -246,15 +301,21 @@ constexpr Command kCommands[] = {
     {"resume", "Thaw a paused container", define<&I::pause, cli::add_pause_flags>, run_resume},
     {"doctor", "Check this host: cgroups, namespaces, seccomp, overlayfs",
      define<&I::doctor_json, cli::add_doctor_flags>, [](I& in) { return cli::run_doctor(in.doctor_json); }},
-    {"audit", "Show what a container can reach: every boundary blocked or possible",
-     define<&I::audit, cli::add_audit_flags>, on_root<&I::audit, cli::run_audit>},
-    {"lab", "Security lab exercises", define_lab, run_lab},
+    {"audit",
+     "Show what a container can reach: every boundary blocked or possible",
+     define<&I::audit, cli::add_audit_flags>,
+     on_root<&I::audit, cli::run_audit>,
+     {.enters_a_container = true}},
+    {"lab", "Security lab exercises", define_lab, run_lab, {.enters_a_container = true}},
     {"gc", "Remove the records and cgroups of containers whose barco died", no_flags,
      [](I& in) { return run_gc(in.global.state_root); }},
     {"spec", "OCI: write a default config.json", define<&I::spec, cli::add_spec_flags>,
      [](I& in) { return cli::run_spec(in.spec); }},
-    {"create", "OCI: set a container up from a bundle; it waits for start", define<&I::create, cli::add_create_flags>,
-     run_create},
+    {"create",
+     "OCI: set a container up from a bundle; it waits for start",
+     define<&I::create, cli::add_create_flags>,
+     run_create,
+     {.enters_a_container = true, .config_error_status = ConfigErrorStatus::runc}},
     {"start", "OCI: run the command of a created container", define<&I::id, cli::add_id_flags>,
      on_root<&I::id, cli::run_start>},
     {"state", "OCI: print a container's state JSON", define<&I::id, cli::add_id_flags>,
@@ -263,10 +324,16 @@ constexpr Command kCommands[] = {
      on_root<&I::remove, cli::run_delete>},
     {"list", "OCI: list containers, as runc (-q ids, -f json)", define<&I::list, cli::add_list_flags>,
      on_root<&I::list, cli::run_list>},
-    {"update", "Change a running container's limits (runc's flags, or -r resources.json)",
-     define<&I::update, cli::add_update_flags>, on_root<&I::update, cli::run_update>},
-    {"events", "Print a container's statistics (--stats: once) and OOM kills as JSON lines",
-     define<&I::events, cli::add_events_flags>, on_root<&I::events, cli::run_events>},
+    {"update",
+     "Change a running container's limits (runc's flags, or -r resources.json)",
+     define<&I::update, cli::add_update_flags>,
+     on_root<&I::update, cli::run_update>,
+     {.config_error_status = ConfigErrorStatus::runc}},
+    {"events",
+     "Print a container's statistics (--stats: once) and OOM kills as JSON lines",
+     define<&I::events, cli::add_events_flags>,
+     on_root<&I::events, cli::run_events>,
+     {.config_error_status = ConfigErrorStatus::runc}},
     {"version", "Print the version, git commit, OCI spec, libseccomp and build", no_flags,
      [](I& /*in*/) {
        std::fputs(barco::version_text(barco::version_info()).c_str(), stdout);
@@ -274,22 +341,17 @@ constexpr Command kCommands[] = {
      }},
     {"features", "OCI: print what this runtime supports (features JSON)", no_flags,
      [](I& /*in*/) { return cli::run_features(); }},
-    {"completion", "Print a shell completion script: completion bash|zsh|fish",
-     define<&I::docs, cli::add_completion_flags>, [](I& in) { return cli::run_completion(in.docs, *in.barco); }},
-    {"man-pages", "Write barco's man pages into a directory (the build does)",
+    {"completion",
+     "Print a shell completion script: completion bash|zsh|fish",
+     define<&I::docs, cli::add_completion_flags>,
+     [](I& in) { return cli::run_completion(in.docs, *in.barco); },
+     {.describes_every_command = true}},
+    {"man-pages",
+     "Write barco's man pages into a directory (the build does)",
      define<&I::docs, cli::add_man_pages_flags>,
-     [](I& in) { return cli::run_man_pages(in.docs, *in.barco, barco::version_info().version); }},
+     [](I& in) { return cli::run_man_pages(in.docs, *in.barco, barco::version_info().version); },
+     {.hidden = true, .describes_every_command = true}},
 };
-
-// Not listed by --help: the build calls it, users read its output with man(1).
-bool hidden(const Command& c) {
-  return std::string_view(c.name) == "man-pages";
-}
-
-// Completion and man pages describe every subcommand with its flags.
-bool describes_every_command(const Command* c) {
-  return c != nullptr && (std::string_view(c->name) == "completion" || std::string_view(c->name) == "man-pages");
-}
 
 const Command* find_command(const std::string& name) {
   const auto* it =
@@ -311,13 +373,21 @@ size_t find_subcommand(const std::vector<std::string>& args) {
   return args.size();
 }
 
-// Commands whose child enters a container while it is still a copy of barco (CVE-2019-5736):
-// they run from a view of barco's binary that cannot be written. Nothing of the command line
-// after the subcommand is looked at: it may be the container's own arguments. Without root
-// no container can be made, and the re-exec is skipped.
-bool puts_barco_into_a_container(const std::string& invoked) {
-  static constexpr std::array<std::string_view, 5> kCommands = {"run", "exec", "create", "audit", "lab"};
-  return ::geteuid() == 0 && std::find(kCommands.begin(), kCommands.end(), invoked) != kCommands.end();
+// Whether barco re-executes from a sealed view of its binary (Traits::enters_a_container).
+// Nothing of the command line after the subcommand is looked at: it may be the container's
+// own arguments. Without root no container can be made, and the re-exec is skipped.
+bool puts_barco_into_a_container(const Command* command) {
+  return ::geteuid() == 0 && command != nullptr && command->traits.enters_a_container;
+}
+
+// The exit status of a ConfigError thrown by the handler (Traits::config_error_status).
+int config_error_exit(const Command& command, const Invocation& in) {
+  switch (command.traits.config_error_status) {
+    case ConfigErrorStatus::runc: return 1;
+    case ConfigErrorStatus::runc_with_bundle: return in.run.bundle.empty() ? barco::kExitBarcoError : 1;
+    case ConfigErrorStatus::docker: break;
+  }
+  return barco::kExitBarcoError;
 }
 
 }  // namespace
@@ -329,7 +399,8 @@ int main(int argc, char** argv) {
   const std::vector<std::string> args(argv, argv + argc);
   const size_t sub_at = find_subcommand(args);
   const std::string invoked = sub_at < args.size() ? args[sub_at] : "";
-  if (puts_barco_into_a_container(invoked)) {
+  const Command* command = find_command(invoked);
+  if (puts_barco_into_a_container(command)) {
     if (auto r = barco::reexec_sealed(argv); !r) {
       barco::report_error(r.error());
       return barco::kExitBarcoError;
@@ -361,17 +432,16 @@ int main(int argc, char** argv) {
   // and subcommand against the existing ones and gives every subcommand its own help flag,
   // which was most of a start's user-space work. Without a known subcommand (--help, a
   // typo) all are defined, so the help and the error list them.
-  const Command* command = find_command(invoked);
   if (command == nullptr && !invoked.empty()) {
     std::fprintf(stderr, "barco: unknown command '%s' — hint: barco --help lists them\n", invoked.c_str());
     return barco::kExitBarcoError;
   }
   CLI::App* sub = nullptr;
-  const bool define_all = describes_every_command(command);
+  const bool define_all = command != nullptr && command->traits.describes_every_command;
   for (const auto& c : kCommands) {
     if (command == nullptr || command == &c || define_all) {
       auto* added = app.add_subcommand(c.name, c.help);
-      if (hidden(c)) {
+      if (c.traits.hidden) {
         added->group("");
       }
       if (command == &c || define_all) {
@@ -383,17 +453,9 @@ int main(int argc, char** argv) {
   in.barco = &app;
 
   // The words from the container's command on are not barco's: CLI11 sees only the rest.
-  // For exec the command follows the container id.
   in.command_at = args.size();
-  if (invoked == "run") {
-    in.command_at = cli::find_command_start(*sub, args, sub_at + 1);
-  } else if (invoked == "ps") {
-    // runc's `ps ID [ps options]`: the words after the id are ps(1)'s.
-    in.command_at = std::min(cli::find_command_start(*sub, args, sub_at + 1) + 1, args.size());
-    in.ps.ps_args.assign(args.begin() + static_cast<std::ptrdiff_t>(in.command_at), args.end());
-  } else if (invoked == "exec") {
-    in.command_at = std::min(cli::find_command_start(*sub, args, sub_at + 1) + 1, args.size());
-    in.exec.command.assign(args.begin() + static_cast<std::ptrdiff_t>(in.command_at), args.end());
+  if (command != nullptr && command->traits.command_start != nullptr) {
+    in.command_at = command->traits.command_start(in, *sub, sub_at + 1);
   }
   std::vector<char*> barco_argv(argv, argv + in.command_at);
   try {
@@ -412,9 +474,6 @@ int main(int argc, char** argv) {
     return command->run(in);
   } catch (const barco::ConfigError& e) {
     barco::report_error(e.error());
-    // The OCI verbs fail with runc's 1; barco's own (docker's) forms with 125.
-    const bool oci_form = invoked == "create" || invoked == "update" || invoked == "events" ||
-                          (invoked == "run" && !in.run.bundle.empty());
-    return oci_form ? 1 : barco::kExitBarcoError;
+    return config_error_exit(*command, in);
   }
 }

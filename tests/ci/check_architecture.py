@@ -24,20 +24,42 @@ def cli_include_violations(src):
     return out
 
 
+def body_opening(lines, i):
+    """Index of the line whose trailing `{` opens the body of the definition that starts at
+    line i, or None. A signature may wrap: clang-format breaks long parameter lists, and those
+    are the long functions this check exists for. A `;` or `}` first means a declaration or a
+    one-line body, which has nothing to measure."""
+    for j in range(i, len(lines)):
+        line = lines[j].rstrip()
+        if line.endswith("{"):
+            return j
+        if not line or line.endswith((";", "}")):
+            return None
+    return None
+
+
+def starts_definition(line):
+    """A column-0 line with a `(` that is not a type, namespace, comment or preprocessor line."""
+    if line[:1] in ("", " ", "\t", "}", "#", "/"):
+        return False
+    return "(" in line and not line.startswith(("namespace", "struct", "class", "enum"))
+
+
 def function_lengths(text):
-    """(first line, length, signature) of each function body that opens at the end of a
-    line starting in column 0 (barco's style: every definition in a .cpp starts there)."""
+    """(first line, length, signature) of each function body whose signature starts in
+    column 0 (barco's style: every definition in a .cpp starts there), wrapped or not; the
+    length counts from the signature's first line to the closing brace."""
     lines = text.splitlines()
     i = 0
     while i < len(lines):
-        line = lines[i]
-        opens = line.endswith("{") and "(" in line and not line.startswith(("namespace", "struct", "class", "enum"))
-        if opens and line[:1] not in (" ", "\t", "}", "#", "/"):
+        opening = body_opening(lines, i) if starts_definition(lines[i]) else None
+        if opening is not None:
             depth = 0
             for j in range(i, len(lines)):
                 depth += lines[j].count("{") - lines[j].count("}")
-                if depth == 0:
-                    yield i + 1, j - i + 1, line.strip()
+                if depth == 0 and j >= opening:
+                    signature = " ".join(line.strip() for line in lines[i : opening + 1])
+                    yield i + 1, j - i + 1, signature
                     i = j
                     break
         i += 1

@@ -1,10 +1,13 @@
 // The values people type after -e, -u, -v, --tmpfs, --ulimit, --name, --device,
-// --security-opt, --cap-add, kill -s, --memory, events --interval and exec --cgroup (whose
-// result is applied to a container's cgroup directories and must stay below them). The first byte
+// --security-opt, --cap-add, kill -s, --memory, events --interval, exec --cgroup (whose
+// result is applied to a container's cgroup directories and must stay below them), -p (whose
+// ports end up in nftables rules: only digits may get there), --add-host, --dns and the bridge's
+// subnet. The first byte
 // picks the parser; every input must either parse or throw ConfigError, nothing else.
 #include <barco/capabilities.hpp>
 #include <barco/cgroups.hpp>
 #include <barco/container_id.hpp>
+#include <barco/network.hpp>
 #include <barco/parse.hpp>
 #include <barco/result.hpp>
 
@@ -23,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return k == "HOME" ? std::optional<std::string>("/root") : std::nullopt;
   };
   try {
-    switch (data[0] % 14) {
+    switch (data[0] % 18) {
       case 0: (void)barco::parse_env_entry(text, lookup); break;
       case 1: (void)barco::parse_user_spec(text); break;
       case 2: (void)barco::parse_volume(text); break;
@@ -45,6 +48,38 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           if (dotdot || dir.rfind("/sys/fs/cgroup/", 0) != 0) {
             __builtin_trap();  // a sub cgroup outside the container's
           }
+        }
+        break;
+      }
+      case 13: {
+        for (const auto& p : barco::parse_publish(text)) {
+          const auto rule = barco::nft_port_rules("c", 0x0a000002, {p});
+          if (p.host_port == 0 || p.container_port == 0 || rule.find(';') != std::string::npos ||
+              rule.find('\n') != rule.size() - 1) {
+            __builtin_trap();  // a port 0, or a rule that is more than one rule
+          }
+        }
+        break;
+      }
+      case 14: {
+        const auto e = barco::parse_add_host(text);
+        if (barco::hosts_file("h", std::nullopt, {e}).find(e.name + "\n") == std::string::npos ||
+            e.name.find_first_of(" \t\n#") != std::string::npos) {
+          __builtin_trap();  // an entry that is not one line of /etc/hosts
+        }
+        break;
+      }
+      case 15: {
+        const auto s = barco::parse_subnet(text);
+        if (!s.contains(s.gateway()) || s.broadcast() <= s.gateway()) {
+          __builtin_trap();
+        }
+        break;
+      }
+      case 16: {
+        const auto a = barco::parse_ipv4(text);
+        if (a && barco::parse_ipv4(barco::ipv4_string(*a)) != a) {
+          __builtin_trap();  // what is printed reads back as the same address
         }
         break;
       }
