@@ -6,6 +6,7 @@
 
 #include <barco/capabilities.hpp>
 #include <barco/cgroups.hpp>
+#include <barco/network.hpp>
 #include <barco/seccomp_profile.hpp>
 
 #include <cstdint>
@@ -201,6 +202,7 @@ struct ContainerConfig {
   bool privileged = false;
   std::vector<std::pair<std::string, std::string>> sysctl;  // "net.ipv4.ip_forward" -> "1", written in /proc/sys
   std::map<std::string, std::string> annotations;
+  NetworkConfig network;  // the docker-style CLI's; an OCI bundle brings its own network
   // OCI rootfsPropagation after pivot_root (MS_SHARED, MS_SLAVE or MS_UNBINDABLE, with
   // MS_REC for the r- forms); 0: private, barco's default.
   unsigned long root_propagation = 0;  // OCI annotations: in `state` and the hooks' state

@@ -37,11 +37,13 @@ struct StateInfo {
   bool auto_remove = true;                  // run --rm: the monitor removes the record at the exit
   std::optional<int> exit_code;             // docker's: the code, or 128+N
   bool oom_killed = false;
-  std::string finished;  // RFC 3339, set with exit_code
-  std::string bundle;    // OCI bundle directory
-  bool oci = false;      // created by `barco create`: no monitor; the OCI caller reaps the init
-  std::string data_dir;  // the writable layer and the log (<data root>/<id>), removed with the record
-  Resources resources;   // the limits now in force: `update` merges into them
+  std::string finished;          // RFC 3339, set with exit_code
+  std::string bundle;            // OCI bundle directory
+  bool oci = false;              // created by `barco create`: no monitor; the OCI caller reaps the init
+  std::string data_dir;          // the writable layer and the log (<data root>/<id>), removed with the record
+  Resources resources;           // the limits now in force: `update` merges into them
+  std::string address;           // --network bridge: the leased address
+  bool published_ports = false;  // -p: rules tagged with the id are in barco's nft table
 };
 
 struct ContainerView {

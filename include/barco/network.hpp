@@ -107,5 +107,16 @@ struct ResolvInput {
                                          const std::vector<PortMapping>& ports);
 // The comment every rule of a container carries.
 [[nodiscard]] std::string nft_tag(const std::string& container_id);
+// The handles of `container_id`'s rules in `nft -a list chain` output, and the script that
+// deletes them (rm, gc: exactly what that container added).
+[[nodiscard]] std::vector<uint64_t> nft_tagged_handles(const std::string& listing, const std::string& container_id);
+[[nodiscard]] std::string nft_delete_rules(const std::vector<uint64_t>& handles);
+
+// A route of the host's /proc/net/route that overlaps `subnet` on an interface other than
+// `bridge` (the default route aside): "10.213.4.0/24 on eth1"; nullopt when there is none.
+// A bridge on an address range the host already routes elsewhere would silently take
+// those destinations away from it.
+[[nodiscard]] std::optional<std::string> clashing_route(const std::string& proc_net_route, const Subnet& subnet,
+                                                        const std::string& bridge);
 
 }  // namespace barco

@@ -215,6 +215,36 @@ struct SetOomScoreAdj {
 struct HookPause {
   static constexpr const char* kName = "hook_pause";
 };
+// --network bridge. The parent leases the first free address of the subnet (a file per
+// address under `lease_dir`, made with O_EXCL: no lock, no double lease) before clone ...
+struct LeaseAddress {
+  static constexpr const char* kName = "lease_address";
+  std::string lease_dir;
+  Subnet subnet;
+};
+// ... writes /etc/hosts (with that address), /etc/hostname and /etc/resolv.conf into the
+// record, which the child binds over the image's ...
+struct WriteNameFiles {
+  static constexpr const char* kName = "write_name_files";
+  std::string dir;
+  std::string hostname;
+  std::vector<HostEntry> add_hosts;
+  std::string resolv_conf;
+  bool with_address = false;  // bridge: the container's own address is listed
+};
+// ... and after clone makes the bridge (once), the veth with its peer born in the child's
+// network namespace as eth0, the address and default route there, and the published ports'
+// rules, then tells the child (AwaitNetwork), which waits before the command runs.
+struct ConnectNetwork {
+  static constexpr const char* kName = "connect_network";
+  std::string bridge;
+  Subnet subnet;
+  std::string veth;
+  std::vector<PortMapping> ports;
+};
+struct AwaitNetwork {
+  static constexpr const char* kName = "await_network";
+};
 // Named for the phase: create_runtime_hooks, poststart_hooks, ...
 struct RunHooks {
   std::string phase;  // createRuntime, createContainer, startContainer, poststart
@@ -333,7 +363,8 @@ using Operation =
                  op::JoinPidNamespace, op::JoinContainer, op::WriteSysctl, op::SetOomScoreAdj, op::HookPause,
                  op::RunHooks, op::WaitForStart, op::MakeNonDumpable, op::CloseHostFds, op::RelayCallerTerminal,
                  op::OpenLog, op::MakeExecFifo, op::CompileSeccomp, op::WriteExecContext, op::AwaitSetup, op::HandOver,
-                 op::ReportOom, op::CloneBindSources, op::RemountDevReadOnly>;
+                 op::ReportOom, op::CloneBindSources, op::RemountDevReadOnly, op::LeaseAddress, op::WriteNameFiles,
+                 op::ConnectNetwork, op::AwaitNetwork>;
 
 // A step's name comes from its op: the type's kName; mounts are named for what they mount,
 // hooks for their phase. Logs, errors, --dry-run and --timings all use it.
@@ -399,6 +430,11 @@ struct Placement {
   std::string log_file;         // run -d: the command's stdout and stderr; empty: the caller's
   std::string exec_fifo;        // OCI create: waits before the command until `start` opens it
   bool strict_cgroups = false;  // a limit the host cannot enforce is an error, not a warning
+  // --network bridge: barco's bridge and its subnet (BARCO_BRIDGE_SUBNET, default
+  // 10.213.0.0/16), checked against the host's routes by the runtime.
+  std::string bridge = "barco0";
+  Subnet subnet{0x0ad50000, 16};
+  std::string resolv_conf;  // what the container's /etc/resolv.conf says (from the host's)
   [[nodiscard]] std::string mount_point(const std::string& rootfs) const {
     return overlay_dir.empty() ? rootfs : overlay_dir + "/merged";
   }

@@ -3,6 +3,7 @@
 #include <barco/container_id.hpp>
 #include <barco/defaults.hpp>
 #include <barco/files.hpp>
+#include <barco/network.hpp>
 #include <barco/privileged.hpp>
 #include <barco/runtime.hpp>
 #include <barco/user_db.hpp>
@@ -26,19 +27,66 @@ namespace barco::cli {
 namespace {
 
 void set_shared(std::vector<NamespaceSetting>& namespaces, Namespace type, const std::string& value, const char* flag) {
-  if (value.empty() || value == "private" || (type == Namespace::net && value == "none")) {
+  if (value.empty() || value == "private" ||
+      (type == Namespace::net && (value == "none" || value == "bridge" || value.rfind("container:", 0) == 0))) {
     return;
   }
   if (value != "host") {
-    throw ConfigError(std::string(flag) + " '" + value + "': unknown mode", type == Namespace::net
-                                                                                ? "use --network none or --network host"
-                                                                                : "use " + std::string(flag) + " host");
+    throw ConfigError(std::string(flag) + " '" + value + "': unknown mode",
+                      type == Namespace::net ? "use --network bridge, none, host or container:ID"
+                                             : "use " + std::string(flag) + " host");
   }
   for (auto& ns : namespaces) {
     if (ns.type == type) {
       ns.private_ns = false;
     }
   }
+}
+
+// docker's modes and files; --dns and friends only where the container has a network of its
+// own to describe (a container:ID shares the other's files, as in docker).
+NetworkConfig network_config(const RunFlags& flags) {
+  NetworkConfig n;
+  n.write_name_files = true;
+  const std::string& mode = flags.network;
+  if (mode == "bridge") {
+    n.mode = NetworkMode::bridge;
+  } else if (mode == "none") {
+    n.mode = NetworkMode::none;
+  } else if (mode == "host") {
+    n.mode = NetworkMode::host;
+  } else if (mode.rfind("container:", 0) == 0 && mode.size() > 10) {
+    n.mode = NetworkMode::container;
+    n.container = mode.substr(10);
+    validate_container_id(n.container);
+  } else {
+    throw ConfigError("--network '" + mode + "': unknown mode", "use --network bridge, none, host or container:ID");
+  }
+  for (const auto& p : flags.publish) {
+    const auto ports = parse_publish(p);
+    n.publish.insert(n.publish.end(), ports.begin(), ports.end());
+  }
+  if (!n.publish.empty() && n.mode != NetworkMode::bridge) {
+    throw ConfigError("-p with --network " + mode + ": only a bridged container has ports to publish",
+                      n.mode == NetworkMode::host ? "with --network host the container's ports are the host's already"
+                                                  : "drop -p, or use --network bridge");
+  }
+  for (const auto& h : flags.add_hosts) {
+    n.add_hosts.push_back(parse_add_host(h));
+  }
+  for (const auto& d : flags.dns) {
+    if (!parse_ipv4(d)) {
+      throw ConfigError("--dns '" + d + "': not an IPv4 address", "e.g. --dns 9.9.9.9");
+    }
+  }
+  n.dns = flags.dns;
+  n.dns_search = flags.dns_search;
+  if (n.mode == NetworkMode::container &&
+      (!n.add_hosts.empty() || !n.dns.empty() || !n.dns_search.empty() || !flags.hostname.empty())) {
+    throw ConfigError("--network container:" + n.container + " with --add-host, --dns, --dns-search or --hostname",
+                      "the container shares the other's network, and with it its name files and hostname");
+  }
+  return n;
 }
 
 std::string checked_rootfs(const RunFlags& flags, const HostView& host) {
@@ -228,7 +276,13 @@ void add_run_flags(CLI::App& run, RunFlags& f) {
   p.add_option("--ulimit", f.ulimits, "Resource limit NAME=SOFT[:HARD]");
 
   auto& n = *run.add_option_group("Namespaces");
-  n.add_option("--network,--net", f.network, "none (a private namespace with lo up) or host");
+  n.add_option("--network,--net", f.network,
+               "bridge (default: a veth on barco0, NAT out), none (lo only), host, or container:ID (share its)");
+  n.add_option("-p,--publish", f.publish,
+               "Publish a port (bridge): [IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp], ranges too");
+  n.add_option("--add-host", f.add_hosts, "Add NAME:IP to the container's /etc/hosts");
+  n.add_option("--dns", f.dns, "Nameserver for the container's /etc/resolv.conf (instead of the host's)");
+  n.add_option("--dns-search", f.dns_search, "Search domain for the container's /etc/resolv.conf");
   n.add_option("--pid", f.pid, "host: share the host's pid namespace");
   n.add_option("--ipc", f.ipc, "host: share the host's ipc namespace");
   n.add_option("--uts", f.uts, "host: share the host's hostname");
@@ -322,6 +376,7 @@ ContainerConfig config_from_flags(const RunFlags& flags, const HostView& host) {
   c.process.preserve_fds = flags.preserve_fds;
 
   c.namespaces = default_namespaces();
+  c.network = network_config(flags);
   set_shared(c.namespaces, Namespace::net, flags.network, "--network");
   set_shared(c.namespaces, Namespace::pid, flags.pid, "--pid");
   set_shared(c.namespaces, Namespace::ipc, flags.ipc, "--ipc");

@@ -35,7 +35,11 @@ struct RunFlags {
   std::vector<std::string> volumes;
   std::vector<std::string> tmpfs;
   bool read_only = false;
-  std::string network = "none";
+  std::string network = "bridge";
+  std::vector<std::string> publish;
+  std::vector<std::string> add_hosts;
+  std::vector<std::string> dns;
+  std::vector<std::string> dns_search;
   std::string pid;
   std::string ipc;
   std::string uts;

@@ -1,6 +1,7 @@
 // A container's record and status: the names, the state.json form, and the status derived
 // from the record and the liveness of its processes (pure: the runtime asks the kernel).
 #include <barco/container.hpp>
+#include <barco/network.hpp>
 #include <barco/oci.hpp>
 #include <barco/result.hpp>
 
@@ -93,6 +94,10 @@ nlohmann::json to_json(const StateInfo& s) {
   if (!s.bundle.empty()) {
     j["bundle"] = s.bundle;
   }
+  if (!s.address.empty()) {
+    j["address"] = s.address;
+    j["published_ports"] = s.published_ports;
+  }
   if (!s.data_dir.empty()) {
     j["data_dir"] = s.data_dir;
   }
@@ -146,6 +151,10 @@ StateInfo state_from_json(const nlohmann::json& j) {
   s.oci = j.value("oci", false);
   s.bundle = j.value("bundle", "");
   // Removed with the record: only an absolute path without ".." that ends in the id.
+  if (const auto address = j.value("address", ""); parse_ipv4(address)) {
+    s.address = address;
+    s.published_ports = j.value("published_ports", false);
+  }
   const auto data_dir = j.value("data_dir", "");
   if (!data_dir.empty() && data_dir.front() == '/' && data_dir.find("..") == std::string::npos && !s.id.empty() &&
       data_dir.ends_with("/" + s.id)) {

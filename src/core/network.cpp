@@ -1,7 +1,9 @@
 #include <barco/network.hpp>
 #include <barco/result.hpp>
 
+#include <bit>
 #include <charconv>
+#include <cstdlib>
 #include <sstream>
 
 namespace barco {
@@ -242,6 +244,69 @@ std::string veth_name(const std::string& container_id) {
 
 std::string nft_tag(const std::string& container_id) {
   return "barco:" + container_id;
+}
+
+std::vector<uint64_t> nft_tagged_handles(const std::string& listing, const std::string& container_id) {
+  const std::string tag = "comment \"" + nft_tag(container_id) + "\"";
+  std::vector<uint64_t> out;
+  std::istringstream in(listing);
+  for (std::string line; std::getline(in, line);) {
+    const auto at = line.find(tag);
+    const auto handle = line.rfind("# handle ");
+    if (at == std::string::npos || handle == std::string::npos || handle < at) {
+      continue;
+    }
+    uint64_t value = 0;
+    const char* begin = line.data() + handle + 9;
+    const auto [end, ec] = std::from_chars(begin, line.data() + line.size(), value);
+    if (ec == std::errc() && end != begin) {
+      out.push_back(value);
+    }
+  }
+  return out;
+}
+
+std::string nft_delete_rules(const std::vector<uint64_t>& handles) {
+  std::string out;
+  for (const auto h : handles) {
+    out += "delete rule ip barco ports handle " + std::to_string(h) + "\n";
+  }
+  return out;
+}
+
+std::optional<std::string> clashing_route(const std::string& proc_net_route, const Subnet& subnet,
+                                          const std::string& bridge) {
+  std::istringstream in(proc_net_route);
+  std::string line;
+  std::getline(in, line);  // the header
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string iface;
+    std::string destination;
+    std::string gateway;
+    std::string flags;
+    std::string refcnt;
+    std::string use;
+    std::string metric;
+    std::string mask;
+    if (!(fields >> iface >> destination >> gateway >> flags >> refcnt >> use >> metric >> mask) || iface == bridge) {
+      continue;
+    }
+    // The kernel prints the network-order word as a host integer.
+    const auto word = [](const std::string& hex) {
+      const auto value = static_cast<uint32_t>(std::strtoul(hex.c_str(), nullptr, 16));
+      return std::endian::native == std::endian::little ? __builtin_bswap32(value) : value;
+    };
+    const Ipv4 netmask = word(mask);
+    if (netmask == 0) {
+      continue;  // the default route goes everywhere: that is what NAT leaves through
+    }
+    const Subnet route{word(destination) & netmask, std::popcount(netmask)};
+    if (route.overlaps(subnet)) {
+      return route.str() + " on " + iface;
+    }
+  }
+  return std::nullopt;
 }
 
 std::string nft_base_rules(const std::string& bridge, const Subnet& subnet) {

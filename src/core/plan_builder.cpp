@@ -87,6 +87,7 @@ class PlanBuilder {
     parent(Where::parent_before_clone,
            op::ReserveId{state_root + "/" + c_.id, c_.root.path, c_.process.args, c_.resources},
            "mkdir is atomic: a second container with the same name is refused before any work");
+    add_network_files(state_root);
     if (!p_.overlay_dir.empty()) {
       const uint32_t uid = userns && !c_.uid_mappings.empty() ? c_.uid_mappings.front().host_id : 0;
       const uint32_t gid = userns && !c_.gid_mappings.empty() ? c_.gid_mappings.front().host_id : 0;
@@ -150,6 +151,12 @@ class PlanBuilder {
     }
     if (c_.has_private(Namespace::net)) {
       child(op::BringUpLoopback{}, "a new network namespace starts with lo down");
+    }
+    if (bridged()) {
+      parent(Where::parent_after_clone, op::ConnectNetwork{p_.bridge, p_.subnet, veth_name(c_.id), c_.network.publish},
+             "once the child's network namespace exists; after the createRuntime hooks, so the child reads their "
+             "answer first");
+      child(op::AwaitNetwork{}, "eth0 is configured by the parent; the command must not start without it");
     }
     add_process_steps();
     if (!c_.process.rlimits.empty()) {
@@ -230,6 +237,27 @@ class PlanBuilder {
   }
 
  private:
+  [[nodiscard]] bool bridged() const {
+    return c_.network.mode == NetworkMode::bridge && c_.has_private(Namespace::net) &&
+           namespace_path(Namespace::net) == nullptr;
+  }
+
+  // docker's /etc/hosts, /etc/hostname and /etc/resolv.conf: written into the record (so rm
+  // removes them) and bound over the image's (the image is never written). The address is
+  // leased first, so the hosts file can name it.
+  void add_network_files(const std::string& state_root) {
+    if (bridged()) {
+      parent(Where::parent_before_clone, op::LeaseAddress{state_root + "/.net/leases", p_.subnet},
+             "after the id is reserved (the lease names it), before the hosts file that lists the address");
+    }
+    if (!c_.network.write_name_files || c_.network.mode == NetworkMode::container) {
+      return;
+    }
+    parent(Where::parent_before_clone,
+           op::WriteNameFiles{state_root + "/" + c_.id, c_.hostname, c_.network.add_hosts, p_.resolv_conf, bridged()},
+           "in the record, before clone: the child binds them over the image's files");
+  }
+
   void add_exec_step() {
     child(op::Exec{c_.process.args, c_.process.builtin, c_.process.env, find_env(c_.process.env, "PATH"),
                    c_.process.umask},

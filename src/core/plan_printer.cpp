@@ -320,6 +320,27 @@ std::string describe(const Operation& operation) {
             return std::string("write the pid file, send the pty master to the console socket");
           },
           [](const op::ReportOom& o) { return "read " + o.memory_dir + "'s OOM kill count after a SIGKILL"; },
+          [](const op::LeaseAddress& o) {
+            return "the first free address of " + o.subnet.str() + ": open(" + o.lease_dir +
+                   "/ADDRESS, O_CREAT|O_EXCL)";
+          },
+          [](const op::WriteNameFiles& o) {
+            return "write " + o.dir + "/hosts (localhost" + (o.with_address ? ", the address" : "") +
+                   (o.add_hosts.empty() ? "" : ", --add-host") + "), hostname, resolv.conf";
+          },
+          [](const op::ConnectNetwork& o) {
+            std::string s = "RTM_NEWLINK bridge " + o.bridge + " " + ipv4_string(o.subnet.gateway()) + "/" +
+                            std::to_string(o.subnet.prefix) + " (if missing; then nft -f: NAT for " + o.subnet.str() +
+                            "); RTM_NEWLINK veth " + o.veth + " master " + o.bridge +
+                            ", peer eth0 in the child's netns; there: RTM_NEWADDR eth0, up, RTM_NEWROUTE default via " +
+                            ipv4_string(o.subnet.gateway());
+            for (const auto& p : o.ports) {
+              s += "; nft: " + (p.host_ip.empty() ? std::string() : p.host_ip + ":") + std::to_string(p.host_port) +
+                   "/" + p.protocol + " -> eth0:" + std::to_string(p.container_port);
+            }
+            return s;
+          },
+          [](const op::AwaitNetwork&) { return std::string("wait for the parent's word that eth0 is up"); },
           [](const op::Exec& o) {
             const std::string how = o.builtin == BuiltinProgram::none ? "execve(" : "execveat(sealed memfd, ";
             char mask[8];

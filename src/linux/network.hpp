@@ -1,11 +1,46 @@
-// Networking of the container: with --network none a fresh namespace whose only interface,
-// lo, is brought up; --network host shares the host's namespace and needs nothing here.
+// Networking of the container. --network none: a fresh namespace whose only interface, lo,
+// is brought up; host: the host's namespace, nothing to do; bridge: an address leased from
+// the subnet, a veth on barco's bridge with its peer born in the container's namespace,
+// NAT out and the published ports in, in barco's own nftables table.
 #pragma once
 
 #include "sys/sys.hpp"
 
+#include <barco/network.hpp>
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
 namespace barco {
 
 Result<void> bring_up_loopback(Sys& sys);
+
+// The first free address of `subnet`: a file per address in `lease_dir` holding the
+// container's id, made with O_EXCL, so two barcos never lease the same one.
+Result<Ipv4> lease_address(Sys& sys, const std::string& lease_dir, const Subnet& subnet, const std::string& id);
+
+// Each published host port must be free: no socket bound there on the host, and no rule of
+// another container's for it.
+Result<void> check_ports_free(Sys& sys, const std::vector<PortMapping>& ports);
+
+struct Attachment {
+  std::string id;
+  std::string bridge;
+  Subnet subnet;
+  std::string veth;
+  Ipv4 address = 0;
+  std::vector<PortMapping> ports;
+};
+// The bridge (made on first use, with its NAT rules), the veth, eth0's address and route in
+// the namespace of `pid`, then the published ports' rules.
+Result<void> connect_to_bridge(Sys& sys, pid_t pid, const Attachment& a);
+
+// What connect_to_bridge and lease_address added for container `id`: its rules, its veth
+// (which the kernel would also remove, but only some 25-90 ms after the namespace dies),
+// and its lease. Each part is tried; failures are returned together.
+std::vector<Error> disconnect_from_bridge(Sys& sys, const std::string& id, const std::string& veth,
+                                          const std::vector<std::string>& lease_files, bool published);
 
 }  // namespace barco

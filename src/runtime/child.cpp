@@ -45,6 +45,17 @@ Result<void> wait_for_id_maps(const SyncChannel& channel) {
   return {};
 }
 
+Result<void> await_network(const SyncChannel& channel) {
+  auto m = channel.receive();
+  if (!m) {
+    return m.error();
+  }
+  if (!m->has_value() || (*m)->type != MessageType::network_ready) {
+    return plain_error("recvmsg(sync socket)", "the parent went away before the network was connected");
+  }
+  return {};
+}
+
 Result<void> run_terminal_step(Sys& sys, const SyncChannel& channel, const op::SetupTerminal& o) {
   auto master = setup_terminal(sys, o.bind_console, o.owner, o.size);
   if (!master) {
@@ -115,6 +126,7 @@ Result<void> run_step(const Step& step, Sys& sys, const SyncChannel& channel, co
           [&](const op::RemountDevReadOnly& o) { return sys.mount_setattr(o.path, MOUNT_ATTR_RDONLY, 0, false); },
           [&](const op::SetRootPropagation& o) { return sys.mount("", "/", "", o.flags, ""); },
           [&](const op::BringUpLoopback&) { return bring_up_loopback(sys); },
+          [&](const op::AwaitNetwork&) { return await_network(channel); },
           [&](const op::EnterCgroupNamespace&) { return enter_cgroup_namespace(sys); },
           [&](const op::SetupTerminal& o) { return run_terminal_step(sys, channel, o); },
           [&](const op::CreateSession&) { return sys.setsid(); },

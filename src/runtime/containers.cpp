@@ -1,6 +1,7 @@
 #include "runtime/containers.hpp"
 
 #include "linux/cgroups.hpp"
+#include "runtime/network.hpp"
 #include "sys/sys.hpp"
 
 #include <barco/container_id.hpp>
@@ -205,6 +206,7 @@ Result<void> remove_container(const std::string& root, const std::string& id, bo
   std::for_each(v->info.cgroups.rbegin(), v->info.cgroups.rend(),
                 [&sys](const std::string& dir) { remove_cgroup_dir(sys, dir); });
   remove_data_dir(v->info);
+  release_network(root, id, v->info.published_ports);
   std::error_code ec;
   std::filesystem::remove_all(v->dir, ec);
   if (ec) {

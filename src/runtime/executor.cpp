@@ -49,6 +49,9 @@ Result<int> launch(ParentRun& run) {
     (void)run.record->mark_exited(run.status, run.oom_killed);
     if (!run.options.auto_remove) {
       run.record->keep();
+      if (run.bridge) {
+        run.bridge->keep();
+      }
     }
     // runc's run --keep: the cgroups stay with the record (what the container used stays
     // readable) until delete removes both.

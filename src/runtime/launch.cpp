@@ -4,6 +4,7 @@
 #include "linux/seccomp.hpp"
 #include "runtime/containers.hpp"
 #include "runtime/executor.hpp"
+#include "runtime/network.hpp"
 
 #include <barco/clock.hpp>
 #include <barco/files.hpp>
@@ -180,8 +181,12 @@ Placement placement_for(const std::string& id, const LaunchRequest& request) {
   return p;
 }
 
-int launch(const ContainerConfig& config, const LaunchRequest& request) {
-  const auto placement = placement_for(config.id, request);
+int launch(const ContainerConfig& requested, const LaunchRequest& request) {
+  auto config = requested;
+  auto placement = placement_for(config.id, request);
+  if (auto r = place_network(config, placement, request.state_root); !r) {
+    return report(r.error());
+  }
   const auto host = plan_host(request.state_root, request.cgroups_disabled);
   warn_about_the_host(config, host, request);
   const auto plan = build_plan(config, placement, host);

@@ -1,6 +1,7 @@
 #include "runtime/parent.hpp"
 
 #include "linux/device_filter.hpp"
+#include "linux/network.hpp"
 #include "linux/seccomp.hpp"
 #include "linux/terminal.hpp"
 #include "linux/unix_socket.hpp"
@@ -18,6 +19,7 @@
 #include <spdlog/spdlog.h>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -391,7 +393,71 @@ Result<void> spawn_child(const op::Clone& o, ParentRun& run) {
   return {};
 }
 
+// --network bridge: the lease names the container, and the record names the address (for
+// ps, rm and gc).
+Result<void> lease_bridge_address(const op::LeaseAddress& o, ParentRun& run) {
+  auto address = lease_address(run.sys, o.lease_dir, o.subnet, run.plan.id);
+  if (!address) {
+    return address.error();
+  }
+  const auto* connect = run.plan.find<op::ConnectNetwork>();
+  const bool published = connect != nullptr && !connect->ports.empty();
+  run.address = *address;
+  run.bridge.emplace(run.sys, run.plan.id, o.lease_dir + "/" + ipv4_string(*address), published);
+  if (run.record) {
+    run.record->set_network(ipv4_string(*address), published);
+  }
+  return check_ports_free(run.sys, connect != nullptr ? connect->ports : std::vector<PortMapping>{});
+}
+
+// 0644, as docker's: any user of the container resolves names.
+Result<void> write_name_files(const op::WriteNameFiles& o, ParentRun& run) {
+  const auto address = o.with_address ? std::optional<Ipv4>(run.address) : std::nullopt;
+  const std::pair<const char*, std::string> files[] = {
+      {"hosts", hosts_file(o.hostname, address, o.add_hosts)},
+      {"hostname", o.hostname + "\n"},
+      {"resolv.conf", o.resolv_conf},
+  };
+  for (const auto& [name, content] : files) {
+    const std::string path = o.dir + "/" + name;
+    if (auto r = run.sys.create_file(path, content); !r) {
+      return r;
+    }
+    if (auto r = run.sys.chmod(path, 0644); !r) {
+      return r;
+    }
+  }
+  return {};
+}
+
 // ---- after clone ------------------------------------------------------------------------
+
+// The child works on meanwhile: when it failed first (its namespace, or its end of the
+// socket, is gone), its error is the one to report, not what that did to this step.
+Error child_error_or(const ParentRun& run, Error own) {
+  pollfd p{run.channel.fd(), POLLIN, 0};
+  while (::poll(&p, 1, 0) == 1) {
+    auto m = run.channel.receive();
+    if (!m || !m->has_value()) {
+      break;
+    }
+    if ((*m)->type == MessageType::error) {
+      return (*m)->to_error();
+    }
+  }
+  return own;
+}
+
+Result<void> connect_network(const op::ConnectNetwork& o, ParentRun& run) {
+  auto r = connect_to_bridge(run.sys, run.pid, {run.plan.id, o.bridge, o.subnet, o.veth, run.address, o.ports});
+  if (r) {
+    r = run.channel.send(Message{MessageType::network_ready, 0, {}, {}, {}});
+  }
+  if (!r) {
+    return child_error_or(run, r.error());
+  }
+  return {};
+}
 
 Result<void> set_oom_score_adj(const op::SetOomScoreAdj& o, ParentRun& run) {
   return run.sys.write_file("/proc/" + std::to_string(run.pid) + "/oom_score_adj", std::to_string(o.value));
@@ -488,7 +554,8 @@ Result<void> await_child(ParentRun& run, Until until) {
         }
         break;
       case MessageType::maps_written:
-      case MessageType::hook_state: break;
+      case MessageType::hook_state:
+      case MessageType::network_ready: break;
     }
   }
 }
@@ -642,6 +709,9 @@ Result<void> run_parent_step(const Step& step, ParentRun& run) {
                           [&](const op::SetOomScoreAdj& o) { return set_oom_score_adj(o, run); },
                           [&](const op::WriteIdMaps& o) { return write_maps(o, run); },
                           [&](const op::WriteExecContext& o) { return write_exec_context(o, run); },
+                          [&](const op::LeaseAddress& o) { return lease_bridge_address(o, run); },
+                          [&](const op::WriteNameFiles& o) { return write_name_files(o, run); },
+                          [&](const op::ConnectNetwork& o) { return connect_network(o, run); },
                           [&](const op::RunHooks& o) { return run_parent_hooks(o, run); },
                           [&](const op::AwaitSetup& o) { return await_setup(o, run); },
                           [&](const op::HandOver&) { return hand_over(run); },

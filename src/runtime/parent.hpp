@@ -6,6 +6,7 @@
 
 #include "linux/cgroups.hpp"
 #include "runtime/executor.hpp"
+#include "runtime/network.hpp"
 #include "runtime/signals.hpp"
 #include "runtime/state.hpp"
 #include "runtime/supervisor.hpp"
@@ -93,6 +94,8 @@ struct ParentRun {
 
   std::optional<StateRecord> record;
   std::optional<CgroupDirs> cgroups;
+  std::optional<BridgeLease> bridge;  // --network bridge: the address, veth and rules, released at the end
+  Ipv4 address = 0;
   UniqueFd log;                        // run -d: the log file
   UniqueFd log_read;                   // run -d without a pty: the monitor's end of the output pipe
   UniqueFd log_write;                  // ... and the container's

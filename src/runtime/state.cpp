@@ -1,6 +1,7 @@
 #include "runtime/state.hpp"
 
 #include "linux/cgroups.hpp"
+#include "runtime/network.hpp"
 #include "sys/sys.hpp"
 
 #include <barco/container_id.hpp>
@@ -116,6 +117,7 @@ void remove_leftovers_of(const std::string& dir) {
     std::for_each(info.cgroups.rbegin(), info.cgroups.rend(),
                   [&sys](const std::string& dir) { remove_cgroup_dir(sys, dir); });
     remove_data_dir(info);
+    release_network(std::filesystem::path(dir).parent_path().string(), info.id, info.published_ports);
   } catch (const nlohmann::json::exception&) {
   }
 }
@@ -125,6 +127,9 @@ void remove_leftovers_of(const std::string& dir) {
 }  // namespace
 
 std::vector<std::string> remove_stale_records(const std::string& root) {
+  // Leases whose record is gone (a barco killed between its lease and its record's next
+  // write) go first; the records' own are released with them below.
+  release_orphan_leases(root);
   std::vector<std::string> removed;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(root, ec)) {

@@ -49,6 +49,11 @@ class StateRecord {
   Result<void> mark_running(pid_t pid);
   Result<void> mark_created(pid_t pid);  // OCI create: set up, waiting for `start`
   Result<void> mark_exited(int exit_code, bool oom_killed);
+  // --network bridge: written with the next mark_*, for ps and for rm's and gc's clean-up.
+  void set_network(const std::string& address, bool published_ports) {
+    info_.address = address;
+    info_.published_ports = published_ports;
+  }
   // The record outlives this object (detached containers until rm).
   void keep() { dir_.clear(); }
   [[nodiscard]] const StateInfo& info() const { return info_; }

@@ -22,6 +22,7 @@ enum class MessageType : unsigned char {
   hook_point,        // child -> parent: before pivot_root; run the createRuntime hooks now
   hook_state,        // parent -> child: {text = the OCI state JSON} the hooks ran; go on
   seccomp_listener,  // child -> parent: carries the SCMP_ACT_NOTIFY listener fd (SCM_RIGHTS)
+  network_ready,     // parent -> child: eth0 has its address and route (--network bridge)
 };
 
 struct Message {

@@ -290,6 +290,30 @@ Result<void> RealSys::delete_link(const std::string& name) {
   return {};
 }
 
+Result<void> RealSys::probe_port(const std::string& host_ip, uint16_t port, const std::string& protocol) {
+  const bool udp = protocol == "udp";
+  const int fd = ::socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    return errno_error("socket(AF_INET)");
+  }
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_ANY);
+  if (!host_ip.empty()) {
+    ::inet_pton(AF_INET, host_ip.c_str(), &addr.sin_addr);
+  }
+  const int rc = ::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
+  const int saved = errno;
+  ::close(fd);
+  if (rc < 0) {
+    errno = saved;
+    return errno_error("bind(" + (host_ip.empty() ? std::string("0.0.0.0") : host_ip) + ":" + std::to_string(port) +
+                       "/" + protocol + ")");
+  }
+  return {};
+}
+
 Result<void> RealSys::run_nft(const std::string& script) {
   auto r = run_program({nft_program(), "-f", "-"}, script);
   if (!r) {

@@ -47,6 +47,10 @@ Result<void> RealSys::mkdir(const std::string& path, mode_t mode) {
   return check(::mkdir(path.c_str(), mode), "mkdir(" + quoted(path) + ", " + octal(mode) + ")");
 }
 
+Result<void> RealSys::unlink(const std::string& path) {
+  return check(::unlink(path.c_str()), "unlink(" + quoted(path) + ")");
+}
+
 Result<void> RealSys::rename(const std::string& from, const std::string& to) {
   return check(::rename(from.c_str(), to.c_str()), "rename(" + quoted(from) + " -> " + quoted(to) + ")");
 }

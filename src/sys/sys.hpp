@@ -147,6 +147,10 @@ class Sys {
   virtual Result<void> configure_interface(int netns_fd, const std::string& name, uint32_t address, int prefix,
                                            uint32_t gateway) = 0;
   virtual Result<void> delete_link(const std::string& name) = 0;  // ENODEV: already gone, not an error
+  // bind(2) of a socket of `protocol` on host_ip:port (every address when empty), closed
+  // again: EADDRINUSE when a program holds that port.
+  virtual Result<void> probe_port(const std::string& host_ip, uint16_t port, const std::string& protocol) = 0;
+  virtual Result<void> unlink(const std::string& path) = 0;
   // `nft -f -` with `script` on its stdin; `nft` missing or refusing is an error with its text.
   virtual Result<void> run_nft(const std::string& script) = 0;
   // `nft -a list chain ip barco CHAIN`: the rules with their handles.
@@ -222,6 +226,8 @@ class RealSys final : public Sys {
   Result<void> configure_interface(int netns_fd, const std::string& name, uint32_t address, int prefix,
                                    uint32_t gateway) override;
   Result<void> delete_link(const std::string& name) override;
+  Result<void> probe_port(const std::string& host_ip, uint16_t port, const std::string& protocol) override;
+  Result<void> unlink(const std::string& path) override;
   Result<void> run_nft(const std::string& script) override;
   Result<std::string> list_nft_chain(const std::string& chain) override;
 };

@@ -2,14 +2,20 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <poll.h>
 #include <pty.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -35,6 +41,52 @@ bool is_kernel_thread(const std::string& proc_dir) {
   fields >> state >> ppid >> pgrp >> session >> tty >> tpgid >> flags;
   return (flags & kPfKthread) != 0;
 }
+
+// The suite plays the host in a network namespace of its own, made before any test (and any
+// thread) runs: barco's bridge, veths and nftables rules (the default network) are made
+// there and die with the suite, never in the machine's own namespace. A second interface
+// makes it look like a host's (the --network host tests compare against it), and it
+// forwards, as a host running containers does (a net.* sysctl written from inside a network
+// namespace is that namespace's own).
+const bool kSuiteHasItsOwnNetwork = [] {
+  if (::geteuid() != 0 || ::unshare(CLONE_NEWNET) != 0) {
+    return false;
+  }
+  (void)!std::system("ip link set lo up && ip link add barco-suite0 type veth peer name barco-suite1 2>/dev/null");
+  std::ofstream("/proc/sys/net/ipv4/ip_forward") << "1\n";
+  return true;
+}();
+
+}  // namespace
+
+bool suite_network_is_private() {
+  return kSuiteHasItsOwnNetwork;
+}
+
+std::vector<std::string> bridge_leftovers() {
+  std::vector<std::string> out;
+  if (auto* names = ::if_nameindex()) {
+    for (auto* n = names; n->if_index != 0; ++n) {
+      if (std::string(n->if_name).rfind("vb", 0) == 0) {
+        out.push_back(std::string("veth ") + n->if_name);
+      }
+    }
+    ::if_freenameindex(names);
+  }
+  // The published ports' rules, when nft and barco's table exist.
+  if (FILE* nft = ::popen("nft list chain ip barco ports 2>/dev/null", "r")) {
+    char line[512];
+    while (std::fgets(line, sizeof line, nft) != nullptr) {
+      if (std::strstr(line, "dnat to") != nullptr) {
+        out.push_back(std::string("nft rule ") + line);
+      }
+    }
+    ::pclose(nft);
+  }
+  return out;
+}
+
+namespace {
 
 std::string read_link(const std::string& path) {
   std::array<char, 256> buf{};
@@ -255,7 +307,16 @@ void BarcoTest::TearDown() {
   }
   // Leaks are asserted, not cleaned: a test that leaves something behind fails.
   for (const auto& e : std::filesystem::directory_iterator(state_root_)) {
-    EXPECT_EQ(e.path().filename(), ".cache") << "a state record was left: " << e.path();
+    if (e.path().filename() != ".net") {
+      EXPECT_EQ(e.path().filename(), ".cache") << "a state record was left: " << e.path();
+    }
+  }
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(state_root_ + "/.net/leases", ec)) {
+    ADD_FAILURE() << "an address lease was left: " << e.path();
+  }
+  for (const auto& name : bridge_leftovers()) {
+    ADD_FAILURE() << "a container's network was left: " << name;
   }
   for (const auto& e : std::filesystem::directory_iterator(data_root_)) {
     ADD_FAILURE() << "a writable layer or log was left: " << e.path();
@@ -296,6 +357,14 @@ std::string BarcoTest::scratch_dir() {
 
 RunResult BarcoTest::run(const std::vector<std::string>& args, const RunOptions& options) {
   std::vector<std::string> argv{barco_binary(), "--root", state_root_, "run", "--rootfs", test_rootfs()};
+  // The suite's containers have no network unless a test names one: the bridge tests do,
+  // and the VMs (no nft) run everything else the same.
+  const bool network_named = std::any_of(args.begin(), args.end(), [](const std::string& a) {
+    return a == "--network" || a == "--net" || a.rfind("--network=", 0) == 0;
+  });
+  if (!network_named) {
+    argv.insert(argv.end(), {"--network", "none"});
+  }
   argv.insert(argv.end(), args.begin(), args.end());
   return spawn(argv, options);
 }

@@ -48,6 +48,13 @@ struct RunOptions {
 // Whether process `pid` runs from a binary nobody can write (CVE-2019-5736): a memfd sealed
 // against writes, or a file on a read-only mount. False while it runs the host's file.
 [[nodiscard]] bool runs_from_unwritable_binary(pid_t pid);
+// Whether the suite runs in a network namespace of its own (as root it always does): the
+// bridge tests change only that one.
+[[nodiscard]] bool suite_network_is_private();
+// What a container's bridge network leaves when it is not released: host veths (vb...) and
+// published ports' rules.
+[[nodiscard]] std::vector<std::string> bridge_leftovers();
+
 // Mount points at or below `path` in our mount table.
 [[nodiscard]] std::vector<std::string> mounts_under(const std::string& path);
 

@@ -126,7 +126,7 @@ TEST(CliToConfig, SharingHostNamespaces) {
   EXPECT_TRUE(c.has_private(Namespace::mount));
   EXPECT_FALSE(has_env(c, "HOSTNAME=0123456789ab"));
   EXPECT_TRUE(config_from_words({"--rootfs", "/r", "--network", "none", "true"}).has_private(Namespace::net));
-  EXPECT_NE(config_error({"--rootfs", "/r", "--network", "bridge", "true"}).find("--network 'bridge'"),
+  EXPECT_NE(config_error({"--rootfs", "/r", "--network", "overlay", "true"}).find("--network 'overlay': unknown mode"),
             std::string::npos);
   EXPECT_NE(config_error({"--rootfs", "/r", "--pid", "container:x", "true"}).find("--pid"), std::string::npos);
   EXPECT_NE(config_error({"--rootfs", "/r", "--uts", "host", "--hostname", "x", "true"}).find("--uts host"),

@@ -284,6 +284,10 @@ class FakeSys final : public Sys {
                   std::to_string(prefix) + " via " + std::to_string(gateway));
   }
   Result<void> delete_link(const std::string& name) override { return record("delete_link " + name); }
+  Result<void> probe_port(const std::string& host_ip, uint16_t port, const std::string& protocol) override {
+    return record("probe_port " + host_ip + ":" + std::to_string(port) + "/" + protocol);
+  }
+  Result<void> unlink(const std::string& path) override { return record("unlink " + path); }
   Result<void> run_nft(const std::string& script) override {
     nft_scripts.push_back(script);
     return record("run_nft");

@@ -3,6 +3,7 @@
 
 #include "cli/run_command.hpp"
 
+#include <algorithm>
 #include <map>
 
 namespace barco::testing {
@@ -74,7 +75,15 @@ inline ContainerConfig config_from_words(std::vector<std::string> words, const F
   cli::RunFlags flags;
   auto* run = app.add_subcommand("run");
   cli::add_run_flags(*run, flags);
+  // The unit tests' containers have no network unless a test asks for one: the default
+  // bridge adds parent and child steps that wait for each other.
+  const bool network_named = std::any_of(words.begin(), words.end(), [](const std::string& w) {
+    return w == "--network" || w == "--net" || w.rfind("--network=", 0) == 0;
+  });
   words.insert(words.begin(), {"barco", "run"});
+  if (!network_named) {
+    words.insert(words.begin() + 2, {"--network", "none"});
+  }
   const size_t at = cli::find_command_start(*run, words, 2);
   std::vector<char*> argv;
   for (size_t i = 0; i < at; ++i) {
