@@ -70,6 +70,10 @@ export floor_cgroups="${hierarchies[*]}"
 # of it from their stdin.
 cat >"$work/measure.sh" <<'INNER'
 set -euo pipefail
+# The network namespace this script runs in plays the host: barco's bridge, veths and
+# rules are made there and vanish with it (a net.* sysctl written here is its own).
+ip link set lo up
+echo 1 >/proc/sys/net/ipv4/ip_forward
 [[ -d /sys/fs/cgroup/unified ]] && mount -t tmpfs -o size=1m bench-unified-mask /sys/fs/cgroup/unified
 mount -t tmpfs -o size=64m,mode=0700 bench-state "$state"
 mkdir -p "$state/crun" "$state/runc"  # the runtimes' roots are not leftovers
@@ -77,11 +81,16 @@ mkdir -p "$state/crun" "$state/runc"  # the runtimes' roots are not leftovers
 # leaves behind are only visible here.
 "$here/bench/leak-check.sh" snapshot "$work/before" "$state" "$rootfs"
 names=(barco crun runc floor floor+seccomp)
+# barco with its default network (a veth on the bridge), and with one published port: the
+# cost of networking next to --network none, which is what crun, runc and the floor do.
+all_names=(barco barco-bridge barco-bridge-p crun runc floor floor+seccomp)
 "$barco" --root "$state" run --rootfs "$rootfs" --memory 64m --pids-limit 64 /bin/true  # fills the seccomp cache
 seccomp_entry=$(ls "$state"/.cache/*.bpf | head -1)
 run_one() { # name [id-suffix]
     case $1 in
-    barco) "$barco" --root "$state" run --rootfs "$rootfs" --memory 64m --pids-limit 64 /bin/true ;;
+    barco) "$barco" --root "$state" run --network none --rootfs "$rootfs" --memory 64m --pids-limit 64 /bin/true ;;
+    barco-bridge) "$barco" --root "$state" run --rootfs "$rootfs" --memory 64m --pids-limit 64 /bin/true ;;
+    barco-bridge-p) "$barco" --root "$state" run -p 18080:80 --rootfs "$rootfs" --memory 64m --pids-limit 64 /bin/true ;;
     crun) crun --root "$state/crun" run -b "$work/crun" "bench-crun${2:-}" >/dev/null ;;
     runc) runc --root "$state/runc" run -b "$work/runc" "bench-runc${2:-}" >/dev/null ;;
     floor) "$work/floor" "$rootfs" $floor_cgroups ;;
@@ -89,9 +98,9 @@ run_one() { # name [id-suffix]
     esac
 }
 interleaved() { # regime rounds gap
-    for n in "${names[@]}"; do : >"$work/$1.$n"; done
+    for n in "${all_names[@]}"; do : >"$work/$1.$n"; done
     for ((i = 0; i < $2 + 3; i++)); do
-        for n in "${names[@]}"; do
+        for n in "${all_names[@]}"; do
             sleep "$3"
             t0=$EPOCHREALTIME
             run_one "$n"
@@ -103,7 +112,7 @@ interleaved() { # regime rounds gap
 interleaved b2b "$runs" 0
 interleaved spaced "$spaced_runs" 0.2
 hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/hyperfine.json" \
-    -n barco "$barco --root $state run --rootfs $rootfs --memory 64m --pids-limit 64 /bin/true" \
+    -n barco "$barco --root $state run --network none --rootfs $rootfs --memory 64m --pids-limit 64 /bin/true" \
     -n crun "crun --root $state/crun run -b $work/crun bench-crun" \
     -n runc "runc --root $state/runc run -b $work/runc bench-runc" \
     -n floor "$work/floor $rootfs $floor_cgroups" \
@@ -112,7 +121,7 @@ for n in "${names[@]}"; do
     : >"$work/rss.$n"
     for ((i = 0; i < 10; i++)); do
         case $n in
-        barco) /usr/bin/time -a -o "$work/rss.$n" -f %M "$barco" --root "$state" run --rootfs "$rootfs" --memory 64m --pids-limit 64 /bin/true ;;
+        barco) /usr/bin/time -a -o "$work/rss.$n" -f %M "$barco" --root "$state" run --network none --rootfs "$rootfs" --memory 64m --pids-limit 64 /bin/true ;;
         crun) /usr/bin/time -a -o "$work/rss.$n" -f %M crun --root "$state/crun" run -b "$work/crun" bench-crun >/dev/null ;;
         runc) /usr/bin/time -a -o "$work/rss.$n" -f %M runc --root "$state/runc" run -b "$work/runc" bench-runc >/dev/null ;;
         floor) /usr/bin/time -a -o "$work/rss.$n" -f %M "$work/floor" "$rootfs" $floor_cgroups ;;
@@ -133,7 +142,7 @@ done
 [[ -d /sys/fs/cgroup/unified ]] && umount /sys/fs/cgroup/unified
 if "$here/bench/leak-check.sh" compare "$work/before" "$state" "$rootfs"; then echo 0 >"$work/leaks"; else echo 1 >"$work/leaks"; fi
 INNER
-unshare --mount --propagation private bash "$work/measure.sh" </dev/null
+unshare --mount --net --propagation private bash "$work/measure.sh" </dev/null
 leaks=$(cat "$work/leaks")
 
 ms() { awk '{printf "%.3f\n", ($2 - $1) * 1000}' "$1"; }
@@ -142,6 +151,7 @@ median() { # [printf format]
 }
 # The median of per-round ratios A/B (the rounds are interleaved, so each pair saw the same load).
 pair_ratio() { paste <(ms "$1") <(ms "$2") | awk '{print $1 / $2}' | median; }
+pair_diff() { paste <(ms "$1") <(ms "$2") | awk '{print $1 - $2}' | median; }
 rate() { awk -v n="$2" '{printf "%.0f", n / ($2 - $1)}' "$1"; }
 hf() { python3 -c 'import json,sys; r={x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}; print("%.2f" % (r[sys.argv[2]]["median"] * 1000))' "$work/hyperfine.json" "$1"; }
 
@@ -170,6 +180,17 @@ out=$results/$(date -u +%Y%m%dT%H%M%SZ).md
     printf '| barco/runc | %.2f | %.2f | |\n' "$(pair_ratio "$work/b2b.barco" "$work/b2b.runc")" "$(pair_ratio "$work/spaced.barco" "$work/spaced.runc")"
     printf '| barco/floor | %.2f | %.2f | ≤ 1.25 |\n' "$(pair_ratio "$work/b2b.barco" "$work/b2b.floor")" "$(pair_ratio "$work/spaced.barco" "$work/spaced.floor")"
     printf '| barco/(floor+seccomp) | %.2f | %.2f | |\n' "$(pair_ratio "$work/b2b.barco" "$work/b2b.floor+seccomp")" "$(pair_ratio "$work/spaced.barco" "$work/spaced.floor+seccomp")"
+    echo
+    echo "barco's network (\`barco\` above is \`--network none\`), medians:"
+    echo
+    echo "| | back-to-back ms | spaced ms | added, median of per-round differences b2b / spaced | target |"
+    echo "|---|---:|---:|---:|---|"
+    printf '| barco --network bridge (default) | %s | %s | +%s / +%s ms over none | ≤ +0.6 ms |\n' \
+        "$(ms "$work/b2b.barco-bridge" | median)" "$(ms "$work/spaced.barco-bridge" | median)" \
+        "$(pair_diff "$work/b2b.barco-bridge" "$work/b2b.barco")" "$(pair_diff "$work/spaced.barco-bridge" "$work/spaced.barco")"
+    printf '| barco -p 18080:80 | %s | %s | +%s / +%s ms over bridge | ≤ +1 ms |\n' \
+        "$(ms "$work/b2b.barco-bridge-p" | median)" "$(ms "$work/spaced.barco-bridge-p" | median)" \
+        "$(pair_diff "$work/b2b.barco-bridge-p" "$work/b2b.barco-bridge")" "$(pair_diff "$work/spaced.barco-bridge-p" "$work/spaced.barco-bridge")"
     echo
     if ((leaks)); then echo "leak check: FAILED (see stderr)"; else echo "leak check: nothing left behind"; fi
 } | tee "$out"

@@ -25,6 +25,12 @@ struct DoctorFacts {
   bool overlayfs = false;       // in /proc/filesystems (or loadable)
   bool time_namespace = false;  // /proc/self/ns/time exists
   std::string root_fs_type;     // statfs("/"): rootfs/ramfs cannot pivot_root
+  // What would stop --network bridge from reaching beyond the host.
+  bool nft = false;                // the nft program (NAT and -p)
+  std::optional<long> ip_forward;  // /proc/sys/net/ipv4/ip_forward
+  std::string forward_drop;        // "table ip filter chain FORWARD": a forward hook whose policy is drop
+  std::string bridge_subnet = "10.213.0.0/16";
+  std::optional<std::string> subnet_clash;  // a host route into that subnet
 };
 
 struct DoctorRow {

@@ -52,6 +52,18 @@ std::vector<DoctorRow> diagnose(const DoctorFacts& f) {
   rows.push_back(
       {"overlayfs", f.overlayfs ? "yes" : "no", true, f.overlayfs ? "" : "copy-on-write rootfs unavailable"});
   rows.push_back({"time namespaces", f.time_namespace ? "yes" : "no", true, ""});
+  rows.push_back({"nftables (nft)", f.nft ? "yes" : "no", true,
+                  f.nft ? "" : "--network bridge has no NAT and -p fails: apt-get install nftables"});
+  const bool forwarding = f.ip_forward.value_or(0) == 1;
+  rows.push_back({"net.ipv4.ip_forward", f.ip_forward ? std::to_string(*f.ip_forward) : "unknown", true,
+                  forwarding ? "" : "bridged containers reach the host only: sysctl -w net.ipv4.ip_forward=1"});
+  rows.push_back({"forwarded packets", f.forward_drop.empty() ? "accepted" : "dropped by " + f.forward_drop, true,
+                  f.forward_drop.empty()
+                      ? ""
+                      : "another firewall (docker's iptables install this) drops what the bridge forwards: allow " +
+                            f.bridge_subnet + " in that chain"});
+  rows.push_back({"bridge subnet " + f.bridge_subnet, f.subnet_clash ? "overlaps " + *f.subnet_clash : "free", true,
+                  f.subnet_clash ? "--network bridge refuses to start: set BARCO_BRIDGE_SUBNET to a free range" : ""});
   const bool can_pivot = f.root_fs_type != "rootfs" && f.root_fs_type != "ramfs";
   rows.push_back({"root filesystem", f.root_fs_type, can_pivot,
                   can_pivot ? "" : "pivot_root(2) does not work on an initramfs: switch_root to a tmpfs first"});

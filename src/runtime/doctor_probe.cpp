@@ -2,6 +2,9 @@
 // are pure: core/doctor.cpp).
 #include <barco/doctor.hpp>
 #include <barco/files.hpp>
+#include <barco/network.hpp>
+#include <barco/plan.hpp>
+#include <barco/result.hpp>
 #include <barco/runtime.hpp>
 
 #include <seccomp.h>
@@ -13,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <sstream>
 #include <string>
 
 namespace barco {
@@ -55,6 +59,55 @@ std::string root_fs_type() {
   }
 }
 
+// The forward hooks of every table whose policy is drop, from `nft list ruleset`: "table ip
+// filter chain FORWARD".
+std::string forward_drop_chains(const std::string& ruleset) {
+  std::istringstream in(ruleset);
+  std::string table;
+  std::string chain;
+  std::string found;
+  for (std::string line; std::getline(in, line);) {
+    const auto first = line.find_first_not_of(" \t");
+    const std::string text = first == std::string::npos ? "" : line.substr(first);
+    if (text.rfind("table ", 0) == 0) {
+      table = text.substr(0, text.find(" {"));
+    } else if (text.rfind("chain ", 0) == 0) {
+      chain = text.substr(0, text.find(" {"));
+    } else if (text.find("hook forward") != std::string::npos && text.find("policy drop") != std::string::npos) {
+      found += (found.empty() ? "" : ", ") + table + " " + chain;
+    }
+  }
+  return found;
+}
+
+void probe_network(DoctorFacts& f) {
+  f.ip_forward = read_number("/proc/sys/net/ipv4/ip_forward");
+  f.nft = ::access("/usr/sbin/nft", X_OK) == 0;
+  if (f.nft) {
+    if (FILE* nft = ::popen("/usr/sbin/nft list ruleset 2>/dev/null", "r")) {
+      std::string ruleset;
+      char buf[4096];
+      for (size_t n; (n = std::fread(buf, 1, sizeof buf, nft)) > 0;) {
+        ruleset.append(buf, n);
+      }
+      ::pclose(nft);
+      f.forward_drop = forward_drop_chains(ruleset);
+    }
+  }
+  const Placement defaults;
+  f.bridge_subnet = defaults.subnet.str();
+  if (const char* env = std::getenv("BARCO_BRIDGE_SUBNET"); env != nullptr && *env != '\0') {
+    f.bridge_subnet = env;
+  }
+  try {
+    if (const auto routes = read_file("/proc/net/route")) {
+      f.subnet_clash = clashing_route(*routes, parse_subnet(f.bridge_subnet), defaults.bridge);
+    }
+  } catch (const ConfigError& e) {
+    f.subnet_clash = "nothing: " + e.error().call;
+  }
+}
+
 }  // namespace
 
 DoctorFacts probe_doctor_facts() {
@@ -83,6 +136,7 @@ DoctorFacts probe_doctor_facts() {
                 std::filesystem::exists("/lib/modules/" + f.kernel + "/kernel/fs/overlayfs");
   f.time_namespace = std::filesystem::exists("/proc/self/ns/time");
   f.root_fs_type = root_fs_type();
+  probe_network(f);
   return f;
 }
 

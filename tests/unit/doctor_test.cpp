@@ -71,5 +71,21 @@ TEST(Doctor, HybridHostsListBothSides) {
   EXPECT_TRUE(all_ok(rows));
 }
 
+// What would keep --network bridge from reaching beyond the host is named with the fix; it
+// is no isolation problem, so the verdict stays.
+TEST(Doctor, NamesWhatStopsTheBridgeFromReachingOut) {
+  auto f = good_host();
+  f.nft = false;
+  f.ip_forward = 0;
+  f.forward_drop = "table ip filter chain FORWARD";
+  f.subnet_clash = "10.213.4.0/24 on eth1";
+  const auto rows = diagnose(f);
+  EXPECT_NE(row(rows, "nftables (nft)").note.find("apt-get install nftables"), std::string::npos);
+  EXPECT_NE(row(rows, "net.ipv4.ip_forward").note.find("sysctl -w net.ipv4.ip_forward=1"), std::string::npos);
+  EXPECT_EQ(row(rows, "forwarded packets").value, "dropped by table ip filter chain FORWARD");
+  EXPECT_NE(row(rows, "bridge subnet 10.213.0.0/16").note.find("BARCO_BRIDGE_SUBNET"), std::string::npos);
+  EXPECT_TRUE(all_ok(rows));
+}
+
 }  // namespace
 }  // namespace barco
