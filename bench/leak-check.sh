@@ -16,10 +16,13 @@ state=${3:?STATE_DIR}
 rootfs=$(cd "${4:?ROOTFS}" && pwd -P)
 
 list() {
-    # state records (the .cache of compiled seccomp filters is kept on purpose)
+    # state records (the .cache of compiled seccomp filters is kept on purpose, and so is the
+    # empty .net/leases directory of the bridge network: a lease left in it is a leak)
     if [ -d "$state" ]; then
-        find "$state" -mindepth 1 -maxdepth 2 ! -path "$state/.cache" ! -path "$state/.cache/*" 2>/dev/null |
+        find "$state" -mindepth 1 -maxdepth 2 ! -path "$state/.cache" ! -path "$state/.cache/*" \
+            ! -path "$state/.net" ! -path "$state/.net/leases" 2>/dev/null |
             sed 's/^/state /' | sort
+        find "$state/.net/leases" -mindepth 1 2>/dev/null | sed 's/^/lease /' | sort
     fi
     # cgroups, in every mounted hierarchy
     awk '$9 == "cgroup" || $9 == "cgroup2" {print $5}' /proc/self/mountinfo | sort -u |

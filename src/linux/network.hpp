@@ -38,8 +38,8 @@ struct Attachment {
 Result<void> connect_to_bridge(Sys& sys, pid_t pid, const Attachment& a);
 
 // What connect_to_bridge and lease_address added for container `id`: its rules, its veth
-// (which the kernel would also remove, but only some 25-90 ms after the namespace dies),
-// and its lease. Each part is tried; failures are returned together.
+// (when named: the kernel removes it too, 25-90 ms after the namespace dies), and its
+// lease. Each part is tried; failures are returned together.
 std::vector<Error> disconnect_from_bridge(Sys& sys, const std::string& id, const std::string& veth,
                                           const std::vector<std::string>& lease_files, bool published);
 

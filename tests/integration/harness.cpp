@@ -63,7 +63,9 @@ bool suite_network_is_private() {
   return kSuiteHasItsOwnNetwork;
 }
 
-std::vector<std::string> bridge_leftovers() {
+// The host end of a veth goes with the container's namespace, which the kernel tears down
+// asynchronously (25-90 ms measured): one still there after a second is a leak.
+std::vector<std::string> host_veths() {
   std::vector<std::string> out;
   if (auto* names = ::if_nameindex()) {
     for (auto* n = names; n->if_index != 0; ++n) {
@@ -72,6 +74,15 @@ std::vector<std::string> bridge_leftovers() {
       }
     }
     ::if_freenameindex(names);
+  }
+  return out;
+}
+
+std::vector<std::string> bridge_leftovers() {
+  auto out = host_veths();
+  for (int i = 0; i < 100 && !out.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    out = host_veths();
   }
   // The published ports' rules, when nft and barco's table exist.
   if (FILE* nft = ::popen("nft list chain ip barco ports 2>/dev/null", "r")) {
