@@ -16,13 +16,14 @@ state=${3:?STATE_DIR}
 rootfs=$(cd "${4:?ROOTFS}" && pwd -P)
 
 list() {
-    # state records (the .cache of compiled seccomp filters is kept on purpose, and so is the
-    # empty .net/leases directory of the bridge network: a lease left in it is a leak)
+    # state records (the .cache of compiled seccomp filters is kept on purpose, and so are the
+    # empty .net/leases and .net/ports directories of the bridge network: a file left in
+    # them is a leak)
     if [ -d "$state" ]; then
         find "$state" -mindepth 1 -maxdepth 2 ! -path "$state/.cache" ! -path "$state/.cache/*" \
-            ! -path "$state/.net" ! -path "$state/.net/leases" 2>/dev/null |
+            ! -path "$state/.net" ! -path "$state/.net/leases" ! -path "$state/.net/ports" 2>/dev/null |
             sed 's/^/state /' | sort
-        find "$state/.net/leases" -mindepth 1 2>/dev/null | sed 's/^/lease /' | sort
+        find "$state/.net/leases" "$state/.net/ports" -mindepth 1 2>/dev/null | sed 's/^/lease /' | sort
     fi
     # cgroups, in every mounted hierarchy
     awk '$9 == "cgroup" || $9 == "cgroup2" {print $5}' /proc/self/mountinfo | sort -u |

@@ -29,20 +29,29 @@ Result<Ipv4> lease_address(Sys& sys, const std::string& lease_dir, const Subnet&
                      "remove stopped containers (barco ps -a, barco rm), or choose a wider BARCO_BRIDGE_SUBNET");
 }
 
-Result<void> check_ports_free(Sys& sys, const std::vector<PortMapping>& ports) {
+Result<void> reserve_ports(Sys& sys, const std::string& ports_dir, const std::vector<PortMapping>& ports,
+                           const std::string& id, std::vector<std::string>& made) {
   if (ports.empty()) {
     return {};
   }
-  const auto listing = sys.list_nft_chain("ports");  // no table yet: no rule to clash with
+  if (auto r = sys.mkdir(ports_dir, 0700); !r && r.error().err != EEXIST) {
+    return r;
+  }
   for (const auto& p : ports) {
+    // One host port per protocol, whatever the address: a rule for 0.0.0.0 and one for
+    // 127.0.0.1 would overlap.
+    const std::string file = ports_dir + "/" + p.protocol + "-" + std::to_string(p.host_port);
+    if (auto r = sys.create_file(file, id + "\n"); !r) {
+      if (r.error().err == EEXIST) {
+        return plain_error("-p " + std::to_string(p.host_port) + "/" + p.protocol + ": " + file + " exists",
+                           "another container publishes that host port (barco ps): choose another");
+      }
+      return r;
+    }
+    made.push_back(file);
     if (auto r = sys.probe_port(p.host_ip, p.host_port, p.protocol); !r) {
       r.error().hint = "another program listens there: choose another host port";
       return r;
-    }
-    const std::string rule = p.protocol + " dport " + std::to_string(p.host_port) + " ";
-    if (listing && listing->find(rule) != std::string::npos) {
-      return plain_error("-p " + std::to_string(p.host_port) + "/" + p.protocol,
-                         "another container publishes that host port (barco ps): choose another");
     }
   }
   return {};
@@ -93,7 +102,7 @@ Result<void> connect_to_bridge(Sys& sys, pid_t pid, const Attachment& a) {
 }
 
 std::vector<Error> disconnect_from_bridge(Sys& sys, const std::string& id, const std::string& veth,
-                                          const std::vector<std::string>& lease_files, bool published) {
+                                          const std::vector<std::string>& files, bool published) {
   std::vector<Error> failures;
   if (published) {
     auto listing = sys.list_nft_chain("ports");
@@ -111,10 +120,11 @@ std::vector<Error> disconnect_from_bridge(Sys& sys, const std::string& id, const
       failures.push_back(r.error());
     }
   }
-  // Only a lease that still names this container: never one another has taken since.
-  for (const auto& lease_file : lease_files) {
-    if (auto owner = sys.read_file(lease_file); owner && *owner == id + "\n") {
-      if (auto r = sys.unlink(lease_file); !r) {
+  // Only a lease (or port) that still names this container: never one another has taken
+  // since.
+  for (const auto& file : files) {
+    if (auto owner = sys.read_file(file); owner && *owner == id + "\n") {
+      if (auto r = sys.unlink(file); !r) {
         failures.push_back(r.error());
       }
     }

@@ -21,9 +21,12 @@ Result<void> bring_up_loopback(Sys& sys);
 // container's id, made with O_EXCL, so two barcos never lease the same one.
 Result<Ipv4> lease_address(Sys& sys, const std::string& lease_dir, const Subnet& subnet, const std::string& id);
 
-// Each published host port must be free: no socket bound there on the host, and no rule of
-// another container's for it.
-Result<void> check_ports_free(Sys& sys, const std::vector<PortMapping>& ports);
+// Each published host port must be free: no socket bound there on the host, and no other
+// container's. A port is reserved by a file per protocol and port in `ports_dir` (O_EXCL,
+// holding the id), so two barcos publishing one port at once cannot both win; each file
+// made is appended to `made`, also on failure, for the caller to release.
+Result<void> reserve_ports(Sys& sys, const std::string& ports_dir, const std::vector<PortMapping>& ports,
+                           const std::string& id, std::vector<std::string>& made);
 
 struct Attachment {
   std::string id;
@@ -37,10 +40,10 @@ struct Attachment {
 // the namespace of `pid`, then the published ports' rules.
 Result<void> connect_to_bridge(Sys& sys, pid_t pid, const Attachment& a);
 
-// What connect_to_bridge and lease_address added for container `id`: its rules, its veth
-// (when named: the kernel removes it too, 25-90 ms after the namespace dies), and its
-// lease. Each part is tried; failures are returned together.
+// What connect_to_bridge, lease_address and reserve_ports added for container `id`: its
+// rules, its veth (when named: the kernel removes it too, 25-90 ms after the namespace
+// dies), its lease and its ports' files. Each part is tried; failures are returned together.
 std::vector<Error> disconnect_from_bridge(Sys& sys, const std::string& id, const std::string& veth,
-                                          const std::vector<std::string>& lease_files, bool published);
+                                          const std::vector<std::string>& files, bool published);
 
 }  // namespace barco

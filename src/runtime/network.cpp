@@ -24,15 +24,17 @@ void warn_about(const std::vector<Error>& failures, const std::string& id) {
   }
 }
 
-// Every lease file of the state root, with the id it holds.
+// Every lease and port file of the state root, with the id it holds.
 std::vector<std::pair<std::string, std::string>> leases(const std::string& state_root) {
   std::vector<std::pair<std::string, std::string>> out;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(lease_dir(state_root), ec)) {
-    std::ifstream in(e.path());
-    std::string id;
-    std::getline(in, id);
-    out.emplace_back(e.path().string(), id);
+  for (const auto& dir : {lease_dir(state_root), ports_dir(state_root)}) {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+      std::ifstream in(e.path());
+      std::string id;
+      std::getline(in, id);
+      out.emplace_back(e.path().string(), id);
+    }
   }
   return out;
 }
@@ -133,12 +135,16 @@ std::string lease_dir(const std::string& state_root) {
   return state_root + "/.net/leases";
 }
 
+std::string ports_dir(const std::string& state_root) {
+  return state_root + "/.net/ports";
+}
+
 // The veth is left to the kernel, which removes it with the container's namespace some
 // 25-90 ms after the last process exits: deleting it here (RTM_DELLINK waits for the
 // network stack's RCU grace periods) cost every bridged run ~24 ms at its end.
 BridgeLease::~BridgeLease() {
   if (!kept_) {
-    warn_about(disconnect_from_bridge(sys_, id_, "", {lease_file_}, published_), id_);
+    warn_about(disconnect_from_bridge(sys_, id_, "", files_, published_), id_);
   }
 }
 

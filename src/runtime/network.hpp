@@ -14,10 +14,15 @@ namespace barco {
 // Where the leases of a state root live: a file per address, holding the container's id.
 [[nodiscard]] std::string lease_dir(const std::string& state_root);
 
+// ... and of the ports published: a file per protocol and port, holding the id.
+[[nodiscard]] std::string ports_dir(const std::string& state_root);
+
 class BridgeLease {
  public:
   BridgeLease(Sys& sys, std::string id, std::string lease_file, bool published)
-      : sys_(sys), id_(std::move(id)), lease_file_(std::move(lease_file)), published_(published) {}
+      : sys_(sys), id_(std::move(id)), files_{std::move(lease_file)}, published_(published) {}
+  // The files of the ports reserved for the container, released with the lease.
+  std::vector<std::string>& files() { return files_; }
   BridgeLease(const BridgeLease&) = delete;
   BridgeLease& operator=(const BridgeLease&) = delete;
   ~BridgeLease();
@@ -27,7 +32,7 @@ class BridgeLease {
  private:
   Sys& sys_;
   std::string id_;
-  std::string lease_file_;
+  std::vector<std::string> files_;
   bool published_;
   bool kept_ = false;
 };

@@ -407,7 +407,9 @@ Result<void> lease_bridge_address(const op::LeaseAddress& o, ParentRun& run) {
   if (run.record) {
     run.record->set_network(ipv4_string(*address), published);
   }
-  return check_ports_free(run.sys, connect != nullptr ? connect->ports : std::vector<PortMapping>{});
+  const std::string ports = o.lease_dir.substr(0, o.lease_dir.rfind('/')) + "/ports";
+  return reserve_ports(run.sys, ports, connect != nullptr ? connect->ports : std::vector<PortMapping>{}, run.plan.id,
+                       run.bridge->files());
 }
 
 // 0644, as docker's: any user of the container resolves names.

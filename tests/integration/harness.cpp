@@ -323,8 +323,10 @@ void BarcoTest::TearDown() {
     }
   }
   std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(state_root_ + "/.net/leases", ec)) {
-    ADD_FAILURE() << "an address lease was left: " << e.path();
+  for (const char* dir : {"/.net/leases", "/.net/ports"}) {
+    for (const auto& e : std::filesystem::directory_iterator(state_root_ + dir, ec)) {
+      ADD_FAILURE() << "an address or port lease was left: " << e.path();
+    }
   }
   for (const auto& name : bridge_leftovers()) {
     ADD_FAILURE() << "a container's network was left: " << name;
