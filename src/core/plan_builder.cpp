@@ -171,7 +171,7 @@ class PlanBuilder {
             "barco create returns here; the container is set up and blocks on the FIFO until barco start reads it");
     }
     if (!c_.hooks.start_container.empty()) {
-      child(op::RunHooks{"startContainer", c_.hooks.start_container},
+      child(op::RunHooks{"startContainer", c_.hooks.start_container, {}},
             "after start, before the command, inside the container with its final privileges and no fd of barco's");
     }
     if (c_.init) {
@@ -187,7 +187,7 @@ class PlanBuilder {
     }
     add_await_exec();
     if (!c_.hooks.poststart.empty()) {
-      parent(Where::parent_after_clone, op::RunHooks{"poststart", c_.hooks.poststart},
+      parent(Where::parent_after_clone, op::RunHooks{"poststart", c_.hooks.poststart, {}},
              "once the command runs (barco start, or run --bundle), in the runtime's namespaces");
     }
     add_supervise();
@@ -195,7 +195,7 @@ class PlanBuilder {
       parent(Where::parent_after_exit, *oom_, "a SIGKILL from the memory cgroup's OOM killer is named, not a bare 137");
     }
     if (!c_.hooks.poststop.empty()) {
-      parent(Where::parent_after_exit, op::RunHooks{"poststop", c_.hooks.poststop},
+      parent(Where::parent_after_exit, op::RunHooks{"poststop", c_.hooks.poststop, {}},
              "after the command exited, in the runtime's namespaces; a failure is a warning (the spec)");
     }
     return std::move(plan_);
@@ -292,7 +292,7 @@ class PlanBuilder {
     child(op::HookPause{}, "the namespaces exist and pivot_root has not happened: the spec's hook point");
     std::vector<Hook> runtime = h.prestart;
     runtime.insert(runtime.end(), h.create_runtime.begin(), h.create_runtime.end());
-    parent(Where::parent_after_clone, op::RunHooks{"createRuntime", runtime},
+    parent(Where::parent_after_clone, op::RunHooks{"createRuntime", runtime, {}},
            "at the child's hook point: prestart (deprecated) then createRuntime, in the runtime's namespaces, with the "
            "state on stdin; the answer lets the child go on");
     if (!h.create_container.empty()) {

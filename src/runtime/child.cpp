@@ -34,24 +34,14 @@
 namespace barco {
 namespace {
 
-Result<void> wait_for_id_maps(const SyncChannel& channel) {
+// The parent's word that its part is done; `what` names that part in the error.
+Result<void> await_parent(const SyncChannel& channel, MessageType expected, const char* what) {
   auto m = channel.receive();
   if (!m) {
     return m.error();
   }
-  if (!m->has_value() || (*m)->type != MessageType::maps_written) {
-    return plain_error("recvmsg(sync socket)", "the parent went away before writing the id maps");
-  }
-  return {};
-}
-
-Result<void> await_network(const SyncChannel& channel) {
-  auto m = channel.receive();
-  if (!m) {
-    return m.error();
-  }
-  if (!m->has_value() || (*m)->type != MessageType::network_ready) {
-    return plain_error("recvmsg(sync socket)", "the parent went away before the network was connected");
+  if (!m->has_value() || (*m)->type != expected) {
+    return plain_error("recvmsg(sync socket)", std::string("the parent went away before ") + what);
   }
   return {};
 }
@@ -109,7 +99,9 @@ Result<void> load_filter(const op::LoadSeccomp& o, Sys& sys, const SyncChannel& 
 Result<void> run_step(const Step& step, Sys& sys, const SyncChannel& channel, const ChildOptions& options) {
   return std::visit(
       overloaded{
-          [&](const op::WaitForIdMaps&) { return wait_for_id_maps(channel); },
+          [&](const op::WaitForIdMaps&) {
+            return await_parent(channel, MessageType::maps_written, "writing the id maps");
+          },
           [&](const op::JoinCgroups& o) { return join_cgroups(sys, o.tasks_files, options.born_in_unified_cgroup); },
           [&](const op::BecomeRootInUserns&) { return become_root_in_userns(sys); },
           [&](const op::SetHostname& o) { return set_hostname(sys, o.name); },
@@ -126,7 +118,9 @@ Result<void> run_step(const Step& step, Sys& sys, const SyncChannel& channel, co
           [&](const op::RemountDevReadOnly& o) { return sys.mount_setattr(o.path, MOUNT_ATTR_RDONLY, 0, false); },
           [&](const op::SetRootPropagation& o) { return sys.mount("", "/", "", o.flags, ""); },
           [&](const op::BringUpLoopback&) { return bring_up_loopback(sys); },
-          [&](const op::AwaitNetwork&) { return await_network(channel); },
+          [&](const op::AwaitNetwork&) {
+            return await_parent(channel, MessageType::network_ready, "the network was connected");
+          },
           [&](const op::EnterCgroupNamespace&) { return enter_cgroup_namespace(sys); },
           [&](const op::SetupTerminal& o) { return run_terminal_step(sys, channel, o); },
           [&](const op::CreateSession&) { return sys.setsid(); },

@@ -3,6 +3,7 @@
 #include "linux/network.hpp"
 #include "runtime/containers.hpp"
 
+#include <barco/files.hpp>
 #include <barco/network.hpp>
 
 #include <spdlog/spdlog.h>
@@ -39,11 +40,10 @@ std::vector<std::pair<std::string, std::string>> leases(const std::string& state
   return out;
 }
 
+// The whole file, or "" when it cannot be read (a host without systemd-resolved).
 std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+  auto text = read_file(path);
+  return text ? *text : std::string();
 }
 
 Result<Subnet> bridge_subnet() {

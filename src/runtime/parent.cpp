@@ -658,7 +658,11 @@ void notify_started(int notify_fd) {
 
 Result<void> supervise_command(const op::Supervise& o, ParentRun& run) {
   spdlog::debug("supervise: pid {}", run.pid);
-  Supervision supervision{run.pid, run.signal_fd.get(), std::move(run.pty_master), o.relay_stdin};
+  Supervision supervision;
+  supervision.child = run.pid;
+  supervision.signal_fd = run.signal_fd.get();
+  supervision.pty_master = std::move(run.pty_master);
+  supervision.relay_stdin = o.relay_stdin;
   supervision.relay = std::move(run.relay.parent_ends);
   if (run.options.notify_fd >= 0) {
     supervision.output_fd = run.log.get();
