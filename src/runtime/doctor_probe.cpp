@@ -74,7 +74,7 @@ std::string forward_drop_chains(const std::string& ruleset) {
     } else if (text.rfind("chain ", 0) == 0) {
       chain = text.substr(0, text.find(" {"));
     } else if (text.find("hook forward") != std::string::npos && text.find("policy drop") != std::string::npos) {
-      found += (found.empty() ? "" : ", ") + table + " " + chain;
+      found.append(found.empty() ? "" : ", ").append(table).append(" ").append(chain);
     }
   }
   return found;

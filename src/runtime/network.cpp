@@ -165,7 +165,7 @@ void release_network(const std::string& state_root, const std::string& id, bool 
 void release_orphan_leases(const std::string& state_root) {
   for (const auto& [file, owner] : leases(state_root)) {
     std::error_code ec;
-    if (!owner.empty() && !std::filesystem::exists(state_root + "/" + owner, ec)) {
+    if (!owner.empty() && !std::filesystem::exists(std::filesystem::path(state_root) / owner, ec)) {
       RealSys sys;
       warn_about(disconnect_from_bridge(sys, owner, veth_name(owner), {file}, false), owner);
     }

@@ -151,6 +151,7 @@ Result<std::string> run_program(const std::vector<std::string>& argv, const std:
     ::dup2(out[1], 1);
     ::dup2(out[1], 2);
     std::vector<char*> args;
+    args.reserve(argv.size() + 1);
     for (const auto& a : argv) {
       args.push_back(const_cast<char*>(a.c_str()));
     }

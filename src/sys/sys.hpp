@@ -11,10 +11,10 @@
 
 #include <linux/bpf.h>
 #include <linux/filter.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <csignal>
 #include <cstdint>
 #include <string>
 #include <utility>
