@@ -16,7 +16,8 @@ using testing::error_of;
 TEST(Ipv4, ParsesDottedQuadsOnly) {
   EXPECT_EQ(parse_ipv4("10.213.0.2"), 0x0ad50002U);
   EXPECT_EQ(ipv4_string(0x0ad50002U), "10.213.0.2");
-  for (const char* bad : {"", "10.213.0", "10.213.0.256", "10.213.0.02", "1.2.3.4.5", "a.b.c.d", "1..2.3", "1.2.3.4 "}) {
+  for (const char* bad :
+       {"", "10.213.0", "10.213.0.256", "10.213.0.02", "1.2.3.4.5", "a.b.c.d", "1..2.3", "1.2.3.4 "}) {
     EXPECT_FALSE(parse_ipv4(bad)) << bad;
   }
 }
@@ -61,8 +62,7 @@ TEST(Publish, MistakesAreNamed) {
   EXPECT_NE(error_of([] { (void)parse_publish("8080:80/sctp"); }).find("protocol 'sctp'"), std::string::npos);
   EXPECT_NE(error_of([] { (void)parse_publish("8000-8002:80-81"); }).find("3 ports, the container range 2"),
             std::string::npos);
-  EXPECT_NE(error_of([] { (void)parse_publish("localhost:8080:80"); }).find("not an IPv4 address"),
-            std::string::npos);
+  EXPECT_NE(error_of([] { (void)parse_publish("localhost:8080:80"); }).find("not an IPv4 address"), std::string::npos);
   EXPECT_NE(error_of([] { (void)parse_publish("8080:80; flush ruleset"); }), "") << "nothing but a port";
 }
 
@@ -88,8 +88,9 @@ TEST(NameFiles, ResolvConfSkipsTheHostsLoopbackStub) {
   const std::string upstream = "nameserver 192.168.1.1\nnameserver 127.0.0.1\n";
   EXPECT_EQ(resolv_conf({stub, upstream, {}, {}, false}),
             "options edns0 trust-ad\nsearch lan\nnameserver 192.168.1.1\n");
-  EXPECT_EQ(resolv_conf({stub, "", {}, {}, false}), "options edns0 trust-ad\nsearch lan\nnameserver 8.8.8.8\n"
-                                                    "nameserver 8.8.4.4\n")
+  EXPECT_EQ(resolv_conf({stub, "", {}, {}, false}),
+            "options edns0 trust-ad\nsearch lan\nnameserver 8.8.8.8\n"
+            "nameserver 8.8.4.4\n")
       << "docker's fallback when nothing but loopback servers are known";
   EXPECT_EQ(resolv_conf({stub, upstream, {}, {}, true}), "options edns0 trust-ad\nsearch lan\nnameserver 127.0.0.53\n")
       << "--network host: the host's loopback is the container's";
@@ -113,8 +114,7 @@ TEST(Nftables, BaseRulesAreBarcosOwnTableAndGuardTheLoopback) {
 }
 
 TEST(Nftables, PortRulesAreTaggedWithTheContainer) {
-  EXPECT_EQ(nft_port_rules("web", *parse_ipv4("10.213.0.2"),
-                           {{"", 8080, 80, "tcp"}, {"127.0.0.1", 5353, 53, "udp"}}),
+  EXPECT_EQ(nft_port_rules("web", *parse_ipv4("10.213.0.2"), {{"", 8080, 80, "tcp"}, {"127.0.0.1", 5353, 53, "udp"}}),
             "add rule ip barco ports tcp dport 8080 dnat to 10.213.0.2:80 comment \"barco:web\"\n"
             "add rule ip barco ports ip daddr 127.0.0.1 udp dport 5353 dnat to 10.213.0.2:53 comment \"barco:web\"\n");
 }
