@@ -136,8 +136,12 @@ int exec_in_container(const Plan& plan, int pidfd, const std::string& seccomp_pr
   RealSys sys;
   ParentRun run(sys, plan, options, nullptr);
   run.target_pidfd = pidfd;
+  // A container without a filter (ctr's default spec) has none to copy: memcpy from an
+  // empty string's data is undefined (UBSan under containerd's exec found it).
   run.seccomp_program.resize(seccomp_program.size() / sizeof(sock_filter));
-  std::memcpy(run.seccomp_program.data(), seccomp_program.data(), run.seccomp_program.size() * sizeof(sock_filter));
+  if (!run.seccomp_program.empty()) {
+    std::memcpy(run.seccomp_program.data(), seccomp_program.data(), run.seccomp_program.size() * sizeof(sock_filter));
+  }
   return exit_status(launch(run), options.runc_exit_codes);
 }
 

@@ -289,19 +289,33 @@ TEST_F(Network, ATakenHostPortIsRefusedBeforeTheContainerStarts) {
 }
 
 TEST_F(Network, FiftyContainersStartedAtOnceGetFiftyAddresses) {
+  // Each writes its address into a shared directory and waits there until all 50 have: an
+  // address released by an exited container would be leased again (slow starts, as under
+  // ASan, would not overlap otherwise).
+  const auto sync = scratch_dir();
   std::vector<std::future<RunResult>> runs;
   for (int i = 0; i < 50; ++i) {
-    runs.push_back(std::async(std::launch::async, [this] {
-      // Alive together (an address released by an exited container is leased again).
-      return bridged({"--rm", "sh", "-c", "ip -4 -o addr show eth0 | awk '{print $4}'; sleep 2"});
+    runs.push_back(std::async(std::launch::async, [this, &sync] {
+      return bridged({"--rm", "-v", sync + ":/sync", "sh", "-c",
+                      "ip -4 -o addr show eth0 | awk '{print $4}' > /sync/$(hostname); "
+                      "while [ ! -e /sync/go ]; do sleep 0.1; done"});
     }));
   }
+  size_t written = 0;
+  for (int i = 0; i < 1200 && written < 50; ++i) {
+    std::this_thread::sleep_for(100ms);
+    written = static_cast<size_t>(std::distance(std::filesystem::directory_iterator(sync), {}));
+  }
   std::set<std::string> addresses;
+  for (const auto& e : std::filesystem::directory_iterator(sync)) {
+    addresses.insert(read_text(e.path().string()));
+  }
+  std::ofstream(sync + "/go") << "";
   for (auto& r : runs) {
     const auto result = r.get();
     EXPECT_EQ(result.exit_code, 0) << result.err;
-    addresses.insert(result.out);
   }
+  EXPECT_EQ(written, 50U);
   EXPECT_EQ(addresses.size(), 50U);
 }
 
