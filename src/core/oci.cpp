@@ -899,7 +899,7 @@ OciConfig parse_oci_config(std::string_view json_text, const OciContext& context
   if (!r.has("process")) {
     r.fail("no process: there is nothing to run", "add process.args");
   }
-  c.process = parse_oci_process(doc.at("process"), "$.process", out.warnings);
+  c.process = parse_oci_process(r.at("process").node(), "$.process", out.warnings);
   const auto root = r.object("root");
   c.root.path = root.str("path");
   if (c.root.path.empty()) {

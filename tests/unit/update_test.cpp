@@ -169,6 +169,12 @@ TEST(Update, KeysMatchInAnyLetterCaseAsInGo) {
   EXPECT_TRUE(warnings.empty()) << warnings.front();
   const auto exact = parse_oci_resources(R"({"pids": {"limit": 9}, "Pids": {"limit": 7}})", warnings);
   EXPECT_EQ(exact.set.pids_limit, 9) << "an exact match wins, as in Go";
+  // Found by fuzz_oci_config: the process was read from the document by its exact key after
+  // the reader had found it in another letter case (an uncaught out_of_range).
+  const auto config = parse_oci_config(R"({"ociVersion": "1.0.2", "Process": {"args": ["sh"], "cwd": "/"},
+                                           "root": {"path": "rootfs"}})",
+                                       OciContext{"/b", "c"});
+  EXPECT_EQ(config.config.process.args, std::vector<std::string>{"sh"});
 }
 
 TEST(Update, TheRecordKeepsTheLimitsInForce) {
