@@ -172,7 +172,7 @@ TEST(Update, KeysMatchInAnyLetterCaseAsInGo) {
   // Found by fuzz_oci_config: the process was read from the document by its exact key after
   // the reader had found it in another letter case (an uncaught out_of_range).
   const auto config = parse_oci_config(R"({"ociVersion": "1.0.2", "Process": {"args": ["sh"], "cwd": "/"},
-                                           "root": {"path": "rootfs"}})",
+                                           "root": {"path": "rootfs"}, "linux": {"namespaces": [{"type": "mount"}]}})",
                                        OciContext{"/b", "c"});
   EXPECT_EQ(config.config.process.args, std::vector<std::string>{"sh"});
 }
