@@ -1,5 +1,7 @@
 // `barco doctor`'s facts about this host, read from the kernel (the rules that judge them
 // are pure: core/doctor.cpp).
+#include "runtime/network.hpp"
+
 #include <barco/doctor.hpp>
 #include <barco/files.hpp>
 #include <barco/network.hpp>
@@ -94,18 +96,15 @@ void probe_network(DoctorFacts& f) {
       f.forward_drop = forward_drop_chains(ruleset);
     }
   }
-  const Placement defaults;
-  f.bridge_subnet = defaults.subnet.str();
-  if (const char* env = std::getenv("BARCO_BRIDGE_SUBNET"); env != nullptr && *env != '\0') {
-    f.bridge_subnet = env;
+  // The same subnet and check as a bridged run's.
+  const auto subnet = bridge_subnet();
+  if (!subnet) {
+    f.bridge_subnet = std::getenv("BARCO_BRIDGE_SUBNET");
+    f.subnet_clash = "nothing: " + subnet.error().message();
+    return;
   }
-  try {
-    if (const auto routes = read_file("/proc/net/route")) {
-      f.subnet_clash = clashing_route(*routes, parse_subnet(f.bridge_subnet), defaults.bridge);
-    }
-  } catch (const ConfigError& e) {
-    f.subnet_clash = "nothing: " + e.error().call;
-  }
+  f.bridge_subnet = subnet->str();
+  f.subnet_clash = host_route_into(*subnet, Placement{}.bridge);
 }
 
 }  // namespace

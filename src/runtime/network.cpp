@@ -46,6 +46,8 @@ std::string read_text(const std::string& path) {
   return text ? *text : std::string();
 }
 
+}  // namespace
+
 Result<Subnet> bridge_subnet() {
   const char* env = std::getenv("BARCO_BRIDGE_SUBNET");
   try {
@@ -57,10 +59,16 @@ Result<Subnet> bridge_subnet() {
   }
 }
 
+std::optional<std::string> host_route_into(const Subnet& subnet, const std::string& bridge) {
+  return clashing_route(read_text("/proc/net/route"), subnet, bridge);
+}
+
+namespace {
+
 // The bridge's own route aside, a route the host already has into the subnet would lose
 // its destinations to the bridge.
 Result<void> check_subnet_is_free(const Placement& p) {
-  if (const auto clash = clashing_route(read_text("/proc/net/route"), p.subnet, p.bridge)) {
+  if (const auto clash = host_route_into(p.subnet, p.bridge)) {
     return plain_error("--network bridge: the subnet " + p.subnet.str() + " overlaps the host's route " + *clash,
                        "choose a free range with BARCO_BRIDGE_SUBNET=10.x.0.0/16, or use --network none");
   }

@@ -6,6 +6,7 @@
 
 #include <barco/plan.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,11 @@ class BridgeLease {
 // the host's routes), the container's resolv.conf, the name files bound over the image's,
 // and for container:ID the namespace joined. Errors are the user's to fix, with a hint.
 Result<void> place_network(ContainerConfig& config, Placement& placement, const std::string& state_root);
+
+// The bridge's subnet: BARCO_BRIDGE_SUBNET, or the default; an error names the variable.
+Result<Subnet> bridge_subnet();
+// A route of the host's into `subnet` on another interface than `bridge`, or nullopt.
+std::optional<std::string> host_route_into(const Subnet& subnet, const std::string& bridge);
 
 // rm: the rules, the veth and every lease that names container `id`.
 void release_network(const std::string& state_root, const std::string& id, bool published);
