@@ -597,6 +597,15 @@ std::vector<std::pair<std::string, std::string>> parse_sysctl(const Reader& r, c
   return out;
 }
 
+// Why a path is refused for these two: a decision, not a gap (runc joins both).
+const char* join_refusal(Namespace type) {
+  if (type == Namespace::mount) {
+    return "pivot_root and the masks would change it for every process already in it, and its mounts are not the "
+           "bundle's";
+  }
+  return "its id mappings were made by someone else, and barco checks the ones it writes itself";
+}
+
 void parse_linux(const Reader& l, ContainerConfig& c) {
   l.check_keys({"namespaces", "uidMappings", "gidMappings", "resources", "cgroupsPath", "seccomp", "maskedPaths",
                 "readonlyPaths", "devices", "sysctl", "rootfsPropagation", "mountLabel", "intelRdt", "personality",
@@ -618,13 +627,17 @@ void parse_linux(const Reader& l, ContainerConfig& c) {
       setting.private_ns = true;
       setting.path = n.str_or("path", "");
       if (!setting.path.empty() && (known->type == Namespace::mount || known->type == Namespace::user)) {
-        n.at("path").fail(std::string("joining an existing ") + type + " namespace is not supported",
-                          "let barco create it (drop the path)");
+        n.at("path").fail(
+            std::string("joining an existing ") + type + " namespace is refused: " + join_refusal(known->type),
+            "let barco create it (drop the path)");
       }
     }
   }
   if (!c.has_private(Namespace::mount)) {
-    l.fail("a mount namespace is required", R"(add {"type": "mount"} to linux.namespaces)");
+    l.fail(
+        "a mount namespace is required: without one the container would run on the caller's filesystem, with "
+        "no pivot_root, masked or read-only paths (runc runs it so); barco refuses to",
+        R"(add {"type": "mount"} to linux.namespaces)");
   }
   c.uid_mappings = id_mappings(l, "uidMappings");
   c.gid_mappings = id_mappings(l, "gidMappings");

@@ -207,7 +207,15 @@ TEST(OciConfig, ErrorsNameTheJsonPath) {
   EXPECT_NE(parse_error(j).find("$.linux.namespaces[1].type: 'time'"), std::string::npos) << parse_error(j);
   j = minimal();
   j["linux"]["namespaces"] = {{{"type", "pid"}}};
-  EXPECT_NE(parse_error(j).find("a mount namespace is required"), std::string::npos);
+  EXPECT_NE(parse_error(j).find("a mount namespace is required: without one the container would run on the caller's"),
+            std::string::npos)
+      << parse_error(j);
+  j = minimal();
+  j["linux"]["namespaces"] = {{{"type", "mount"}, {"path", "/proc/1/ns/mnt"}}};
+  EXPECT_NE(
+      parse_error(j).find("$.linux.namespaces[0].path: joining an existing mount namespace is refused: pivot_root"),
+      std::string::npos)
+      << parse_error(j);
   j = minimal();
   j["linux"]["namespaces"] = {{{"type", "mount"}}, {{"type", "user"}}};
   EXPECT_NE(parse_error(j).find("needs uidMappings"), std::string::npos);
