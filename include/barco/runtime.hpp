@@ -106,6 +106,12 @@ Result<void> remove_container(const std::string& root, const std::string& id, bo
 Result<void> pause_container(const std::string& root, const std::string& id);
 Result<void> resume_container(const std::string& root, const std::string& id);
 
+// runc checkpoint and restore go through CRIU (`criu`, or runc's --criu PATH). barco
+// checks the container and `criu check` first, so the user reads why this host cannot; the
+// dump and restore themselves are not built yet, which the error says where CRIU would work.
+Result<void> checkpoint_container(const std::string& root, const std::string& id, const std::string& criu);
+Result<void> restore_container(const std::string& root, const std::string& id, const std::string& criu);
+
 // runc update: merges `update` into the container's limits, writes them all into its
 // cgroups (a paused container stays paused) and records them; returns the limits this host
 // cannot enforce. On cgroup v2 a memory limit below the current usage is refused (the
@@ -168,6 +174,9 @@ struct VersionInfo {
   std::string spec;
   std::string libseccomp;
   std::string build;  // "MinSizeRel, static, x86_64"
+  // The runc whose CLI barco's OCI verbs follow. The first line says it: callers parse
+  // "runc version X.Y.Z" (and the "commit:" and "spec:" lines) out of `--version`.
+  std::string runc = "1.1.5";
 };
 [[nodiscard]] VersionInfo version_info();
 [[nodiscard]] std::string version_text(const VersionInfo& info);

@@ -203,7 +203,7 @@ std::string trimmed(std::string_view text) {
 }
 
 // The subcommands an example line runs: the first word that is not a flag after each
-// "barco " ("barco -v run ..." runs run).
+// "barco " ("barco --verbose run ..." runs run).
 std::vector<std::string> verbs_of(const std::string& line) {
   std::vector<std::string> verbs;
   for (auto at = line.find("barco "); at != std::string::npos; at = line.find("barco ", at + 1)) {

@@ -142,6 +142,38 @@ void add_id_flags(CLI::App& app, IdFlags& f) {
   app.add_option("id", f.id, "Container id")->required();
 }
 
+namespace {
+
+void add_criu_flags(CLI::App& app, CriuFlags& f, const std::vector<const char*>& valued) {
+  app.add_option("--image-path", f.image_path, "Where CRIU's images are (runc: ./checkpoint)");
+  app.add_option("--work-path", f.work_path, "Where CRIU writes its log and work files");
+  for (const char* name : valued) {
+    app.add_option(name, f.other, "runc's option, for CRIU");
+  }
+  app.allow_extras();  // runc's switches (--leave-running, --tcp-established, ...)
+  app.add_option("id", f.id, "Container id")->required();
+}
+
+}  // namespace
+
+void add_checkpoint_flags(CLI::App& app, CriuFlags& f) {
+  add_criu_flags(app, f, {"--parent-path", "--page-server", "--manage-cgroups-mode", "--empty-ns", "--status-fd"});
+}
+
+void add_restore_flags(CLI::App& app, CriuFlags& f) {
+  add_criu_flags(app, f,
+                 {"-b,--bundle", "--pid-file", "--console-socket", "--manage-cgroups-mode", "--empty-ns",
+                  "--lsm-profile", "--lsm-mount-context"});
+}
+
+int run_checkpoint(const CriuFlags& f, const std::string& root, const std::string& criu) {
+  return exit_status(checkpoint_container(root, f.id, criu));
+}
+
+int run_restore(const CriuFlags& f, const std::string& root, const std::string& criu) {
+  return exit_status(restore_container(root, f.id, criu));
+}
+
 void add_delete_flags(CLI::App& app, DeleteFlags& f) {
   app.add_flag("-f,--force", f.force, "Kill a running container first");
   app.add_option("id", f.id, "Container id")->required();

@@ -11,8 +11,8 @@ VersionInfo version_info() {
 }
 
 std::string version_text(const VersionInfo& v) {
-  return "barco version " + v.version + "\ncommit: " + v.commit + "\nspec: " + v.spec +
-         "\nlibseccomp: " + v.libseccomp + "\nbuild: " + v.build + "\n";
+  return "barco version " + v.version + " (a drop-in for runc version " + v.runc + ")\ncommit: " + v.commit +
+         "\nspec: " + v.spec + "\nlibseccomp: " + v.libseccomp + "\nbuild: " + v.build + "\n";
 }
 
 }  // namespace barco

@@ -2,6 +2,7 @@
 // the static barco needs; libmnl has no static library there), and nftables through the `nft`
 // program (libnftables is not shipped static either).
 #include "sys/checked.hpp"
+#include "sys/host_programs.hpp"
 #include "sys/sys.hpp"
 
 #include <arpa/inet.h>
@@ -13,7 +14,6 @@
 #include <netlink/route/link/veth.h>
 #include <netlink/route/route.h>
 #include <sched.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -135,52 +135,7 @@ Result<int> ifindex_of(nl_sock* sock, const std::string& name) {
   return rtnl_link_get_ifindex(link.get());
 }
 
-// Runs `argv` with `input` on its stdin; its stderr becomes the error's text.
-Result<std::string> run_program(const std::vector<std::string>& argv, const std::string& input) {
-  int in[2];
-  int out[2];
-  if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0) {
-    return errno_error("pipe2");
-  }
-  const pid_t pid = ::fork();
-  if (pid < 0) {
-    return errno_error("fork");
-  }
-  if (pid == 0) {
-    ::dup2(in[0], 0);
-    ::dup2(out[1], 1);
-    ::dup2(out[1], 2);
-    std::vector<char*> args;
-    args.reserve(argv.size() + 1);
-    for (const auto& a : argv) {
-      args.push_back(const_cast<char*>(a.c_str()));
-    }
-    args.push_back(nullptr);
-    ::execv(argv[0].c_str(), args.data());
-    ::_exit(127);
-  }
-  ::close(in[0]);
-  ::close(out[1]);
-  (void)!::write(in[1], input.data(), input.size());
-  ::close(in[1]);
-  std::string text;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(out[0], buf, sizeof buf)) > 0;) {
-    text.append(buf, static_cast<size_t>(n));
-  }
-  ::close(out[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    while (!text.empty() && text.back() == '\n') {
-      text.pop_back();
-    }
-    const bool missing = WIFEXITED(status) && WEXITSTATUS(status) == 127;
-    return plain_error(argv[0] + (missing ? ": not found" : ": " + text),
-                       missing ? "install nftables (apt-get install nftables), or use --network none" : "");
-  }
-  return text;
-}
+constexpr const char* kNftMissing = "install nftables (apt-get install nftables), or use --network none";
 
 std::string nft_program() {
   return ::access("/usr/sbin/nft", X_OK) == 0 ? "/usr/sbin/nft" : "/sbin/nft";
@@ -316,7 +271,7 @@ Result<void> RealSys::probe_port(const std::string& host_ip, uint16_t port, cons
 }
 
 Result<void> RealSys::run_nft(const std::string& script) {
-  auto r = run_program({nft_program(), "-f", "-"}, script);
+  auto r = run_program({nft_program(), "-f", "-"}, script, kNftMissing);
   if (!r) {
     return r.error();
   }
@@ -324,7 +279,7 @@ Result<void> RealSys::run_nft(const std::string& script) {
 }
 
 Result<std::string> RealSys::list_nft_chain(const std::string& chain) {
-  return run_program({nft_program(), "-a", "list", "chain", "ip", "barco", chain}, {});
+  return run_program({nft_program(), "-a", "list", "chain", "ip", "barco", chain}, {}, kNftMissing);
 }
 
 }  // namespace barco

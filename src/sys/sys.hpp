@@ -155,6 +155,9 @@ class Sys {
   virtual Result<void> run_nft(const std::string& script) = 0;
   // `nft -a list chain ip barco CHAIN`: the rules with their handles.
   virtual Result<std::string> list_nft_chain(const std::string& chain) = 0;
+  // `criu check`: CRIU's own test of whether this kernel lets it checkpoint; its output is
+  // the error's text.
+  virtual Result<void> check_criu(const std::string& criu) = 0;
 };
 
 // The kernel.
@@ -230,6 +233,7 @@ class RealSys final : public Sys {
   Result<void> unlink(const std::string& path) override;
   Result<void> run_nft(const std::string& script) override;
   Result<std::string> list_nft_chain(const std::string& chain) override;
+  Result<void> check_criu(const std::string& criu) override;
 };
 
 }  // namespace barco

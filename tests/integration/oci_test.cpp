@@ -12,6 +12,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
+#include <sstream>
 #include <thread>
 
 namespace barco::it {
@@ -661,6 +663,64 @@ TEST_F(Oci, SysctlWriteCoveredByAMountIsRefused) {
   EXPECT_NE(r.err.find("covered by a mount"), std::string::npos) << r.err;
   EXPECT_EQ(slurp(dir + "/decoy"), "untouched");
   EXPECT_NE(b({"state", "redirected"}).exit_code, 0) << "a refused config left a container";
+}
+
+// Callers and runc's tests read the first lines of runc's help and version texts.
+TEST_F(Oci, HelpAndVersionBeginAsRuncs) {
+  const auto help = barco({"--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_EQ(help.out.rfind("NAME:\n   barco - ", 0), 0U) << help.out;
+  EXPECT_NE(help.out.find("drop-in for runc - Open Container Initiative runtime\n"), std::string::npos) << help.out;
+  for (const char* verb : {"checkpoint", "delete", "exec", "list", "restore", "run", "update"}) {
+    const auto sub = barco({verb, "-h"});
+    EXPECT_EQ(sub.exit_code, 0) << verb;
+    EXPECT_EQ(sub.out.rfind(std::string("NAME:\n   barco ") + verb + " (runc " + verb + ") - ", 0), 0U) << sub.out;
+  }
+  const auto logs = barco({"logs", "--help"});
+  EXPECT_EQ(logs.out.rfind("NAME:\n   barco logs - ", 0), 0U) << logs.out;  // runc has no logs
+  const auto unknown = barco({"foo", "-h"});
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_NE(unknown.err.find("No help topic for 'foo'"), std::string::npos) << unknown.err;
+
+  const auto version = barco({"-v"});
+  EXPECT_EQ(version.exit_code, 0);
+  std::vector<std::string> lines;
+  std::istringstream text(version.out);
+  for (std::string line; std::getline(text, line);) {
+    lines.push_back(line);
+  }
+  ASSERT_GE(lines.size(), 3U) << version.out;
+  EXPECT_TRUE(
+      std::regex_search(lines[0], std::regex(R"(^barco version \S+ \(a drop-in for runc version \d+\.\d+\.\d+\))")))
+      << lines[0];
+  EXPECT_EQ(lines[1].rfind("commit: ", 0), 0U);
+  EXPECT_TRUE(std::regex_match(lines[2], std::regex(R"(spec: \d+\.\d+\.\d+)"))) << lines[2];
+}
+
+// CRIU cannot run on every kernel (Debian 12's 3.17 fails `criu check` on 6.18): checkpoint
+// and restore say why in CRIU's own words, after checking the container.
+TEST_F(Oci, CheckpointAndRestoreSayWhyCriuCannotRun) {
+  const auto dir = scratch_dir();
+  const auto criu = dir + "/criu";
+  std::ofstream(criu) << "#!/bin/sh\n[ \"$1\" = check ] && echo 'vdso: Unexpected rt vDSO area bounds' >&2\nexit 1\n";
+  ASSERT_EQ(::chmod(criu.c_str(), 0755), 0);
+  const auto sleeper = bundle([](nlohmann::json& c) { c["process"]["args"] = {"sleep", "30"}; });
+  ASSERT_EQ(create(sleeper, "cp").exit_code, 0);
+  const auto created = b({"--criu", criu, "checkpoint", "--image-path", dir + "/img", "--leave-running", "cp"});
+  EXPECT_EQ(created.exit_code, 1);
+  EXPECT_NE(created.err.find("checkpoint: container 'cp' is created"), std::string::npos) << created.err;
+  ASSERT_EQ(b({"start", "cp"}).exit_code, 0);
+  const auto refused = b({"--criu", criu, "checkpoint", "--image-path", dir + "/img", "--leave-running", "cp"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("checkpoint: criu check: " + criu + ": vdso: Unexpected rt vDSO area bounds"),
+            std::string::npos)
+      << refused.err;
+  EXPECT_EQ(state("cp").value("status", ""), "running");
+  const auto missing = b({"--criu", dir + "/none", "restore", "--image-path", dir + "/img", "-b", sleeper, "new"});
+  EXPECT_NE(missing.err.find("restore: criu check: " + dir + "/none: not found — hint: install CRIU"),
+            std::string::npos)
+      << missing.err;
+  EXPECT_EQ(b({"delete", "--force", "cp"}).exit_code, 0);
 }
 
 TEST_F(Oci, FeaturesDescribeTheRuntime) {

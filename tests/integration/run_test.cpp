@@ -453,7 +453,7 @@ TEST_F(BarcoRun, AUserNamespaceMountsVolumesItsRootCouldNotReach) {
 }
 
 TEST_F(BarcoRun, VerboseLogsEveryStepByName) {
-  const auto r = barco({"--root", state_root(), "-v", "run", "--rootfs", test_rootfs(), "true"});
+  const auto r = barco({"--root", state_root(), "--verbose", "run", "--rootfs", test_rootfs(), "true"});
   EXPECT_EQ(r.exit_code, 0);
   for (const char* step :
        {"reserve_id", "clone", "make_root_private", "mount_proc", "pivot_root", "set_hostname", "exec"}) {

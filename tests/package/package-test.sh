@@ -11,7 +11,7 @@ trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 barco="$build/barco"
-version=$("$barco" version | sed -n 's/^barco version //p')
+version=$("$barco" version | sed -n "s/^barco version \([^ ]*\).*/\1/p")
 arch=$(dpkg --print-architecture)
 # Every subcommand --help lists gets a man page and is completed.
 mapfile -t commands < <("$barco" --help | sed -n '/^Subcommands:/,$p' | awk 'NR > 1 && NF { print $1 }')
@@ -49,7 +49,7 @@ dpkg --root="$root" --force-script-chrootless -i "$deb" >/dev/null
 [ "$(dpkg-query --root="$root" -W -f='${Status}' barco)" = "install ok installed" ] || fail "dpkg does not list barco"
 # The root holds nothing but the package: barco must run with no library, no /etc.
 readelf -l "$root/usr/bin/barco" | grep -q INTERP && fail "the packaged barco is dynamically linked"
-chroot "$root" /usr/bin/barco version | grep -qx "barco version $version" || fail "barco version inside the empty root"
+chroot "$root" /usr/bin/barco version | grep -q "^barco version $version " || fail "barco version inside the empty root"
 "$root/usr/bin/barco" doctor >"$work/doctor" || [ $? = 1 ] || fail "barco doctor crashed"
 grep -q cgroup "$work/doctor" || fail "barco doctor printed no cgroup row: $(cat "$work/doctor")"
 

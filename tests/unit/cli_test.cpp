@@ -226,9 +226,10 @@ TEST(Version, RuncsLayoutWithTheLibrariesAndTheBuild) {
   EXPECT_EQ(info.spec, kOciVersion);
   EXPECT_TRUE(std::regex_match(info.libseccomp, std::regex(R"(2\.\d+\.\d+)"))) << info.libseccomp;
   EXPECT_NE(info.build.find(", "), std::string::npos) << info.build;
-  EXPECT_EQ(version_text({"1.2.3", "abcdef012345", "1.2.0", "2.5.4", "Release, static, x86_64"}),
-            "barco version 1.2.3\ncommit: abcdef012345\nspec: 1.2.0\nlibseccomp: 2.5.4\n"
-            "build: Release, static, x86_64\n");
+  EXPECT_EQ(
+      version_text({"1.2.3", "abcdef012345", "1.2.0", "2.5.4", "Release, static, x86_64"}),
+      "barco version 1.2.3 (a drop-in for runc version 1.1.5)\ncommit: abcdef012345\nspec: 1.2.0\nlibseccomp: 2.5.4\n"
+      "build: Release, static, x86_64\n");
 }
 
 }  // namespace

@@ -110,12 +110,12 @@ TEST(Docs, ReadmeExamplesAreTheBarcoLinesOfTheExamplesBlock) {
 TEST(Docs, ManPagesEscapeRoffAndCarryTheirCommandsExamples) {
   SmallCli cli;
   const auto doc = barco::cli::describe(cli.app);
-  const std::vector<barco::cli::Example> examples = {{"barco -v run --rootfs R sh", "logs every step"},
+  const std::vector<barco::cli::Example> examples = {{"barco --verbose run --rootfs R sh", "logs every step"},
                                                      {"barco ps -a; barco rm web", ""}};
   const auto barco_1 = barco::cli::man_page(doc, nullptr, "1.2.3", examples);
   EXPECT_NE(barco_1.find(".TH \"BARCO\" \"1\" \"\" \"barco 1.2.3\""), std::string::npos);
   EXPECT_NE(barco_1.find("\\fBbarco\\-rm\\fR(1)\nRemove containers\n"), std::string::npos) << barco_1;
-  EXPECT_NE(barco_1.find("\\fBbarco \\-v run \\-\\-rootfs R sh\\fR"), std::string::npos);
+  EXPECT_NE(barco_1.find("\\fBbarco \\-\\-verbose run \\-\\-rootfs R sh\\fR"), std::string::npos);
   EXPECT_NE(barco_1.find("\\fBbarco ps \\-a; barco rm web\\fR"), std::string::npos);
 
   const auto run_1 = barco::cli::man_page(doc, &doc.subcommands[0], "1.2.3", examples);

@@ -288,6 +288,7 @@ class FakeSys final : public Sys {
     return record("probe_port " + host_ip + ":" + std::to_string(port) + "/" + protocol);
   }
   Result<void> unlink(const std::string& path) override { return record("unlink " + path); }
+  Result<void> check_criu(const std::string& criu) override { return record("check_criu " + criu); }
   Result<void> run_nft(const std::string& script) override {
     nft_scripts.push_back(script);
     return record("run_nft");
