@@ -26,6 +26,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
+#include <span>
 
 namespace {
 
@@ -44,13 +46,15 @@ std::string quoted(const std::string& text) {
   return out + "\"";
 }
 
-class JsonLog {
+// A destination of logrus-style lines: the --log file, or stderr under --debug.
+class LogrusFile {
  public:
-  explicit JsonLog(const std::string& path) : file_(std::fopen(path.c_str(), "ae")) {}
-  JsonLog(const JsonLog&) = delete;
-  JsonLog& operator=(const JsonLog&) = delete;
-  ~JsonLog() {
-    if (file_ != nullptr) {
+  explicit LogrusFile(const std::string& path) : file_(std::fopen(path.c_str(), "ae")), owned_(true) {}
+  explicit LogrusFile(std::FILE* stream) : file_(stream), owned_(false) {}
+  LogrusFile(const LogrusFile&) = delete;
+  LogrusFile& operator=(const LogrusFile&) = delete;
+  ~LogrusFile() {
+    if (file_ != nullptr && owned_) {
       std::fclose(file_);
     }
   }
@@ -66,23 +70,67 @@ class JsonLog {
 
  private:
   std::FILE* file_;
+  bool owned_;
 };
 
+// runc's --debug names the phases of a start with its own phrases ("nsexec container
+// setup"), which its callers' tests and people comparing the two logs look for. Under
+// --debug, a line of the barco step that does that phase's work carries runc's phrase.
+struct RuncPhrase {
+  const char* step;
+  const char* phrase;
+};
+constexpr RuncPhrase kRuncPhrasesOfInit[] = {
+    {"clone", "nsexec container setup"},
+    {"make_non_dumpable", "child process in init()"},
+    {"exec", "init: closing the pipe to signal completion"},  // execve closes the sync socket
+};
+constexpr RuncPhrase kRuncPhrasesOfExec[] = {
+    {"clone", "nsexec container setup"},
+    {"make_non_dumpable", "child process in init()"},
+    {"exec", "setns_init: about to exec"},
+};
+
+std::string step_of(const std::string& msg) {
+  return msg.substr(0, msg.find(": "));
+}
+
+std::string with_runc_phrase(const std::string& msg, std::span<const RuncPhrase> phrases) {
+  const auto step = step_of(msg);
+  for (const auto& p : phrases) {
+    if (step == p.step) {
+      return msg + " (runc: " + p.phrase + ")";
+    }
+  }
+  return msg;
+}
+
 template <typename Mutex>
-class JsonLogSink : public spdlog::sinks::base_sink<Mutex> {
+class LogrusSink : public spdlog::sinks::base_sink<Mutex> {
  public:
-  JsonLogSink(std::shared_ptr<JsonLog> log, bool json) : log_(std::move(log)), json_(json) {}
+  LogrusSink(std::shared_ptr<LogrusFile> log, bool json, std::span<const RuncPhrase> phrases)
+      : log_(std::move(log)), json_(json), phrases_(phrases) {}
 
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {
     const auto level = spdlog::level::to_string_view(msg.level);
-    log_->write(std::string(level.data(), level.size()), std::string(msg.payload.data(), msg.payload.size()), json_);
+    std::string text(msg.payload.data(), msg.payload.size());
+    if (!phrased_.contains(step_of(text))) {
+      const auto phrased = with_runc_phrase(text, phrases_);
+      if (phrased.size() != text.size()) {
+        phrased_.insert(step_of(text));  // once per step: clone logs two lines
+        text = phrased;
+      }
+    }
+    log_->write(std::string(level.data(), level.size()), text, json_);
   }
   void flush_() override {}
 
  private:
-  std::shared_ptr<JsonLog> log_;
+  std::shared_ptr<LogrusFile> log_;
   bool json_;
+  std::span<const RuncPhrase> phrases_;
+  std::set<std::string> phrased_;
 };
 
 struct GlobalFlags {
@@ -98,14 +146,26 @@ struct GlobalFlags {
   std::string criu = "criu";
 };
 
-void setup_logging(const GlobalFlags& g, int extra_verbosity) {
+// Warnings and errors go to stderr in barco's form. --log FILE gets every line in one of
+// logrus' forms, as runc writes it. runc's --debug writes logrus lines to stderr, or only
+// to the --log file when there is one: so does barco's (-v/--log-level keep barco's form).
+void setup_logging(const GlobalFlags& g, int extra_verbosity, bool exec) {
+  const std::span<const RuncPhrase> phrases = !g.debug ? std::span<const RuncPhrase>{}
+                                              : exec   ? kRuncPhrasesOfExec
+                                                       : kRuncPhrasesOfInit;
   auto logger = spdlog::stderr_color_st("barco");
   logger->set_pattern("barco %^%l%$: %v");
   if (!g.log_file.empty()) {
-    auto file = std::make_shared<JsonLog>(g.log_file);
+    auto file = std::make_shared<LogrusFile>(g.log_file);
     const bool json = g.log_format == "json";
-    logger->sinks().push_back(std::make_shared<JsonLogSink<spdlog::details::null_mutex>>(file, json));
+    logger->sinks().push_back(std::make_shared<LogrusSink<spdlog::details::null_mutex>>(file, json, phrases));
     barco::set_error_log([file, json](const std::string& msg) { file->write("error", msg, json); });
+    if (g.debug) {
+      logger->sinks().front()->set_level(spdlog::level::warn);
+    }
+  } else if (g.debug) {
+    logger->sinks().front() =
+        std::make_shared<LogrusSink<spdlog::details::null_mutex>>(std::make_shared<LogrusFile>(stderr), false, phrases);
   }
   spdlog::set_default_logger(logger);
   spdlog::level::level_enum lvl = spdlog::level::warn;
@@ -535,7 +595,7 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? 0 : barco::kExitBarcoError;
   }
-  setup_logging(g, in.run_verbosity);
+  setup_logging(g, in.run_verbosity, invoked == "exec");
   in.run.data_root = g.data_root;
   in.audit.run.data_root = g.data_root;
   if (command == nullptr) {

@@ -665,6 +665,36 @@ TEST_F(Oci, SysctlWriteCoveredByAMountIsRefused) {
   EXPECT_NE(b({"state", "redirected"}).exit_code, 0) << "a refused config left a container";
 }
 
+// runc's --debug: logrus lines on stderr, or only in the --log file when there is one; the
+// steps that do the phases runc names carry runc's phrase.
+TEST_F(Oci, DebugWritesLogrusLinesWithRuncsPhaseNames) {
+  const auto dir = bundle([](nlohmann::json& c) { c["process"]["args"] = {"true"}; });
+  const auto on_stderr = b({"--debug", "run", "--bundle", dir, "dbg1"});
+  EXPECT_EQ(on_stderr.exit_code, 0) << on_stderr.err;
+  EXPECT_NE(on_stderr.err.find("\" level=debug msg=\"make_root_private: "), std::string::npos) << on_stderr.err;
+  for (const char* phrase : {"(runc: nsexec container setup)", "(runc: child process in init())",
+                             "(runc: init: closing the pipe to signal completion)"}) {
+    EXPECT_NE(on_stderr.err.find(phrase), std::string::npos) << phrase << "\n" << on_stderr.err;
+  }
+  const auto logged =
+      b({"--debug", "--log", dir + "/log.json", "--log-format", "json", "run", "--bundle", dir, "dbg2"});
+  EXPECT_EQ(logged.exit_code, 0) << logged.err;
+  EXPECT_EQ(logged.err.find("debug"), std::string::npos) << "debug lines went to stderr too:\n" << logged.err;
+  const auto log = slurp(dir + "/log.json");
+  EXPECT_NE(log.find(R"("level":"debug")"), std::string::npos) << log;
+  EXPECT_NE(log.find("(runc: child process in init())"), std::string::npos) << log;
+
+  const auto sleeper = bundle([](nlohmann::json& c) { c["process"]["args"] = {"sleep", "30"}; });
+  ASSERT_EQ(create(sleeper, "dbg3").exit_code, 0);
+  const auto exec = b({"--debug", "exec", "dbg3", "true"});
+  EXPECT_EQ(exec.exit_code, 0) << exec.err;
+  EXPECT_NE(exec.err.find("(runc: setns_init: about to exec)"), std::string::npos) << exec.err;
+  const auto verbose = b({"--verbose", "exec", "dbg3", "true"});
+  EXPECT_NE(verbose.err.find("barco debug: exec: "), std::string::npos) << "--verbose keeps barco's form";
+  EXPECT_EQ(verbose.err.find("runc:"), std::string::npos) << verbose.err;
+  EXPECT_EQ(b({"delete", "--force", "dbg3"}).exit_code, 0);
+}
+
 // Callers and runc's tests read the first lines of runc's help and version texts.
 TEST_F(Oci, HelpAndVersionBeginAsRuncs) {
   const auto help = barco({"--help"});
