@@ -55,34 +55,6 @@ std::vector<fs::path> cgroup_hierarchies() {
   return out;
 }
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// The host directory of a process's cgroup holding `file` (memory.max on v2,
-// memory.limit_in_bytes in v1's memory hierarchy, ...): what a limit is read from on the host.
-fs::path host_cgroup_file(pid_t pid, const std::string& v1_controller, const std::string& v1_file,
-                          const std::string& v2_file) {
-  const bool pure_v2 = fs::exists("/sys/fs/cgroup/cgroup.controllers");
-  std::ifstream in("/proc/" + std::to_string(pid) + "/cgroup");
-  for (std::string line; std::getline(in, line);) {
-    const auto first = line.find(':');
-    const auto second = line.find(':', first + 1);
-    const auto controllers = line.substr(first + 1, second - first - 1);
-    const auto path = line.substr(second + 1);
-    if (pure_v2 && line.rfind("0::", 0) == 0) {
-      return fs::path("/sys/fs/cgroup" + path) / v2_file;
-    }
-    if (!pure_v2 && ("," + controllers + ",").find("," + v1_controller + ",") != std::string::npos) {
-      return fs::path("/sys/fs/cgroup/" + controllers + path) / v1_file;
-    }
-  }
-  return {};
-}
-
 // dockerd, started on a private directory and stopped by its pid.
 class Dockerd {
  public:
@@ -297,7 +269,7 @@ TEST_F(Clients, DockerDetachedLogsExecPauseStopAndRm) {
   const auto id = lines(started.out).back();
   const pid_t pid = docker_pid("web");
   ASSERT_GT(pid, 0);
-  const auto cgroup = host_cgroup_file(pid, "memory", "", "").parent_path();
+  const auto cgroup = fs::path(host_cgroup_file(pid, "memory", "", "")).parent_path();
   bool logged = false;
   for (int i = 0; i < 50 && !logged; ++i) {
     logged = docker({"logs", "web"}).out == "up\n";

@@ -408,6 +408,34 @@ RunResult run_on_pty(const std::vector<std::string>& argv) {
   return r;
 }
 
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The host directory of a process's cgroup holding `file` (memory.max on v2,
+// memory.limit_in_bytes in v1's memory hierarchy, ...): what a limit is read from on the host.
+std::string host_cgroup_file(pid_t pid, const std::string& v1_controller, const std::string& v1_file,
+                             const std::string& v2_file) {
+  const bool pure_v2 = std::filesystem::exists("/sys/fs/cgroup/cgroup.controllers");
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cgroup");
+  for (std::string line; std::getline(in, line);) {
+    const auto first = line.find(':');
+    const auto second = line.find(':', first + 1);
+    const auto controllers = line.substr(first + 1, second - first - 1);
+    const auto path = line.substr(second + 1);
+    if (pure_v2 && line.rfind("0::", 0) == 0) {
+      return (std::filesystem::path("/sys/fs/cgroup" + path) / v2_file).string();
+    }
+    if (!pure_v2 && ("," + controllers + ",").find("," + v1_controller + ",") != std::string::npos) {
+      return (std::filesystem::path("/sys/fs/cgroup/" + controllers + path) / v1_file).string();
+    }
+  }
+  return {};
+}
+
 RunResult BarcoTest::command(const std::vector<std::string>& argv, const RunOptions& options) {
   return spawn(argv, options);
 }

@@ -58,6 +58,13 @@ struct RunOptions {
 // Mount points at or below `path` in our mount table.
 [[nodiscard]] std::vector<std::string> mounts_under(const std::string& path);
 
+[[nodiscard]] std::string read_text(const std::string& path);  // empty when unreadable
+// The host file of a process's cgroup where a limit is read: `v1_file` in the v1 hierarchy of
+// `v1_controller` (memory.limit_in_bytes), or `v2_file` (memory.max) on pure v2. Empty
+// names give the cgroup's directory.
+[[nodiscard]] std::string host_cgroup_file(pid_t pid, const std::string& v1_controller, const std::string& v1_file,
+                                           const std::string& v2_file);
+
 class BarcoTest : public ::testing::Test {
  protected:
   void SetUp() override;
