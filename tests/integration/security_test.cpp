@@ -170,7 +170,7 @@ TEST_F(Security, EbpfDeviceFilterOnCgroupV2RefusesBlockDevices) {
                                 barco_binary(),
                                 "--root",
                                 state_root(),
-                                "-v",
+                                "--verbose",
                                 "run",
                                 "--rootfs",
                                 test_rootfs(),
