@@ -106,11 +106,31 @@ Result<void> remove_container(const std::string& root, const std::string& id, bo
 Result<void> pause_container(const std::string& root, const std::string& id);
 Result<void> resume_container(const std::string& root, const std::string& id);
 
-// runc checkpoint and restore go through CRIU (`criu`, or runc's --criu PATH). barco
-// checks the container and `criu check` first, so the user reads why this host cannot; the
-// dump and restore themselves are not built yet, which the error says where CRIU would work.
-Result<void> checkpoint_container(const std::string& root, const std::string& id, const std::string& criu);
-Result<void> restore_container(const std::string& root, const std::string& id, const std::string& criu);
+// runc checkpoint and restore, through the `criu` program (or runc's --criu PATH), for OCI
+// containers (create, run --bundle). barco checks the container and `criu check` first, so
+// the user reads why a host cannot. The image directory also keeps barco's record files.
+struct CriuOptions {
+  std::string criu = "criu";
+  std::string image_path = "checkpoint";  // runc's default, relative to the working directory
+  std::string work_path;                  // CRIU's log and work files; the image directory when empty
+  bool tcp_established = false;
+  bool ext_unix_sk = false;
+  bool shell_job = false;
+  bool file_locks = false;
+};
+struct CheckpointOptions {
+  CriuOptions criu;
+  bool leave_running = false;  // otherwise the container is gone afterwards, as with runc
+};
+struct RestoreOptions {
+  CriuOptions criu;
+  std::string bundle = ".";
+  bool detach = false;  // -d: return once it runs; otherwise wait for it and remove it
+  std::string pid_file;
+};
+Result<void> checkpoint_container(const std::string& root, const std::string& id, const CheckpointOptions& options);
+// The container's exit status (0 with detach).
+Result<int> restore_container(const std::string& root, const std::string& id, const RestoreOptions& options);
 
 // runc update: merges `update` into the container's limits, writes them all into its
 // cgroups (a paused container stays paused) and records them; returns the limits this host

@@ -144,34 +144,50 @@ void add_id_flags(CLI::App& app, IdFlags& f) {
 
 namespace {
 
-void add_criu_flags(CLI::App& app, CriuFlags& f, const std::vector<const char*>& valued) {
-  app.add_option("--image-path", f.image_path, "Where CRIU's images are (runc: ./checkpoint)");
-  app.add_option("--work-path", f.work_path, "Where CRIU writes its log and work files");
-  for (const char* name : valued) {
-    app.add_option(name, f.other, "runc's option, for CRIU");
+void add_criu_flags(CLI::App& app, CriuOptions& o, std::string& ignored, const std::vector<const char*>& unused) {
+  app.add_option("--image-path", o.image_path, "Where CRIU's images go (and barco's record)")->capture_default_str();
+  app.add_option("--work-path", o.work_path, "Where CRIU writes its log (default: the image path)");
+  app.add_flag("--tcp-established", o.tcp_established, "Take established TCP connections along");
+  app.add_flag("--ext-unix-sk", o.ext_unix_sk, "Allow unix sockets connected outside the container");
+  app.add_flag("--shell-job", o.shell_job, "Allow a process of a shell's session");
+  app.add_flag("--file-locks", o.file_locks, "Take file locks along");
+  for (const char* name : unused) {
+    app.add_option(name, ignored, "runc's option, accepted and not used");
   }
-  app.allow_extras();  // runc's switches (--leave-running, --tcp-established, ...)
-  app.add_option("id", f.id, "Container id")->required();
+  app.allow_extras();  // runc's other switches (--lazy-pages, --auto-dedup, ...)
 }
 
 }  // namespace
 
 void add_checkpoint_flags(CLI::App& app, CriuFlags& f) {
-  add_criu_flags(app, f, {"--parent-path", "--page-server", "--manage-cgroups-mode", "--empty-ns", "--status-fd"});
+  add_criu_flags(app, f.checkpoint.criu, f.ignored,
+                 {"--parent-path", "--page-server", "--manage-cgroups-mode", "--empty-ns", "--status-fd"});
+  app.add_flag("--leave-running", f.checkpoint.leave_running, "Keep the container running afterwards");
+  app.add_option("id", f.id, "Container id")->required();
 }
 
 void add_restore_flags(CLI::App& app, CriuFlags& f) {
-  add_criu_flags(app, f,
-                 {"-b,--bundle", "--pid-file", "--console-socket", "--manage-cgroups-mode", "--empty-ns",
-                  "--lsm-profile", "--lsm-mount-context"});
+  add_criu_flags(app, f.restore.criu, f.ignored,
+                 {"--console-socket", "--manage-cgroups-mode", "--empty-ns", "--lsm-profile", "--lsm-mount-context"});
+  app.add_option("-b,--bundle", f.restore.bundle, "The bundle the container was created from")->capture_default_str();
+  app.add_flag("-d,--detach", f.restore.detach, "Return once it runs; it stays until delete");
+  app.add_option("--pid-file", f.restore.pid_file, "Write the restored init's pid here");
+  app.add_option("id", f.id, "Container id")->required();
 }
 
-int run_checkpoint(const CriuFlags& f, const std::string& root, const std::string& criu) {
-  return exit_status(checkpoint_container(root, f.id, criu));
+int run_checkpoint(CriuFlags& f, const std::string& root, const std::string& criu) {
+  f.checkpoint.criu.criu = criu;
+  return exit_status(checkpoint_container(root, f.id, f.checkpoint));
 }
 
-int run_restore(const CriuFlags& f, const std::string& root, const std::string& criu) {
-  return exit_status(restore_container(root, f.id, criu));
+int run_restore(CriuFlags& f, const std::string& root, const std::string& criu) {
+  f.restore.criu.criu = criu;
+  auto status = restore_container(root, f.id, f.restore);
+  if (!status) {
+    report_error(status.error());
+    return 1;
+  }
+  return *status;
 }
 
 void add_delete_flags(CLI::App& app, DeleteFlags& f) {

@@ -37,20 +37,20 @@ struct DeleteFlags {
   std::string id;
 };
 
-// runc checkpoint / restore: runc's options with a value are named, so the id is found
-// among them; its switches are accepted as runc's callers pass them.
+// runc checkpoint / restore: runc's options; those barco has no use for yet are accepted
+// as runc's callers pass them, and named, so that the id is found among them.
 struct CriuFlags {
   std::string id;
-  std::string image_path;
-  std::string work_path;
-  std::string other;  // the values of runc's other options, not used yet
+  CheckpointOptions checkpoint;
+  RestoreOptions restore;
+  std::string ignored;
 };
 
 void add_spec_flags(CLI::App& app, SpecFlags& f);
 void add_checkpoint_flags(CLI::App& app, CriuFlags& f);
 void add_restore_flags(CLI::App& app, CriuFlags& f);
-[[nodiscard]] int run_checkpoint(const CriuFlags& f, const std::string& root, const std::string& criu);
-[[nodiscard]] int run_restore(const CriuFlags& f, const std::string& root, const std::string& criu);
+[[nodiscard]] int run_checkpoint(CriuFlags& f, const std::string& root, const std::string& criu);
+[[nodiscard]] int run_restore(CriuFlags& f, const std::string& root, const std::string& criu);
 void add_create_flags(CLI::App& app, CreateFlags& f);
 void add_id_flags(CLI::App& app, IdFlags& f);
 void add_delete_flags(CLI::App& app, DeleteFlags& f);

@@ -1,9 +1,32 @@
 #include "runtime/checkpoint.hpp"
 
+#include "runtime/containers.hpp"
+#include "runtime/parent.hpp"
+#include "runtime/state.hpp"
+
+#include <barco/files.hpp>
+#include <barco/oci.hpp>
+#include <barco/parse.hpp>
+
+#include <climits>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cerrno>
+#include <csignal>
+#include <filesystem>
 
 namespace barco {
 namespace {
+
+// barco's own files inside CRIU's image directory: the record, the exec context and the
+// init's stdio, which restore needs and CRIU does not keep.
+constexpr const char* kSavedDir = "/barco";
 
 const char* verb_name(CriuVerb verb) {
   return verb == CriuVerb::checkpoint ? "checkpoint" : "restore";
@@ -20,20 +43,111 @@ Result<void> check_container(CriuVerb verb, const std::string& id, const std::op
   if (!existing) {
     return Error{ENOENT, "checkpoint", "no container '" + id + "'", "barco list shows them"};
   }
-  if (existing->status != ContainerStatus::running) {
+  if (existing->status != ContainerStatus::running && existing->status != ContainerStatus::paused) {
     return Error{EINVAL, "checkpoint", "container '" + id + "' is " + status_name(existing->status),
                  "only a running container can be checkpointed"};
+  }
+  if (!existing->info.oci) {
+    return Error{EINVAL, "checkpoint", "container '" + id + "' was made by barco run",
+                 "checkpoint takes OCI containers (create, run --bundle): a barco run container's monitor is its "
+                 "parent, and CRIU would leave it behind"};
   }
   return {};
 }
 
-Result<void> criu_verb(CriuVerb verb, const std::string& root, const std::string& id, const std::string& criu) {
-  std::optional<ContainerView> existing;
-  if (auto v = find_container(root, id)) {
-    existing = *v;
+std::string work_dir(const CriuOptions& o) {
+  return o.work_path.empty() ? o.image_path : o.work_path;
+}
+
+void add_criu_switches(const CriuOptions& o, std::vector<std::string>& args) {
+  args.emplace_back("--manage-cgroups");
+  for (const auto& [on, name] :
+       {std::pair{o.tcp_established, "--tcp-established"}, std::pair{o.ext_unix_sk, "--ext-unix-sk"},
+        std::pair{o.shell_job, "--shell-job"}, std::pair{o.file_locks, "--file-locks"}}) {
+    if (on) {
+      args.emplace_back(name);
+    }
   }
-  RealSys sys;
-  return check_criu_can_run(sys, verb, id, existing, criu);
+}
+
+std::string absolute(const std::string& path) {
+  std::error_code ec;
+  const auto p = std::filesystem::absolute(path, ec);
+  return ec ? path : p.lexically_normal().string();
+}
+
+Result<void> make_dir(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);
+  if (ec) {
+    return Error{ec.value(), {}, "mkdir -p " + path, {}};
+  }
+  return {};
+}
+
+StdioLinks stdio_of(pid_t pid) {
+  StdioLinks links;
+  for (int fd = 0; fd < 3; ++fd) {
+    char target[PATH_MAX];
+    const auto link = "/proc/" + std::to_string(pid) + "/fd/" + std::to_string(fd);
+    const ssize_t n = ::readlink(link.c_str(), target, sizeof target - 1);
+    links[static_cast<size_t>(fd)] = n > 0 ? std::string(target, static_cast<size_t>(n)) : "";
+  }
+  return links;
+}
+
+// CRIU cannot dump an fd of a file outside the container's mounts (the host's /dev/null,
+// a log file): said before CRIU is asked, with what would work instead.
+Result<void> check_stdio(const StdioLinks& stdio) {
+  for (size_t fd = 0; fd < stdio.size(); ++fd) {
+    const auto& link = stdio[fd];
+    if (!link.empty() && link.rfind("pipe:", 0) != 0) {
+      return Error{EINVAL, "checkpoint", "the container's fd " + std::to_string(fd) + " is " + link,
+                   "CRIU takes pipes for stdio (conmon's and containerd's shim give them): a file of the host is "
+                   "outside the container's mounts"};
+    }
+  }
+  return {};
+}
+
+Result<void> save_record(const ContainerView& v, const std::string& saved) {
+  if (auto r = make_dir(saved); !r) {
+    return r;
+  }
+  for (const char* name : {"/state.json", "/config.json", "/seccomp.bpf"}) {
+    auto text = read_file(v.dir + name);
+    if (!text) {
+      if (std::string(name) == "/seccomp.bpf") {
+        continue;  // a container without a filter
+      }
+      return text.error();
+    }
+    if (auto r = write_file_atomic(saved + name, *text); !r) {
+      return r;
+    }
+  }
+  return write_file_atomic(saved + "/stdio.json", nlohmann::json(stdio_of(v.info.pid)).dump() + "\n");
+}
+
+Result<ContainerConfig> saved_config(const std::string& saved, const std::string& bundle, const std::string& id) {
+  auto text = read_file(saved + "/config.json");
+  if (!text) {
+    return Error{ENOENT,
+                 {},
+                 saved + "/config.json",
+                 "not a barco checkpoint: barco checkpoint writes its record next to CRIU's images"};
+  }
+  try {
+    return parse_oci_config(*text, OciContext{bundle, id}).config;
+  } catch (const ConfigError& e) {
+    return e.error();
+  }
+}
+
+Error criu_failed(const Error& e, CriuVerb verb, const std::string& log) {
+  const auto text = read_file(log);
+  return Error{e.err, verb_name(verb), e.call + (text ? ": " + criu_errors(*text) : std::string()),
+               "CRIU's whole log: " + log};
 }
 
 }  // namespace
@@ -43,24 +157,326 @@ Result<void> check_criu_can_run(Sys& sys, CriuVerb verb, const std::string& id,
   if (auto r = check_container(verb, id, existing); !r) {
     return r;
   }
-  const std::string step = verb_name(verb);
   if (auto r = sys.check_criu(criu); !r) {
     // CRIU knows best why this kernel is out of its reach: its own words are the message.
     auto hint = r.error().hint.empty()
                     ? "CRIU cannot work with this kernel; a CRIU release that knows it is needed (docs/lifecycle.md)"
                     : r.error().hint;
-    return Error{0, step, "criu check: " + r.error().call, std::move(hint)};
+    return Error{0, verb_name(verb), "criu check: " + r.error().call, std::move(hint)};
   }
-  return Error{ENOSYS, step, "CRIU can run here, but barco's " + step + " through it is not built yet",
-               "docs/lifecycle.md says what is missing"};
+  return {};
 }
 
-Result<void> checkpoint_container(const std::string& root, const std::string& id, const std::string& criu) {
-  return criu_verb(CriuVerb::checkpoint, root, id, criu);
+std::vector<ExternalMount> external_mounts(const ContainerConfig& config) {
+  std::vector<ExternalMount> out;
+  for (const auto& m : config.mounts) {
+    if ((m.flags & MS_BIND) != 0) {
+      out.push_back({m.destination, m.source});
+    }
+  }
+  return out;
 }
 
-Result<void> restore_container(const std::string& root, const std::string& id, const std::string& criu) {
-  return criu_verb(CriuVerb::restore, root, id, criu);
+std::vector<std::string> criu_dump_args(const CheckpointOptions& options, pid_t pid,
+                                        const std::vector<ExternalMount>& mounts) {
+  const auto& o = options.criu;
+  std::vector<std::string> args{o.criu,         "dump",       "--tree",     std::to_string(pid),
+                                "--images-dir", o.image_path, "--work-dir", work_dir(o),
+                                "--log-file",   "dump.log",   "-v4"};
+  add_criu_switches(o, args);
+  if (options.leave_running) {
+    args.emplace_back("--leave-running");
+  }
+  for (const auto& m : mounts) {
+    args.insert(args.end(), {"--external", "mnt[" + m.destination + "]:" + m.destination});
+  }
+  return args;
+}
+
+std::vector<std::string> criu_restore_args(const RestoreOptions& options, const std::string& root_mount,
+                                           const std::string& pid_file, const std::vector<ExternalMount>& mounts,
+                                           const StdioLinks& stdio) {
+  const auto& o = options.criu;
+  std::vector<std::string> args{o.criu,
+                                "restore",
+                                "--images-dir",
+                                o.image_path,
+                                "--work-dir",
+                                work_dir(o),
+                                "--log-file",
+                                "restore.log",
+                                "-v4",
+                                "--root",
+                                root_mount,
+                                "--pidfile",
+                                pid_file,
+                                "--restore-detached",
+                                "--restore-sibling"};
+  add_criu_switches(o, args);
+  for (const auto& m : mounts) {
+    args.insert(args.end(), {"--external", "mnt[" + m.destination + "]:" + m.source});
+  }
+  for (size_t fd = 0; fd < stdio.size(); ++fd) {
+    if (stdio[fd].rfind("pipe:", 0) == 0) {
+      args.insert(args.end(), {"--inherit-fd", "fd[" + std::to_string(fd) + "]:" + stdio[fd]});
+    }
+  }
+  return args;
+}
+
+std::string criu_errors(const std::string& log) {
+  std::vector<std::string> errors;
+  for (const auto& line : split(log, '\n')) {
+    if (line.find("Error (") != std::string::npos) {
+      errors.push_back(line.substr(line.find("Error (")));
+    }
+  }
+  if (errors.size() > 3) {
+    errors.erase(errors.begin(), errors.end() - 3);
+  }
+  std::string out;
+  for (const auto& e : errors) {
+    out += (out.empty() ? "" : "; ") + e;
+  }
+  return out.empty() ? "no error in its log" : out;
+}
+
+namespace {
+
+Result<void> checkpoint_steps(const std::string& root, const std::string& id, const CheckpointOptions& options) {
+  std::optional<ContainerView> existing;
+  if (auto v = find_container(root, id)) {
+    existing = *v;
+  }
+  RealSys sys;
+  if (auto r = check_criu_can_run(sys, CriuVerb::checkpoint, id, existing, options.criu.criu); !r) {
+    return r;
+  }
+  const auto& v = *existing;
+  const auto config = saved_config(v.dir, v.info.bundle, id);
+  if (!config) {
+    return config.error();
+  }
+  if (config->process.terminal) {
+    return Error{EINVAL, "checkpoint", "container '" + id + "' has a terminal",
+                 "its pty's master is outside the container, which barco cannot hand to CRIU yet"};
+  }
+  if (auto r = check_stdio(stdio_of(v.info.pid)); !r) {
+    return r;
+  }
+  CheckpointOptions o = options;
+  o.criu.image_path = absolute(o.criu.image_path);
+  o.criu.work_path = o.criu.work_path.empty() ? "" : absolute(o.criu.work_path);
+  if (auto r = make_dir(work_dir(o.criu)); !r) {
+    return r;
+  }
+  if (auto r = save_record(v, o.criu.image_path + kSavedDir); !r) {
+    return r;
+  }
+  if (auto r = sys.run_criu(criu_dump_args(o, v.info.pid, external_mounts(*config))); !r) {
+    return criu_failed(r.error(), CriuVerb::checkpoint, work_dir(o.criu) + "/dump.log");
+  }
+  if (options.leave_running) {
+    return {};
+  }
+  return delete_container(root, id, true);  // CRIU has ended its processes, as runc's checkpoint does
+}
+
+}  // namespace
+
+Result<void> checkpoint_container(const std::string& root, const std::string& id, const CheckpointOptions& options) {
+  auto r = checkpoint_steps(root, id, options);
+  if (!r && r.error().step.empty()) {
+    r.error().step = "checkpoint";
+  }
+  return r;
+}
+
+namespace {
+
+// CRIU restores the container's mount tree on top of `--root`: a bind of the rootfs, taken
+// away again once the restored process holds its own.
+class RootForCriu {
+ public:
+  static Result<RootForCriu> bind(const std::string& rootfs, const std::string& at) {
+    if (::mkdir(at.c_str(), 0700) != 0 && errno != EEXIST) {
+      return errno_error("mkdir " + at);
+    }
+    if (::mount(rootfs.c_str(), at.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
+      return errno_error("mount(\"" + rootfs + "\" -> \"" + at + "\", MS_BIND|MS_REC)");
+    }
+    return RootForCriu(at);
+  }
+  RootForCriu(RootForCriu&& other) noexcept : at_(std::move(other.at_)) { other.at_.clear(); }
+  RootForCriu(const RootForCriu&) = delete;
+  RootForCriu& operator=(const RootForCriu&) = delete;
+  RootForCriu& operator=(RootForCriu&&) = delete;
+  ~RootForCriu() {
+    if (!at_.empty()) {
+      ::umount2(at_.c_str(), MNT_DETACH);
+      ::rmdir(at_.c_str());
+    }
+  }
+  [[nodiscard]] const std::string& path() const { return at_; }
+
+ private:
+  explicit RootForCriu(std::string at) : at_(std::move(at)) {}
+  std::string at_;
+};
+
+// CRIU puts the process back into the cgroups it was dumped from; barco made those (with
+// the device filter, which CRIU does not restore on v2) only if they are the same.
+Result<void> check_in_cgroups(pid_t pid, const std::vector<std::string>& dirs) {
+  for (const auto& dir : dirs) {
+    const auto procs = read_file(dir + "/cgroup.procs");
+    const auto pids = procs ? split(*procs, '\n') : std::vector<std::string>{};
+    if (std::find(pids.begin(), pids.end(), std::to_string(pid)) == pids.end()) {
+      return Error{EINVAL, "restore", "CRIU did not put the container into " + dir,
+                   "restore it under the id and cgroupsPath it was checkpointed with"};
+    }
+  }
+  return {};
+}
+
+Result<StdioLinks> saved_stdio(const std::string& saved) {
+  auto text = read_file(saved + "/stdio.json");
+  if (!text) {
+    return text.error();
+  }
+  try {
+    return nlohmann::json::parse(*text).get<StdioLinks>();
+  } catch (const nlohmann::json::exception& e) {
+    return Error{EINVAL, {}, saved + "/stdio.json", e.what()};
+  }
+}
+
+Result<StateInfo> saved_state(const std::string& saved) {
+  auto text = read_file(saved + "/state.json");
+  if (!text) {
+    return text.error();
+  }
+  try {
+    return state_from_json(nlohmann::json::parse(*text));
+  } catch (const nlohmann::json::exception& e) {
+    return Error{EINVAL, {}, saved + "/state.json", e.what()};
+  }
+}
+
+int wait_for(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+Result<pid_t> restore_into(RealSys& sys, StateRecord& record, const RestoreOptions& o,
+                           const std::vector<ExternalMount>& mounts, const StdioLinks& stdio) {
+  auto root_mount = RootForCriu::bind(record.info().rootfs, record.dir() + "/criu-root");
+  if (!root_mount) {
+    return root_mount.error();
+  }
+  const auto pid_file = record.dir() + "/criu.pid";
+  if (auto r = sys.run_criu(criu_restore_args(o, root_mount->path(), pid_file, mounts, stdio)); !r) {
+    return criu_failed(r.error(), CriuVerb::restore, work_dir(o.criu) + "/restore.log");
+  }
+  const auto text = read_file(pid_file);
+  if (!text) {
+    return text.error();
+  }
+  return static_cast<pid_t>(std::stol(*text));
+}
+
+Result<int> restore_steps(const std::string& root, const std::string& id, const RestoreOptions& options) {
+  std::optional<ContainerView> existing;
+  if (auto v = find_container(root, id)) {
+    existing = *v;
+  }
+  RealSys sys;
+  if (auto r = check_criu_can_run(sys, CriuVerb::restore, id, existing, options.criu.criu); !r) {
+    return r.error();
+  }
+  RestoreOptions o = options;
+  o.criu.image_path = absolute(o.criu.image_path);
+  o.criu.work_path = o.criu.work_path.empty() ? "" : absolute(o.criu.work_path);
+  const auto saved = o.criu.image_path + kSavedDir;
+  const auto bundle = absolute(o.bundle);
+  auto info = saved_state(saved);
+  auto config = saved_config(saved, bundle, id);
+  auto stdio = saved_stdio(saved);
+  for (const Error* e :
+       {info ? nullptr : &info.error(), config ? nullptr : &config.error(), stdio ? nullptr : &stdio.error()}) {
+    if (e != nullptr) {
+      return Error{e->err, "restore", e->call, e->hint};
+    }
+  }
+  LaunchRequest request;
+  request.state_root = root;
+  request.oci_create = true;
+  request.bundle = bundle;
+  const auto plan = plan_for(*config, request);
+  const auto* cgroups = plan.find<op::CreateCgroups>();
+  StateInfo fresh = *info;
+  fresh.id = id;
+  fresh.status = ContainerStatus::creating;
+  fresh.bundle = bundle;
+  fresh.cgroups = cgroups != nullptr ? cgroups->dirs : std::vector<std::string>{};
+  fresh.exit_code.reset();
+  auto record = StateRecord::reserve(sys, root, fresh);
+  if (!record) {
+    return record.error();
+  }
+  for (const char* name : {"/config.json", "/seccomp.bpf"}) {
+    if (auto text = read_file(saved + name)) {
+      if (auto r = write_file_atomic(record->dir() + name, *text); !r) {
+        return r.error();
+      }
+    }
+  }
+  std::optional<CgroupDirs> dirs;
+  if (cgroups != nullptr) {
+    auto made = make_container_cgroups(sys, *cgroups);
+    if (!made) {
+      return Error{made.error().err, "restore", made.error().call, made.error().hint};
+    }
+    dirs.emplace(std::move(*made));
+  }
+  auto pid = restore_into(sys, *record, o, external_mounts(*config), *stdio);
+  if (!pid) {
+    return pid.error();
+  }
+  if (auto r = check_in_cgroups(*pid, fresh.cgroups); !r) {
+    ::kill(*pid, SIGKILL);
+    wait_for(*pid);
+    return r.error();
+  }
+  if (auto r = record->mark_running(*pid); !r) {
+    return r.error();
+  }
+  if (dirs) {
+    dirs->release();
+  }
+  record->keep();
+  if (!o.pid_file.empty()) {
+    if (auto r = write_file_atomic(o.pid_file, std::to_string(*pid)); !r) {
+      return r.error();
+    }
+  }
+  if (o.detach) {
+    return 0;
+  }
+  const int status = wait_for(*pid);
+  (void)delete_container(root, id, true);
+  return status;
+}
+
+}  // namespace
+
+Result<int> restore_container(const std::string& root, const std::string& id, const RestoreOptions& options) {
+  auto r = restore_steps(root, id, options);
+  if (!r && r.error().step.empty()) {
+    r.error().step = "restore";
+  }
+  return r;
 }
 
 }  // namespace barco

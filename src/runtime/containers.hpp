@@ -7,6 +7,7 @@
 
 #include "runtime/state.hpp"
 
+#include <barco/plan.hpp>
 #include <barco/result.hpp>
 #include <barco/runtime.hpp>
 #include <barco/unique_fd.hpp>
@@ -15,6 +16,9 @@
 #include <vector>
 
 namespace barco {
+
+// The plan `launch` would run for `config` (restore makes the container's cgroups from it).
+[[nodiscard]] Plan plan_for(const ContainerConfig& config, const LaunchRequest& request);
 
 // A pidfd of the container's init, checked against the recorded start time.
 Result<UniqueFd> open_init(const ContainerView& v);

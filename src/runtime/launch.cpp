@@ -181,6 +181,10 @@ Placement placement_for(const std::string& id, const LaunchRequest& request) {
   return p;
 }
 
+Plan plan_for(const ContainerConfig& config, const LaunchRequest& request) {
+  return build_plan(config, placement_for(config.id, request), plan_host(request.state_root, request.cgroups_disabled));
+}
+
 int launch(const ContainerConfig& requested, const LaunchRequest& request) {
   auto config = requested;
   auto placement = placement_for(config.id, request);

@@ -223,21 +223,36 @@ Result<void> restrict_devices(const op::CreateCgroups& cg, Sys& sys) {
 
 // Created before clone and removed (by CgroupDirs' destructor) only after the child guard
 // has killed and reaped the container.
+}  // namespace
+
+Result<CgroupDirs> make_container_cgroups(Sys& sys, const op::CreateCgroups& cg) {
+  auto created = CgroupDirs::create(sys, cg.dirs);
+  if (!created) {
+    return created.error();
+  }
+  if (!cg.v2_dir.empty()) {
+    if (auto r = CgroupDirs::enable_controllers(sys, cg.v2_mount, cg.v2_dir, cg.v2_controllers); !r) {
+      return r.error();
+    }
+  }
+  if (auto r = write_cgroup_limits(cg, sys); !r) {
+    return r.error();
+  }
+  if (auto r = restrict_devices(cg, sys); !r) {
+    return r.error();
+  }
+  return created;
+}
+
+namespace {
+
 Result<void> create_cgroups(const op::CreateCgroups& cg, ParentRun& run) {
-  auto created = CgroupDirs::create(run.sys, cg.dirs);
+  auto created = make_container_cgroups(run.sys, cg);
   if (!created) {
     return created.error();
   }
   run.cgroups.emplace(std::move(*created));
-  if (!cg.v2_dir.empty()) {
-    if (auto r = CgroupDirs::enable_controllers(run.sys, cg.v2_mount, cg.v2_dir, cg.v2_controllers); !r) {
-      return r;
-    }
-  }
-  if (auto r = write_cgroup_limits(cg, run.sys); !r) {
-    return r;
-  }
-  return restrict_devices(cg, run.sys);
+  return {};
 }
 
 // 0622, as runc: the init reopens it for writing after it may have become an unmapped or

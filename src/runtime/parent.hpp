@@ -123,6 +123,10 @@ Result<void> run_parent_step(const Step& step, ParentRun& run);
 // Every parent step of `where`, in order; a step's error ends the walk.
 Result<void> walk_parent_steps(Where where, ParentRun& run);
 
+// The container's cgroups with their limits and device rules (create_cgroups' work), for
+// restore, whose process CRIU puts into them.
+Result<CgroupDirs> make_container_cgroups(Sys& sys, const op::CreateCgroups& cg);
+
 // The state JSON hooks get on stdin.
 [[nodiscard]] std::string hook_state_json(const ParentRun& run, const std::string& status);
 

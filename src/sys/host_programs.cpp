@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 namespace barco {
 
 Result<std::string> run_program(const std::vector<std::string>& argv, const std::string& input,
@@ -62,6 +64,35 @@ Result<std::string> run_program(const std::vector<std::string>& argv, const std:
     return plain_error(argv[0] + (missing ? ": not found" : ": " + text), missing ? missing_hint : "");
   }
   return text;
+}
+
+Result<void> RealSys::run_criu(const std::vector<std::string>& argv) {
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    return errno_error("fork");
+  }
+  if (pid == 0) {
+    std::vector<char*> args;
+    args.reserve(argv.size() + 1);
+    for (const auto& a : argv) {
+      args.push_back(const_cast<char*>(a.c_str()));
+    }
+    args.push_back(nullptr);
+    ::execvp(argv[0].c_str(), args.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) {
+      return errno_error("waitpid(criu)");
+    }
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    return {};
+  }
+  return plain_error(argv[0] + " " + argv.at(1) + ": " +
+                     (WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status))
+                                        : "killed by signal " + std::to_string(WTERMSIG(status))));
 }
 
 Result<void> RealSys::check_criu(const std::string& criu) {

@@ -158,6 +158,9 @@ class Sys {
   // `criu check`: CRIU's own test of whether this kernel lets it checkpoint; its output is
   // the error's text.
   virtual Result<void> check_criu(const std::string& criu) = 0;
+  // `criu dump|restore ...` with barco's own stdin, stdout and stderr (restore hands them
+  // to the restored process); it logs into its --log-file.
+  virtual Result<void> run_criu(const std::vector<std::string>& argv) = 0;
 };
 
 // The kernel.
@@ -234,6 +237,7 @@ class RealSys final : public Sys {
   Result<void> run_nft(const std::string& script) override;
   Result<std::string> list_nft_chain(const std::string& chain) override;
   Result<void> check_criu(const std::string& criu) override;
+  Result<void> run_criu(const std::vector<std::string>& argv) override;
 };
 
 }  // namespace barco

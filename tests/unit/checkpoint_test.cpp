@@ -5,12 +5,15 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/mount.h>
+
 namespace barco {
 namespace {
 
 ContainerView view(ContainerStatus status) {
   ContainerView v;
   v.info.id = "web";
+  v.info.oci = true;
   v.status = status;
   return v;
 }
@@ -47,12 +50,75 @@ TEST(Checkpoint, CriusOwnWordsSayWhyThisKernelCannot) {
   EXPECT_NE(refused.find("CRIU cannot work with this kernel"), std::string::npos) << refused;
 }
 
-TEST(Checkpoint, WhereCriuWorksTheErrorSaysBarcosPartIsNotBuilt) {
+TEST(Checkpoint, ABarcoRunContainerIsRefusedWithTheReason) {
   testing::FakeSys sys;
-  const auto r = check_criu_can_run(sys, CriuVerb::restore, "web", std::nullopt, "criu");
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().err, ENOSYS);
-  EXPECT_NE(r.error().message().find("barco's restore through it is not built yet"), std::string::npos);
+  auto v = view(ContainerStatus::running);
+  v.info.oci = false;
+  const auto refused = message(check_criu_can_run(sys, CriuVerb::checkpoint, "web", v, "criu"));
+  EXPECT_NE(refused.find("was made by barco run"), std::string::npos) << refused;
+  v.info.oci = true;
+  EXPECT_TRUE(check_criu_can_run(sys, CriuVerb::checkpoint, "web", v, "criu"));
+  EXPECT_EQ(sys.calls, std::vector<std::string>{"check_criu criu"});
+}
+
+TEST(Checkpoint, DumpNamesTheBindMountsAndTheSwitches) {
+  ContainerConfig config;
+  config.mounts = {{"/proc", "proc", "proc", 0, ""}, {"/data", "bind", "/srv/data", MS_BIND | MS_REC, ""}};
+  const auto mounts = external_mounts(config);
+  ASSERT_EQ(mounts.size(), 1U);
+  CheckpointOptions o;
+  o.criu.image_path = "/img";
+  o.criu.tcp_established = true;
+  o.leave_running = true;
+  const auto args = criu_dump_args(o, 42, mounts);
+  const std::vector<std::string> expected{"criu",
+                                          "dump",
+                                          "--tree",
+                                          "42",
+                                          "--images-dir",
+                                          "/img",
+                                          "--work-dir",
+                                          "/img",
+                                          "--log-file",
+                                          "dump.log",
+                                          "-v4",
+                                          "--manage-cgroups",
+                                          "--network-lock",
+                                          "nftables",
+                                          "--tcp-established",
+                                          "--leave-running",
+                                          "--external",
+                                          "mnt[/data]:/data"};
+  EXPECT_EQ(args, expected);
+}
+
+TEST(Checkpoint, RestoreMapsTheMountsBackAndHandsOverOnlyPipes) {
+  RestoreOptions o;
+  o.criu.image_path = "/img";
+  o.criu.work_path = "/work";
+  const auto args = criu_restore_args(o, "/run/barco/c/criu-root", "/run/barco/c/criu.pid", {{"/data", "/srv/data"}},
+                                      {"pipe:[7]", "/dev/null", "pipe:[9]"});
+  const auto joined = [&] {
+    std::string out;
+    for (const auto& a : args) {
+      out += a + " ";
+    }
+    return out;
+  }();
+  EXPECT_NE(joined.find("restore --images-dir /img --work-dir /work --log-file restore.log -v4 --root "
+                        "/run/barco/c/criu-root --pidfile /run/barco/c/criu.pid --restore-detached --restore-sibling"),
+            std::string::npos)
+      << joined;
+  EXPECT_NE(joined.find("--external mnt[/data]:/srv/data"), std::string::npos) << joined;
+  EXPECT_NE(joined.find("--inherit-fd fd[0]:pipe:[7] --inherit-fd fd[2]:pipe:[9] "), std::string::npos) << joined;
+  EXPECT_EQ(joined.find("fd[1]"), std::string::npos) << joined;
+}
+
+TEST(Checkpoint, TheErrorIsCriusLastErrorLines) {
+  const std::string log =
+      "(00.1) Dumping\n(00.2) Error (criu/a.c:1): first\n(00.3) fine\n(00.4) Error (criu/b.c:2): second\n";
+  EXPECT_EQ(criu_errors(log), "Error (criu/a.c:1): first; Error (criu/b.c:2): second");
+  EXPECT_EQ(criu_errors("(00.1) all good\n"), "no error in its log");
 }
 
 }  // namespace

@@ -289,6 +289,7 @@ class FakeSys final : public Sys {
   }
   Result<void> unlink(const std::string& path) override { return record("unlink " + path); }
   Result<void> check_criu(const std::string& criu) override { return record("check_criu " + criu); }
+  Result<void> run_criu(const std::vector<std::string>& argv) override { return record("run_criu " + argv.at(1)); }
   Result<void> run_nft(const std::string& script) override {
     nft_scripts.push_back(script);
     return record("run_nft");
