@@ -127,6 +127,7 @@ struct RestoreOptions {
   std::string bundle = ".";
   bool detach = false;  // -d: return once it runs; otherwise wait for it and remove it
   std::string pid_file;
+  std::string console_socket;  // a container with a terminal gets a new pty; its master goes here
 };
 Result<void> checkpoint_container(const std::string& root, const std::string& id, const CheckpointOptions& options);
 // The container's exit status (0 with detach).

@@ -168,7 +168,9 @@ void add_checkpoint_flags(CLI::App& app, CriuFlags& f) {
 
 void add_restore_flags(CLI::App& app, CriuFlags& f) {
   add_criu_flags(app, f.restore.criu, f.ignored,
-                 {"--console-socket", "--manage-cgroups-mode", "--empty-ns", "--lsm-profile", "--lsm-mount-context"});
+                 {"--manage-cgroups-mode", "--empty-ns", "--lsm-profile", "--lsm-mount-context"});
+  app.add_option("--console-socket", f.restore.console_socket,
+                 "A container with a terminal gets a new pty: its master goes to this unix socket");
   app.add_option("-b,--bundle", f.restore.bundle, "The bundle the container was created from")->capture_default_str();
   app.add_flag("-d,--detach", f.restore.detach, "Return once it runs; it stays until delete");
   app.add_option("--pid-file", f.restore.pid_file, "Write the restored init's pid here");

@@ -1,5 +1,6 @@
 #include "runtime/checkpoint.hpp"
 
+#include "linux/terminal.hpp"
 #include "runtime/containers.hpp"
 #include "runtime/parent.hpp"
 #include "runtime/state.hpp"
@@ -12,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -19,6 +21,8 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 namespace barco {
@@ -110,7 +114,27 @@ Result<void> check_stdio(const StdioLinks& stdio) {
   return {};
 }
 
-Result<void> save_record(const ContainerView& v, const std::string& saved) {
+// The pty slave the init's stdin is: its device and devpts instance name it for CRIU.
+Result<std::string> terminal_of(pid_t pid) {
+  struct stat st {};
+  const auto fd0 = "/proc/" + std::to_string(pid) + "/fd/0";
+  if (::stat(fd0.c_str(), &st) != 0) {
+    return errno_error("stat " + fd0);
+  }
+  if (!S_ISCHR(st.st_mode)) {
+    return Error{EINVAL, "checkpoint", "the container has a terminal, but its fd 0 is not one", {}};
+  }
+  struct stat devpts {};
+  const auto container_pts = "/proc/" + std::to_string(pid) + "/root/dev/pts";
+  if (::stat(container_pts.c_str(), &devpts) == 0 && devpts.st_dev != st.st_dev) {
+    return Error{EINVAL, "checkpoint", "the container's terminal is not in its own /dev/pts",
+                 "a container restored with a terminal has a pty of the host's, which CRIU cannot take along "
+                 "again yet"};
+  }
+  return tty_key(st.st_rdev, st.st_dev);
+}
+
+Result<void> save_record(const ContainerView& v, const std::string& saved, const std::string& tty) {
   if (auto r = make_dir(saved); !r) {
     return r;
   }
@@ -125,6 +149,9 @@ Result<void> save_record(const ContainerView& v, const std::string& saved) {
     if (auto r = write_file_atomic(saved + name, *text); !r) {
       return r;
     }
+  }
+  if (auto r = write_file_atomic(saved + "/tty", tty); !r) {
+    return r;
   }
   return write_file_atomic(saved + "/stdio.json", nlohmann::json(stdio_of(v.info.pid)).dump() + "\n");
 }
@@ -177,8 +204,15 @@ std::vector<ExternalMount> external_mounts(const ContainerConfig& config) {
   return out;
 }
 
+std::string tty_key(dev_t rdev, dev_t dev) {
+  char key[64];
+  std::snprintf(key, sizeof key, "tty[%llx:%llx]", static_cast<unsigned long long>(rdev),
+                static_cast<unsigned long long>(dev));
+  return key;
+}
+
 std::vector<std::string> criu_dump_args(const CheckpointOptions& options, pid_t pid,
-                                        const std::vector<ExternalMount>& mounts) {
+                                        const std::vector<ExternalMount>& mounts, const std::string& tty) {
   const auto& o = options.criu;
   std::vector<std::string> args{o.criu,         "dump",       "--tree",     std::to_string(pid),
                                 "--images-dir", o.image_path, "--work-dir", work_dir(o),
@@ -190,12 +224,15 @@ std::vector<std::string> criu_dump_args(const CheckpointOptions& options, pid_t 
   for (const auto& m : mounts) {
     args.insert(args.end(), {"--external", "mnt[" + m.destination + "]:" + m.destination});
   }
+  if (!tty.empty() && !o.shell_job) {
+    args.emplace_back("--shell-job");
+  }
   return args;
 }
 
 std::vector<std::string> criu_restore_args(const RestoreOptions& options, const std::string& root_mount,
                                            const std::string& pid_file, const std::vector<ExternalMount>& mounts,
-                                           const StdioLinks& stdio) {
+                                           const StdioLinks& stdio, const ExternalTty& tty) {
   const auto& o = options.criu;
   std::vector<std::string> args{o.criu,
                                 "restore",
@@ -220,6 +257,9 @@ std::vector<std::string> criu_restore_args(const RestoreOptions& options, const 
     if (stdio[fd].rfind("pipe:", 0) == 0) {
       args.insert(args.end(), {"--inherit-fd", "fd[" + std::to_string(fd) + "]:" + stdio[fd]});
     }
+  }
+  if (!tty.key.empty()) {
+    args.insert(args.end(), {"--inherit-fd", "fd[" + std::to_string(tty.slave_fd) + "]:" + tty.key});
   }
   return args;
 }
@@ -257,11 +297,14 @@ Result<void> checkpoint_steps(const std::string& root, const std::string& id, co
   if (!config) {
     return config.error();
   }
+  std::string tty;
   if (config->process.terminal) {
-    return Error{EINVAL, "checkpoint", "container '" + id + "' has a terminal",
-                 "its pty's master is outside the container, which barco cannot hand to CRIU yet"};
-  }
-  if (auto r = check_stdio(stdio_of(v.info.pid)); !r) {
+    auto key = terminal_of(v.info.pid);
+    if (!key) {
+      return key.error();
+    }
+    tty = *key;
+  } else if (auto r = check_stdio(stdio_of(v.info.pid)); !r) {
     return r;
   }
   CheckpointOptions o = options;
@@ -270,10 +313,14 @@ Result<void> checkpoint_steps(const std::string& root, const std::string& id, co
   if (auto r = make_dir(work_dir(o.criu)); !r) {
     return r;
   }
-  if (auto r = save_record(v, o.criu.image_path + kSavedDir); !r) {
+  if (auto r = save_record(v, o.criu.image_path + kSavedDir, tty); !r) {
     return r;
   }
-  if (auto r = sys.run_criu(criu_dump_args(o, v.info.pid, external_mounts(*config))); !r) {
+  auto mounts = external_mounts(*config);
+  if (!tty.empty()) {
+    mounts.push_back({"/dev/console", "/dev/console"});  // barco binds the pty slave there
+  }
+  if (auto r = sys.run_criu(criu_dump_args(o, v.info.pid, mounts, tty)); !r) {
     return criu_failed(r.error(), CriuVerb::checkpoint, work_dir(o.criu) + "/dump.log");
   }
   if (options.leave_running) {
@@ -369,14 +416,52 @@ int wait_for(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+// A new pty for a container that had a terminal: its master goes to the console socket, its
+// slave (not close-on-exec: CRIU inherits it) takes the dumped one's place.
+Result<UniqueFd> new_terminal(const RestoreOptions& o, const std::string& key, ExternalTty& tty) {
+  if (key.empty()) {
+    return UniqueFd{};
+  }
+  if (o.console_socket.empty()) {
+    return Error{EINVAL, "restore", "the container had a terminal", "restore it with --console-socket"};
+  }
+  UniqueFd master(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (!master.valid() || ::grantpt(master.get()) != 0 || ::unlockpt(master.get()) != 0) {
+    return errno_error("posix_openpt(/dev/ptmx)");
+  }
+  char name[64];
+  if (::ptsname_r(master.get(), name, sizeof name) != 0) {
+    return errno_error("ptsname_r");
+  }
+  UniqueFd slave(::open(name, O_RDWR | O_NOCTTY));
+  if (!slave.valid()) {
+    return errno_error(std::string("open ") + name);
+  }
+  if (auto r = send_console(o.console_socket, master.get()); !r) {
+    return r.error();
+  }
+  tty = ExternalTty{key, slave.get(), name};
+  return slave;
+}
+
 Result<pid_t> restore_into(RealSys& sys, StateRecord& record, const RestoreOptions& o,
-                           const std::vector<ExternalMount>& mounts, const StdioLinks& stdio) {
+                           const std::vector<ExternalMount>& mounts, const StdioLinks& stdio,
+                           const std::string& tty_key) {
   auto root_mount = RootForCriu::bind(record.info().rootfs, record.dir() + "/criu-root");
   if (!root_mount) {
     return root_mount.error();
   }
+  ExternalTty tty;
+  auto slave = new_terminal(o, tty_key, tty);
+  if (!slave) {
+    return slave.error();
+  }
+  auto all_mounts = mounts;
+  if (!tty.key.empty()) {
+    all_mounts.push_back({"/dev/console", tty.slave_path});
+  }
   const auto pid_file = record.dir() + "/criu.pid";
-  if (auto r = sys.run_criu(criu_restore_args(o, root_mount->path(), pid_file, mounts, stdio)); !r) {
+  if (auto r = sys.run_criu(criu_restore_args(o, root_mount->path(), pid_file, all_mounts, stdio, tty)); !r) {
     return criu_failed(r.error(), CriuVerb::restore, work_dir(o.criu) + "/restore.log");
   }
   const auto text = read_file(pid_file);
@@ -440,7 +525,8 @@ Result<int> restore_steps(const std::string& root, const std::string& id, const 
     }
     dirs.emplace(std::move(*made));
   }
-  auto pid = restore_into(sys, *record, o, external_mounts(*config), *stdio);
+  const auto tty = read_file(saved + "/tty");
+  auto pid = restore_into(sys, *record, o, external_mounts(*config), *stdio, tty ? *tty : "");
   if (!pid) {
     return pid.error();
   }

@@ -34,12 +34,21 @@ struct ExternalMount {
 // (conmon and containerd's shim give pipes).
 using StdioLinks = std::array<std::string, 3>;
 
+// A container with a terminal: its pty's master is outside, so the slave is external to
+// CRIU, named "tty[rdev:dev]" (hex) on dump; restore hands a new pty's slave in its place.
+struct ExternalTty {
+  std::string key;  // empty: no terminal
+  int slave_fd = -1;
+  std::string slave_path;  // bound on the container's /dev/console, as the dumped one was
+};
+
+[[nodiscard]] std::string tty_key(dev_t rdev, dev_t dev);
 [[nodiscard]] std::vector<std::string> criu_dump_args(const CheckpointOptions& options, pid_t pid,
-                                                      const std::vector<ExternalMount>& mounts);
+                                                      const std::vector<ExternalMount>& mounts, const std::string& tty);
 [[nodiscard]] std::vector<std::string> criu_restore_args(const RestoreOptions& options, const std::string& root_mount,
                                                          const std::string& pid_file,
                                                          const std::vector<ExternalMount>& mounts,
-                                                         const StdioLinks& stdio);
+                                                         const StdioLinks& stdio, const ExternalTty& tty);
 
 // The last lines of CRIU's log that say "Error": what the user reads when CRIU fails.
 [[nodiscard]] std::string criu_errors(const std::string& log);

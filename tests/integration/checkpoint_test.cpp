@@ -4,11 +4,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -123,6 +128,110 @@ TEST_F(Checkpoint, ARestoredContainerCarriesOnWhereItStopped) {
   EXPECT_NE(inside.out.find("Seccomp:\t2"), std::string::npos) << inside.out;
   EXPECT_NE(inside.err.find("Operation not permitted"), std::string::npos)
       << "a block device opened in the restored container: " << inside.err;
+  EXPECT_EQ(barco({"--root", state_root(), "delete", "--force", "ck"}).exit_code, 0);
+}
+
+// runc's --console-socket: a listening unix socket; the runtime sends the pty master to it.
+class ConsoleSocket {
+ public:
+  explicit ConsoleSocket(const std::string& path) : path_(path), fd_(::socket(AF_UNIX, SOCK_STREAM, 0)) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0) << path;
+    EXPECT_EQ(::listen(fd_, 4), 0);
+  }
+  ConsoleSocket(const ConsoleSocket&) = delete;
+  ConsoleSocket& operator=(const ConsoleSocket&) = delete;
+  ~ConsoleSocket() { ::close(fd_); }
+  [[nodiscard]] const std::string& path() const { return path_; }
+
+  // The master the runtime sent (it has connected and sent before this is called).
+  int receive_master() {
+    const int conn = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (conn < 0) {
+      return -1;
+    }
+    char data[256];
+    iovec iov{data, sizeof data};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    int master = -1;
+    if (::recvmsg(conn, &msg, MSG_CMSG_CLOEXEC) > 0 && CMSG_FIRSTHDR(&msg) != nullptr) {
+      std::memcpy(&master, CMSG_DATA(CMSG_FIRSTHDR(&msg)), sizeof master);
+    }
+    ::close(conn);
+    return master;
+  }
+
+ private:
+  std::string path_;
+  int fd_;
+};
+
+// What the terminal shows within `ms`, as numbers.
+std::vector<long> read_numbers(int master, int ms) {
+  std::string text;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (std::chrono::steady_clock::now() < until) {
+    pollfd p{master, POLLIN, 0};
+    if (::poll(&p, 1, 50) == 1) {
+      char buf[512];
+      const ssize_t n = ::read(master, buf, sizeof buf);
+      if (n <= 0) {
+        break;
+      }
+      text.append(buf, static_cast<size_t>(n));
+    }
+  }
+  std::vector<long> out;
+  std::istringstream in(text);
+  for (long n = 0; in >> n;) {
+    out.push_back(n);
+  }
+  return out;
+}
+
+// docker -t, podman -t and containerd give the container a pty whose master they hold: on
+// restore the container gets a new one, and its master goes to the new console socket.
+TEST_F(Checkpoint, AContainerWithATerminalGetsANewOneOnRestore) {
+  write_counter_bundle();
+  std::ifstream in(dir_ + "/config.json");
+  auto config = nlohmann::json::parse(in);
+  config["process"]["terminal"] = true;
+  std::ofstream(dir_ + "/config.json") << config.dump(1);
+  ConsoleSocket first(dir_ + "/console1");
+  const auto started =
+      barco({"--root", state_root(), "run", "-d", "--console-socket", first.path(), "--bundle", dir_, "ck"});
+  ASSERT_EQ(started.exit_code, 0) << started.err;
+  const int master1 = first.receive_master();
+  ASSERT_GE(master1, 0);
+  const auto before = read_numbers(master1, 800);
+  const auto dumped = barco({"--root", state_root(), "checkpoint", "--image-path", dir_ + "/img", "ck"});
+  ASSERT_EQ(dumped.exit_code, 0) << dumped.err;
+  const auto last = before.empty() ? 0 : before.back();
+  const auto tail = read_numbers(master1, 200);  // what was in flight
+  ::close(master1);
+
+  ConsoleSocket second(dir_ + "/console2");
+  const auto restored = barco({"--root", state_root(), "restore", "-d", "--console-socket", second.path(),
+                               "--image-path", dir_ + "/img", "--bundle", dir_, "ck"});
+  ASSERT_EQ(restored.exit_code, 0) << restored.err;
+  const int master2 = second.receive_master();
+  ASSERT_GE(master2, 0);
+  const auto after = read_numbers(master2, 800);
+  ASSERT_FALSE(after.empty()) << "nothing on the new terminal";
+  EXPECT_EQ(after.front(), (tail.empty() ? last : tail.back()) + 1) << "it did not carry on";
+  // Its new pty is the host's: a second checkpoint is refused with why, before CRIU runs.
+  const auto again = barco({"--root", state_root(), "checkpoint", "--image-path", dir_ + "/img2", "ck"});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.err.find("the container's terminal is not in its own /dev/pts"), std::string::npos) << again.err;
+  EXPECT_EQ(status_of("ck"), "running");
+  ::close(master2);
   EXPECT_EQ(barco({"--root", state_root(), "delete", "--force", "ck"}).exit_code, 0);
 }
 

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <sys/mount.h>
+#include <sys/sysmacros.h>
 
 namespace barco {
 namespace {
@@ -70,7 +71,7 @@ TEST(Checkpoint, DumpNamesTheBindMountsAndTheSwitches) {
   o.criu.image_path = "/img";
   o.criu.tcp_established = true;
   o.leave_running = true;
-  const auto args = criu_dump_args(o, 42, mounts);
+  const auto args = criu_dump_args(o, 42, mounts, "tty[8800:1b]");
   const std::vector<std::string> expected{"criu",
                                           "dump",
                                           "--tree",
@@ -83,12 +84,12 @@ TEST(Checkpoint, DumpNamesTheBindMountsAndTheSwitches) {
                                           "dump.log",
                                           "-v4",
                                           "--manage-cgroups",
-                                          "--network-lock",
-                                          "nftables",
                                           "--tcp-established",
                                           "--leave-running",
                                           "--external",
-                                          "mnt[/data]:/data"};
+                                          "mnt[/data]:/data",
+                                          "--external",
+                                          "tty[8800:1b]"};
   EXPECT_EQ(args, expected);
 }
 
@@ -96,8 +97,9 @@ TEST(Checkpoint, RestoreMapsTheMountsBackAndHandsOverOnlyPipes) {
   RestoreOptions o;
   o.criu.image_path = "/img";
   o.criu.work_path = "/work";
-  const auto args = criu_restore_args(o, "/run/barco/c/criu-root", "/run/barco/c/criu.pid", {{"/data", "/srv/data"}},
-                                      {"pipe:[7]", "/dev/null", "pipe:[9]"});
+  const auto args = criu_restore_args(o, "/run/barco/c/criu-root", "/run/barco/c/criu.pid",
+                                      {{"/data", "/srv/data"}, {"/dev/console", "/dev/pts/3"}},
+                                      {"pipe:[7]", "/dev/null", "pipe:[9]"}, {"tty[8800:1b]", 5, "/dev/pts/3"});
   const auto joined = [&] {
     std::string out;
     for (const auto& a : args) {
@@ -112,6 +114,9 @@ TEST(Checkpoint, RestoreMapsTheMountsBackAndHandsOverOnlyPipes) {
   EXPECT_NE(joined.find("--external mnt[/data]:/srv/data"), std::string::npos) << joined;
   EXPECT_NE(joined.find("--inherit-fd fd[0]:pipe:[7] --inherit-fd fd[2]:pipe:[9] "), std::string::npos) << joined;
   EXPECT_EQ(joined.find("fd[1]"), std::string::npos) << joined;
+  EXPECT_NE(joined.find("--inherit-fd fd[5]:tty[8800:1b]"), std::string::npos) << joined;
+  EXPECT_NE(joined.find("--external mnt[/dev/console]:/dev/pts/3"), std::string::npos) << joined;
+  EXPECT_EQ(tty_key(makedev(136, 0), makedev(0, 27)), "tty[8800:1b]");
 }
 
 TEST(Checkpoint, TheErrorIsCriusLastErrorLines) {
