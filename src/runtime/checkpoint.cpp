@@ -80,6 +80,20 @@ std::string absolute(const std::string& path) {
   return ec ? path : p.lexically_normal().string();
 }
 
+// CRIU runs in another working directory's terms: --images-dir and --work-dir are made
+// absolute, as runc's relative defaults are meant from the caller's.
+void with_absolute_paths(CriuOptions& o) {
+  o.image_path = absolute(o.image_path);
+  o.work_path = o.work_path.empty() ? "" : absolute(o.work_path);
+}
+
+std::optional<ContainerView> existing_container(const std::string& root, const std::string& id) {
+  if (auto v = find_container(root, id)) {
+    return *v;
+  }
+  return std::nullopt;
+}
+
 Result<void> make_dir(const std::string& path) {
   std::error_code ec;
   std::filesystem::create_directories(path, ec);
@@ -284,10 +298,7 @@ std::string criu_errors(const std::string& log) {
 namespace {
 
 Result<void> checkpoint_steps(const std::string& root, const std::string& id, const CheckpointOptions& options) {
-  std::optional<ContainerView> existing;
-  if (auto v = find_container(root, id)) {
-    existing = *v;
-  }
+  const auto existing = existing_container(root, id);
   RealSys sys;
   if (auto r = check_criu_can_run(sys, CriuVerb::checkpoint, id, existing, options.criu.criu); !r) {
     return r;
@@ -308,8 +319,7 @@ Result<void> checkpoint_steps(const std::string& root, const std::string& id, co
     return r;
   }
   CheckpointOptions o = options;
-  o.criu.image_path = absolute(o.criu.image_path);
-  o.criu.work_path = o.criu.work_path.empty() ? "" : absolute(o.criu.work_path);
+  with_absolute_paths(o.criu);
   if (auto r = make_dir(work_dir(o.criu)); !r) {
     return r;
   }
@@ -471,66 +481,88 @@ Result<pid_t> restore_into(RealSys& sys, StateRecord& record, const RestoreOptio
   return static_cast<pid_t>(std::stol(*text));
 }
 
-Result<int> restore_steps(const std::string& root, const std::string& id, const RestoreOptions& options) {
-  std::optional<ContainerView> existing;
-  if (auto v = find_container(root, id)) {
-    existing = *v;
-  }
-  RealSys sys;
-  if (auto r = check_criu_can_run(sys, CriuVerb::restore, id, existing, options.criu.criu); !r) {
-    return r.error();
-  }
-  RestoreOptions o = options;
-  o.criu.image_path = absolute(o.criu.image_path);
-  o.criu.work_path = o.criu.work_path.empty() ? "" : absolute(o.criu.work_path);
-  const auto saved = o.criu.image_path + kSavedDir;
-  const auto bundle = absolute(o.bundle);
+// What checkpoint left next to CRIU's images.
+struct Saved {
+  StateInfo info;
+  ContainerConfig config;
+  StdioLinks stdio;
+  std::string tty;
+};
+
+Result<Saved> read_saved(const std::string& saved, const std::string& bundle, const std::string& id) {
   auto info = saved_state(saved);
   auto config = saved_config(saved, bundle, id);
   auto stdio = saved_stdio(saved);
   for (const Error* e :
        {info ? nullptr : &info.error(), config ? nullptr : &config.error(), stdio ? nullptr : &stdio.error()}) {
     if (e != nullptr) {
-      return Error{e->err, "restore", e->call, e->hint};
+      return *e;
     }
   }
-  LaunchRequest request;
-  request.state_root = root;
-  request.oci_create = true;
-  request.bundle = bundle;
-  const auto plan = plan_for(*config, request);
-  const auto* cgroups = plan.find<op::CreateCgroups>();
-  StateInfo fresh = *info;
+  const auto tty = read_file(saved + "/tty");
+  return Saved{*info, *config, *stdio, tty ? *tty : ""};
+}
+
+// The record restore makes: the checkpointed one's, under the new id, with the cgroups the
+// plan names and the exec context `barco exec` joins with.
+Result<StateRecord> new_record(Sys& sys, const std::string& root, const std::string& id, const Saved& saved,
+                               const std::string& saved_dir, const std::string& bundle, const op::CreateCgroups* cg) {
+  StateInfo fresh = saved.info;
   fresh.id = id;
   fresh.status = ContainerStatus::creating;
   fresh.bundle = bundle;
-  fresh.cgroups = cgroups != nullptr ? cgroups->dirs : std::vector<std::string>{};
+  fresh.cgroups = cg != nullptr ? cg->dirs : std::vector<std::string>{};
   fresh.exit_code.reset();
   auto record = StateRecord::reserve(sys, root, fresh);
   if (!record) {
     return record.error();
   }
   for (const char* name : {"/config.json", "/seccomp.bpf"}) {
-    if (auto text = read_file(saved + name)) {
+    if (auto text = read_file(saved_dir + name)) {
       if (auto r = write_file_atomic(record->dir() + name, *text); !r) {
         return r.error();
       }
     }
   }
+  return record;
+}
+
+Result<int> restore_steps(const std::string& root, const std::string& id, const RestoreOptions& options) {
+  RealSys sys;
+  if (auto r = check_criu_can_run(sys, CriuVerb::restore, id, existing_container(root, id), options.criu.criu); !r) {
+    return r.error();
+  }
+  RestoreOptions o = options;
+  with_absolute_paths(o.criu);
+  const auto saved_dir = o.criu.image_path + kSavedDir;
+  const auto bundle = absolute(o.bundle);
+  auto saved = read_saved(saved_dir, bundle, id);
+  if (!saved) {
+    return saved.error();
+  }
+  LaunchRequest request;
+  request.state_root = root;
+  request.oci_create = true;
+  request.bundle = bundle;
+  const auto plan = plan_for(saved->config, request);
+  const auto* cgroups = plan.find<op::CreateCgroups>();
+  auto record = new_record(sys, root, id, *saved, saved_dir, bundle, cgroups);
+  if (!record) {
+    return record.error();
+  }
   std::optional<CgroupDirs> dirs;
   if (cgroups != nullptr) {
     auto made = make_container_cgroups(sys, *cgroups);
     if (!made) {
-      return Error{made.error().err, "restore", made.error().call, made.error().hint};
+      return made.error();
     }
     dirs.emplace(std::move(*made));
   }
-  const auto tty = read_file(saved + "/tty");
-  auto pid = restore_into(sys, *record, o, external_mounts(*config), *stdio, tty ? *tty : "");
+  auto pid = restore_into(sys, *record, o, external_mounts(saved->config), saved->stdio, saved->tty);
   if (!pid) {
     return pid.error();
   }
-  if (auto r = check_in_cgroups(*pid, fresh.cgroups); !r) {
+  if (auto r = check_in_cgroups(*pid, record->info().cgroups); !r) {
     ::kill(*pid, SIGKILL);
     wait_for(*pid);
     return r.error();

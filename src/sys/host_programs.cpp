@@ -9,6 +9,21 @@
 #include <cerrno>
 
 namespace barco {
+namespace {
+
+// In the forked child: never returns. 127 says the program is not there, as a shell does.
+[[noreturn]] void exec_or_exit(const std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  args.reserve(argv.size() + 1);
+  for (const auto& a : argv) {
+    args.push_back(const_cast<char*>(a.c_str()));
+  }
+  args.push_back(nullptr);
+  ::execvp(argv[0].c_str(), args.data());
+  ::_exit(127);
+}
+
+}  // namespace
 
 Result<std::string> run_program(const std::vector<std::string>& argv, const std::string& input,
                                 const std::string& missing_hint) {
@@ -35,14 +50,7 @@ Result<std::string> run_program(const std::vector<std::string>& argv, const std:
     ::dup2(in[0], 0);
     ::dup2(out[1], 1);
     ::dup2(out[1], 2);
-    std::vector<char*> args;
-    args.reserve(argv.size() + 1);
-    for (const auto& a : argv) {
-      args.push_back(const_cast<char*>(a.c_str()));
-    }
-    args.push_back(nullptr);
-    ::execvp(argv[0].c_str(), args.data());
-    ::_exit(127);
+    exec_or_exit(argv);
   }
   ::close(in[0]);
   ::close(out[1]);
@@ -72,14 +80,7 @@ Result<void> RealSys::run_criu(const std::vector<std::string>& argv) {
     return errno_error("fork");
   }
   if (pid == 0) {
-    std::vector<char*> args;
-    args.reserve(argv.size() + 1);
-    for (const auto& a : argv) {
-      args.push_back(const_cast<char*>(a.c_str()));
-    }
-    args.push_back(nullptr);
-    ::execvp(argv[0].c_str(), args.data());
-    ::_exit(127);
+    exec_or_exit(argv);
   }
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
