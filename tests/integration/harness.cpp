@@ -436,6 +436,21 @@ std::string host_cgroup_file(pid_t pid, const std::string& v1_controller, const 
   return {};
 }
 
+void expect_privileged(const RunResult& r) {
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> out;
+  std::istringstream in(r.out);
+  for (std::string line; std::getline(in, line);) {
+    out.push_back(line);
+  }
+  ASSERT_EQ(out.size(), 4U) << r.out;
+  const auto eff = std::stoull(out[0].substr(out[0].find('\t') + 1), nullptr, 16);
+  EXPECT_NE(eff & (1ULL << 21), 0U) << "no CAP_SYS_ADMIN: " << out[0];
+  EXPECT_EQ(out[1], "Seccomp:\t0");
+  EXPECT_GT(std::stoi(out[2]), 20) << "the host's devices are not there";
+  EXPECT_EQ(out[3], "1") << "/sys is not writable";
+}
+
 RunResult BarcoTest::command(const std::vector<std::string>& argv, const RunOptions& options) {
   return spawn(argv, options);
 }

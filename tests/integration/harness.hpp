@@ -59,6 +59,12 @@ struct RunOptions {
 [[nodiscard]] std::vector<std::string> mounts_under(const std::string& path);
 
 [[nodiscard]] std::string read_text(const std::string& path);  // empty when unreadable
+
+// A client's --privileged container: the command every client test runs inside, and the
+// checks of its output (CAP_SYS_ADMIN, no seccomp filter, the host's devices, /sys rw).
+constexpr const char* kPrivilegedProbe =
+    "grep -E 'Seccomp:|CapEff' /proc/self/status; ls /dev | wc -l; grep -c ' /sys rw,' /proc/self/mountinfo";
+void expect_privileged(const RunResult& r);
 // The host file of a process's cgroup where a limit is read: `v1_file` in the v1 hierarchy of
 // `v1_controller` (memory.limit_in_bytes), or `v2_file` (memory.max) on pure v2. Empty
 // names give the cgroup's directory.
