@@ -24,6 +24,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <sstream>
 
 namespace barco {
 namespace {
@@ -128,6 +129,26 @@ Result<void> check_stdio(const StdioLinks& stdio) {
   return {};
 }
 
+// CRIU finds an fd's file through the mount it was opened on (/proc/PID/fdinfo's mnt_id),
+// which must be one of the container's.
+bool opened_in_own_mounts(pid_t pid, int fd) {
+  const auto base = "/proc/" + std::to_string(pid);
+  const auto fdinfo = read_file(base + "/fdinfo/" + std::to_string(fd));
+  const auto mountinfo = read_file(base + "/mountinfo");
+  if (!fdinfo || !mountinfo) {
+    return true;  // CRIU will say what it cannot find
+  }
+  const auto at = fdinfo->find("mnt_id:");
+  if (at == std::string::npos) {
+    return true;
+  }
+  std::istringstream field(fdinfo->substr(at + 7));
+  std::string id;
+  field >> id;
+  const auto lines = split(*mountinfo, '\n');
+  return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) { return l.rfind(id + " ", 0) == 0; });
+}
+
 // The pty slave the init's stdin is: its device and devpts instance name it for CRIU.
 Result<std::string> terminal_of(pid_t pid) {
   struct stat st {};
@@ -138,12 +159,10 @@ Result<std::string> terminal_of(pid_t pid) {
   if (!S_ISCHR(st.st_mode)) {
     return Error{EINVAL, "checkpoint", "the container has a terminal, but its fd 0 is not one", {}};
   }
-  struct stat devpts {};
-  const auto container_pts = "/proc/" + std::to_string(pid) + "/root/dev/pts";
-  if (::stat(container_pts.c_str(), &devpts) == 0 && devpts.st_dev != st.st_dev) {
-    return Error{EINVAL, "checkpoint", "the container's terminal is not in its own /dev/pts",
-                 "a container restored with a terminal has a pty of the host's, which CRIU cannot take along "
-                 "again yet"};
+  if (!opened_in_own_mounts(pid, 0)) {
+    return Error{EINVAL, "checkpoint", "the container's terminal was opened outside its mounts",
+                 "a container restored with a terminal got its pty from barco, which CRIU cannot take along again "
+                 "yet"};
   }
   return tty_key(st.st_rdev, st.st_dev);
 }
