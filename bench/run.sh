@@ -162,7 +162,7 @@ out=$results/$(date -u +%Y%m%dT%H%M%SZ).md
     echo "# barco start-up benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo
     echo "$(uname -r), $(nproc) CPUs, $(awk '/model name/ {sub(/.*: /, ""); print; exit}' /proc/cpuinfo);" \
-        "barco $("$barco" --version | awk '{print $2}') ($(file -b "$barco" | grep -o 'statically linked\|dynamically linked')), $(crun --version | head -1), $(runc --version | head -1)"
+        "barco $("$barco" --version | head -1 | awk '{print $3}') ($(file -b "$barco" | grep -o 'statically linked\|dynamically linked')), $(crun --version | head -1), $(runc --version | head -1)"
     echo
     echo "\`/bin/true\` in a fresh container, medians; $runs interleaved rounds back-to-back, $spaced_runs spaced (200 ms idle before each start)."
     echo
